@@ -1,0 +1,120 @@
+"""The figures table: one row per figure one source published about one incident.
+
+Owns the canonical columns, their dtypes, and the pandera schema that checks them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from toolkit.errors import NotAFiguresTableError, did_you_mean
+from toolkit.qualifiers import QUALIFIERS
+
+if TYPE_CHECKING:
+    from toolkit.taxonomy import Taxonomy
+
+DTYPES: dict[str, str] = {
+    "incident": "str",
+    "source": "str",
+    "measure": "str",
+    "value": "Int64",
+    "low": "Int64",
+    "high": "Int64",
+    "qualifier": "str",
+    "figure_text": "str",
+    "reported_on": "datetime64[us]",
+    "event_start": "datetime64[us]",
+    "event_end": "datetime64[us]",
+    "location": "str",
+    "country": "str",
+    "citation": "str",
+    "origin_file": "str",
+    "origin_row": "Int64",
+}
+COLUMNS: tuple[str, ...] = tuple(DTYPES)
+REQUIRED: tuple[str, ...] = ("incident", "source", "measure", "value", "low", "high", "qualifier")
+DATE_COLUMNS: tuple[str, ...] = ("reported_on", "event_start", "event_end")
+
+
+def empty() -> pd.DataFrame:
+    """A figures table with no rows."""
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in DTYPES.items()})
+
+
+def require_figures(df: object) -> pd.DataFrame:
+    """Return ``df`` if it has the figures table's required columns, else raise.
+
+    The error lists every missing column and the closest existing name.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise NotAFiguresTableError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        hints = "".join(did_you_mean(c, map(str, df.columns)) for c in missing)
+        raise NotAFiguresTableError(
+            f"not a figures table: columns not found: {missing}.{hints} "
+            "Read exports with crosscheck.read() to get one."
+        )
+    return df
+
+
+def conform(df: pd.DataFrame) -> pd.DataFrame:
+    """Add missing optional columns and cast every canonical column to its dtype."""
+    out = df.copy()
+    for c, t in DTYPES.items():
+        if c not in out:
+            out[c] = pd.Series(pd.NA if t != "datetime64[us]" else pd.NaT, index=out.index)
+        if str(out[c].dtype) != t:
+            out[c] = out[c].astype(t) if t != "datetime64[us]" else pd.to_datetime(out[c])
+            if t == "datetime64[us]":
+                out[c] = out[c].astype(t)
+    extras = [c for c in out.columns if c not in DTYPES]
+    return out[[*COLUMNS, *extras]]
+
+
+def schema(taxonomy: Taxonomy | None = None, countries: frozenset[str] | None = None) -> Any:
+    """The pandera schema of the figures table.
+
+    Types, required fields, allowed qualifiers, measures in the taxonomy, ISO 3166-1
+    alpha-3 countries and non-negative counts. Imported lazily: pandera is only needed to check.
+    """
+    import pandera.pandas as pa
+
+    def count(name: str) -> Any:
+        return pa.Column(
+            "Int64", pa.Check.ge(0, error=f"{name} is a count: not negative"), nullable=True
+        )
+
+    measure_checks = []
+    if taxonomy is not None:
+        measure_checks.append(pa.Check.isin(list(taxonomy.names), error="measure in taxonomy"))
+    country_checks = []
+    if countries is not None:
+        country_checks.append(pa.Check.isin(sorted(countries), error="ISO 3166-1 alpha-3 code"))
+    return pa.DataFrameSchema(
+        {
+            "incident": pa.Column(str, nullable=False),
+            "source": pa.Column(str, nullable=False),
+            "measure": pa.Column(str, checks=measure_checks, nullable=False),
+            "value": count("value"),
+            "low": count("low"),
+            "high": count("high"),
+            "qualifier": pa.Column(
+                str, pa.Check.isin(list(QUALIFIERS), error="allowed qualifier"), nullable=False
+            ),
+            "figure_text": pa.Column(str, nullable=True),
+            "reported_on": pa.Column("datetime64[us]", nullable=True),
+            "event_start": pa.Column("datetime64[us]", nullable=True),
+            "event_end": pa.Column("datetime64[us]", nullable=True),
+            "location": pa.Column(str, nullable=True),
+            "country": pa.Column(str, checks=country_checks, nullable=True),
+            "citation": pa.Column(str, nullable=True),
+            "origin_file": pa.Column(str, nullable=True),
+            "origin_row": pa.Column("Int64", nullable=True),
+        },
+        strict=False,
+        coerce=False,
+        name="figures table",
+    )

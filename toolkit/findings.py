@@ -1,0 +1,137 @@
+"""Findings: one tidy DataFrame for every problem, whatever stage found it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+KINDS = ("input", "schema", "rule", "discrepancy", "revision")
+SEVERITIES = ("error", "warning", "info")
+COLUMNS = (
+    "kind",
+    "rule",
+    "severity",
+    "incident",
+    "source",
+    "measure",
+    "reported_on",
+    "origin_file",
+    "origin_row",
+    "column",
+    "observed",
+    "expected",
+    "message",
+)
+_STR = ("kind", "rule", "severity", "incident", "source", "measure", "origin_file", "column",
+        "observed", "expected", "message")
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    for c in _STR:
+        df[c] = df[c].astype("str")
+    df["origin_row"] = df["origin_row"].astype("Int64")
+    df["reported_on"] = pd.to_datetime(df["reported_on"]).astype("datetime64[us]")
+    return df
+
+
+def empty() -> pd.DataFrame:
+    """A findings frame with no rows and every column typed."""
+    return _typed(pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS}))
+
+
+def from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Findings from dicts; missing keys are missing values."""
+    rows = list(records)
+    if not rows:
+        return empty()
+    df = pd.DataFrame.from_records(rows)
+    for c in COLUMNS:
+        if c not in df:
+            df[c] = None
+    return _typed(df[list(COLUMNS)].copy())
+
+
+def from_rows(
+    figures: pd.DataFrame,
+    mask: np.ndarray | pd.Series,
+    *,
+    kind: str,
+    rule: str,
+    severity: str,
+    message: str | pd.Series,
+    observed: str | pd.Series | None = None,
+    expected: str | pd.Series | None = None,
+    column: str | None = None,
+) -> pd.DataFrame:
+    """One finding per figures row selected by ``mask`` (vectorized, no cap)."""
+    m = np.asarray(mask, dtype=bool)
+    if not m.any():
+        return empty()
+    sub = figures.loc[m]
+    n = len(sub)
+
+    def col(name: str) -> Any:
+        return sub[name].to_numpy() if name in sub else np.full(n, None)
+
+    def pick(value: str | pd.Series | None) -> Any:
+        if isinstance(value, pd.Series):
+            return value.to_numpy()[m] if len(value) == len(m) else value.to_numpy()
+        return np.full(n, value, dtype=object)
+
+    df = pd.DataFrame(
+        {
+            "kind": kind,
+            "rule": rule,
+            "severity": severity,
+            "incident": col("incident"),
+            "source": col("source"),
+            "measure": col("measure"),
+            "reported_on": col("reported_on"),
+            "origin_file": col("origin_file"),
+            "origin_row": col("origin_row"),
+            "column": column,
+            "observed": pick(observed),
+            "expected": pick(expected),
+            "message": pick(message),
+        },
+        index=pd.RangeIndex(n),
+    )
+    return _typed(df)
+
+
+_SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
+_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
+
+
+def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate findings frames, worst first, then by file and line."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty()
+    df = pd.concat(frames, ignore_index=True)
+    return sort(df)
+
+
+def sort(df: pd.DataFrame) -> pd.DataFrame:
+    order = pd.DataFrame(
+        {
+            "s": df["severity"].map(_SEVERITY_ORDER).fillna(9),
+            "k": df["kind"].map(_KIND_ORDER).fillna(9),
+            "f": df["origin_file"].fillna(""),
+            "r": df["origin_row"].fillna(0),
+        }
+    )
+    idx = order.sort_values(["s", "k", "f", "r"], kind="stable").index
+    return df.loc[idx].reset_index(drop=True)
+
+
+def location(df: pd.DataFrame) -> pd.Series:
+    """``file:line`` (``file:line:column`` for input findings) for each finding."""
+    f = df["origin_file"].fillna("")
+    line = df["origin_row"].astype("str").fillna("")
+    loc = f.where(line == "", f + ":" + line)
+    has_col = df["column"].notna() & (line != "")
+    return loc.where(~has_col, loc + ":" + df["column"].fillna(""))

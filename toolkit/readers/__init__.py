@@ -1,0 +1,244 @@
+"""Read stage: exports (files or directories) through source profiles into one figures table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit import figures as ft
+from toolkit import findings as fd
+from toolkit.errors import InputError
+from toolkit.profiles import CANONICAL, CANONICAL_REQUIRED, Profile
+from toolkit.readers.formats import read_raw
+from toolkit.readers.mapping import apply_profile, text_columns
+from toolkit.suite import SUITE_FILE, Suite, find_suite
+
+_NOT_EXPORTS = (".md", ".txt", ".yaml", ".yml", ".py", ".ipynb")
+_EXPORT_SUFFIXES = (".csv", ".tsv", ".tab", ".xlsx", ".json", ".jsonl", ".ndjson", ".parquet",
+                    ".pq")
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What reading one file gave."""
+
+    path: str
+    profile: str
+    format: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    figures: int
+    blank_cells: int
+
+
+@dataclass
+class ReadResult:
+    """The figures table, the ``input`` findings, and per-file counts."""
+
+    figures: pd.DataFrame
+    findings: pd.DataFrame
+    files: list[FileReport]
+    unclaimed: list[str]
+    suite: Suite
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(f.rows_accepted for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def _display(path: Path) -> str:
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _is_export(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return name.endswith(_EXPORT_SUFFIXES)
+
+
+def discover(paths: Iterable[str | Path], suite: Suite) -> tuple[list[tuple[Path, Path | None]], list[str]]:
+    """Files to read (with the directory they were found under) and files nobody claims.
+
+    Hidden files, suite files and README/licence texts are not exports.
+    """
+    found: list[tuple[Path, Path | None]] = []
+    skipped: list[str] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            found.append((p, None))
+            continue
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p)
+            if not f.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            if suite.is_suite_file(f) or (f.parent / SUITE_FILE).is_file():
+                continue
+            if _is_export(f) or suite.profile_for(f, p) is not None:
+                found.append((f, p))
+            elif f.suffix.lower() not in _NOT_EXPORTS and f.name.upper() not in ("LICENSE", "NOTICE"):
+                skipped.append(_display(f))
+    return found, skipped
+
+
+def _header_of(path: Path) -> list[str]:
+    """Column names for deciding whether a file is already a figures table."""
+    import csv
+    import gzip
+    import io
+
+    name = path.name.lower().removesuffix(".gz")
+    if not name.endswith((".csv", ".tsv", ".tab")):
+        return []
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = fh.readline()
+    except OSError:
+        return []
+    delimiter = "\t" if name.endswith((".tsv", ".tab")) else ","
+    return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+
+
+def _profile_for(path: Path, root: Path | None, suite: Suite) -> Profile | None:
+    profile = suite.profile_for(path, root)
+    if profile is not None:
+        return profile
+    header = set(_header_of(path))
+    if {"incident", "source", "measure"} <= header and header & {"value", "figure_text"}:
+        return CANONICAL
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            names = set(pq.read_schema(path).names)
+        except Exception:  # unreadable parquet: read_raw reports it properly
+            return None
+        if CANONICAL_REQUIRED <= names:
+            return CANONICAL
+    return None
+
+
+def read_figures(
+    paths: str | Path | Sequence[str | Path], suite: str | Path | Suite | None = None
+) -> ReadResult:
+    """Read exports into a :class:`ReadResult`.
+
+    Raises :class:`~toolkit.errors.InputError` for a file that cannot be read at all.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise InputError("no files to read")
+    the_suite = find_suite(paths, suite)
+    files, skipped = discover(paths, the_suite)
+    frames: list[pd.DataFrame] = []
+    problems: list[pd.DataFrame] = []
+    reports: list[FileReport] = []
+    unclaimed = list(skipped)
+    for path, root in files:
+        if not path.exists():
+            raise InputError("file not found", path)
+        profile = _profile_for(path, root, the_suite)
+        if profile is None:
+            if root is None:
+                raise InputError(
+                    "no source profile claims this file, and its columns are not the figures "
+                    "table's (incident, source, measure, value). Add a profile to the suite's "
+                    "profiles/ folder",
+                    path,
+                )
+            unclaimed.append(_display(path))
+            continue
+        display = _display(path)
+        raw = read_raw(path, profile, columns_as_text=text_columns(profile))
+        mapped = apply_profile(raw, profile, the_suite.taxonomy, the_suite.words, display)
+        rows_accepted = mapped.rows_read - mapped.rows_rejected
+        reports.append(
+            FileReport(display, profile.name, raw.format, mapped.rows_read, rows_accepted,
+                       mapped.rows_rejected, len(mapped.figures), mapped.blank_cells)
+        )
+        frames.append(mapped.figures)
+        problems.append(_input_findings(raw.problems, mapped.problems, display, raw.path))
+        if mapped.rows_read == 0:
+            problems.append(fd.from_records([{
+                "kind": "input", "rule": "no-rows", "severity": "warning",
+                "origin_file": display, "origin_row": 1,
+                "message": "the file has a header but no rows",
+            }]))
+    for f in unclaimed:
+        problems.append(fd.from_records([{
+            "kind": "input", "rule": "unclaimed-file", "severity": "warning", "origin_file": f,
+            "message": "no source profile claims this file; it was not read",
+        }]))
+    figures = pd.concat(frames, ignore_index=True) if frames else ft.empty()
+    if len(frames) > 1:
+        figures = ft.conform(figures)
+    findings = fd.concat(problems)
+    figures.attrs["crosscheck"] = {
+        "suite": the_suite.path,
+        "rows_read": sum(r.rows_read for r in reports),
+        "rows_rejected": sum(r.rows_rejected for r in reports),
+        "input_findings": findings.to_dict("records"),
+    }
+    return ReadResult(figures, findings, reports, unclaimed, the_suite)
+
+
+def _input_findings(
+    raw_problems: list[dict[str, Any]], mapped: pd.DataFrame, display: str, path: Path
+) -> pd.DataFrame:
+    records = [dict(p, origin_file=display) for p in raw_problems]
+    if len(mapped):
+        rows = mapped.assign(
+            kind="input", origin_file=display,
+            origin_row=mapped["origin_row"].to_numpy(dtype=np.int64),
+        ).drop(columns=["record"])
+        return fd.concat([fd.from_records(records), fd.from_records(rows.to_dict("records"))])
+    return fd.from_records(records)
+
+
+def read(
+    paths: str | Path | Sequence[str | Path], suite: str | Path | Suite | None = None
+) -> pd.DataFrame:
+    """Read outlets' exports into one figures table.
+
+    Parameters
+    ----------
+    paths
+        Files or directories. A directory reads every file a source profile claims.
+    suite
+        A suite folder; by default the suite the directory carries, else the default suite.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figures table (see DESIGN.md). Rows that could not be read are ``input``
+        findings, kept in ``df.attrs["crosscheck"]["input_findings"]`` for ``check``.
+
+    Examples
+    --------
+    >>> figs = read("fixtures/al-qaryatayn")
+    >>> sorted(figs["source"].unique())[:2]
+    ['Al-Masdar News', 'Associated Press']
+    """
+    return read_figures(paths, suite).figures
