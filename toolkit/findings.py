@@ -129,9 +129,7 @@ def sort(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def location(df: pd.DataFrame) -> pd.Series:
-    """``file:line`` (``file:line:column`` for input findings) for each finding."""
+    """``file:line`` (or just ``file``) for each finding."""
     f = df["origin_file"].fillna("")
     line = df["origin_row"].astype("str").fillna("")
-    loc = f.where(line == "", f + ":" + line)
-    has_col = df["column"].notna() & (line != "")
-    return loc.where(~has_col, loc + ":" + df["column"].fillna(""))
+    return f.where(line == "", f + ":" + line)

@@ -208,7 +208,7 @@ def apply_profile(
     number = raw.column_numbers
 
     def col_ref(col: str) -> str:
-        return f"{col} (column {number[col]})" if col in number else col
+        return col
 
     # Per-record columns.
     base: dict[str, Any] = {}
@@ -310,7 +310,13 @@ def apply_profile(
         blank_cells += int(fig["blank"].sum())
         blocks.append(fig[~fig["blank"].to_numpy()])
 
-    probs = problems.frame()
+    # A column read twice (on its own and inside a sum) reports its problems once.
+    probs = problems.frame().drop_duplicates(["record", "column", "rule"], ignore_index=True)
+    if len(probs):
+        where = probs["column"].map(
+            lambda c: f"column {c!r} (#{number[c]}): " if c in number else ""
+        )
+        probs["message"] = where + probs["message"].astype("str")
     rejected = np.zeros(n, dtype=bool)
     err = probs["severity"] == "error"
     rejected[probs.loc[err, "record"].astype("int64").to_numpy()] = True

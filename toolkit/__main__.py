@@ -1,0 +1,7 @@
+"""``python -m toolkit`` runs the crosscheck command line."""
+
+import sys
+
+from toolkit.cli import main
+
+sys.exit(main())

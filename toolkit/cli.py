@@ -1,0 +1,167 @@
+"""The ``crosscheck`` command line. Heavy imports happen inside commands, not at start-up."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from toolkit.errors import CrosscheckError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from toolkit.readers import ReadResult
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _paint(text: str, code: str, on: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if on else text
+
+
+_SEV_CODE = {"error": "31", "warning": "33", "info": "36"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="crosscheck",
+        description="Check incident-figure exports from several outlets and show where they "
+        "disagree.",
+        epilog="Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; "
+        "2 bad usage or unreadable input.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="+", metavar="PATH", help="export files or directories")
+        p.add_argument("--suite", metavar="DIR", help="suite folder (default: the one the "
+                       "directory carries, else the default suite)")
+        p.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
+                       default="error", help="lowest severity that fails the run (default: error)")
+
+    p_read = sub.add_parser("read", help="read exports into the figures table and count rows")
+    common(p_read)
+    p_read.add_argument("-o", "--output", metavar="FILE",
+                        help="write the figures table (.parquet, .csv or .json)")
+    p_read.add_argument("--findings", metavar="FILE", help="write input findings (.csv/.json)")
+
+    p_demo = sub.add_parser("demo", help="read the bundled Al-Qaryatayn fixtures")
+    p_demo.add_argument("--fixtures", metavar="DIR", default=None,
+                        help="fixture folder (default: fixtures/al-qaryatayn)")
+    p_demo.add_argument("--fail-on", default="never", choices=("error", "warning", "info", "never"))
+    return parser
+
+
+def _summary_read(result: ReadResult, out: TextIO) -> None:
+    figs = result.figures
+    print(f"suite: {result.suite.name} ({result.suite.path})", file=out)
+    print("files:", file=out)
+    width = max([len(f.path) for f in result.files] + [4])
+    for f in result.files:
+        print(
+            f"  {f.path:<{width}}  {f.format:<6} {f.profile!r}: {f.rows_read} rows read, "
+            f"{f.rows_accepted} accepted, {f.rows_rejected} rejected, {f.figures} figures",
+            file=out,
+        )
+    for u in result.unclaimed:
+        print(f"  {u:<{width}}  not read: no source profile claims it", file=out)
+    if len(figs):
+        print("figures per source and measure:", file=out)
+        counts = figs.groupby(["source", "measure"], sort=True).size()
+        for (source, measure), n in counts.items():
+            print(f"  {source:<40} {measure:<32} {n:>8}", file=out)
+
+
+def _print_findings(findings: pd.DataFrame, out: TextIO, limit: int | None = 20) -> None:
+    from toolkit.findings import location
+
+    if not len(findings):
+        return
+    on = _colour(out)
+    shown = findings if limit is None else findings.head(limit)
+    print(f"findings ({len(findings)}):", file=out)
+    locs = location(shown)
+    for (_, row), loc in zip(shown.iterrows(), locs, strict=True):
+        sev = _paint(f"{row['severity']:<7}", _SEV_CODE.get(row["severity"], "0"), on)
+        print(f"  {sev} {loc}: [{row['kind']}/{row['rule']}] {row['message']}", file=out)
+    if limit is not None and len(findings) > limit:
+        print(f"  … and {len(findings) - limit} more (write them all with --findings FILE)",
+              file=out)
+
+
+def _exit_code(findings: pd.DataFrame, fail_on: str) -> int:
+    if fail_on == "never" or not len(findings):
+        return EXIT_OK
+    worst = min(_SEVERITY_RANK.get(s, 9) for s in findings["severity"])
+    return EXIT_FINDINGS if worst <= _SEVERITY_RANK[fail_on] else EXIT_OK
+
+
+def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
+    from toolkit.readers import read_figures
+    from toolkit.writers import write_table
+
+    result = read_figures(args.paths, args.suite)
+    _summary_read(result, out)
+    _print_findings(result.findings, out)
+    print(
+        f"rows read {result.rows_read} = accepted {result.rows_accepted} + rejected "
+        f"{result.rows_rejected}; figures {len(result.figures)}",
+        file=out,
+    )
+    if args.output:
+        print(f"wrote {write_table(result.figures, args.output)}", file=out)
+    if getattr(args, "findings", None):
+        print(f"wrote {write_table(result.findings, args.findings)}", file=out)
+    return _exit_code(result.findings, args.fail_on)
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    fixtures = Path(args.fixtures) if args.fixtures else _repo_fixture("al-qaryatayn")
+    ns = argparse.Namespace(paths=[str(fixtures)], suite=None, fail_on=args.fail_on,
+                            output=None, findings=None)
+    return _cmd_read(ns, out)
+
+
+def _repo_fixture(name: str) -> Path:
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        candidate = base / "fixtures" / name
+        if candidate.is_dir():
+            return candidate
+    raise CrosscheckError(f"fixtures/{name} not found: run from the repository or pass --fixtures")
+
+
+_COMMANDS: dict[str, Any] = {"read": _cmd_read, "demo": _cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code (0, 1 or 2)."""
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = _COMMANDS[args.command](args, out)
+    except CrosscheckError as exc:
+        print(f"crosscheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("crosscheck: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
