@@ -83,6 +83,8 @@ class Profile:
     def claims(self, path: Path, root: Path | None = None) -> bool:
         """True when one of ``files`` matches the file's name or its path below ``root``."""
         names = [path.name]
+        if path.name.lower().endswith(".gz"):
+            names.append(path.name[:-3])
         if root is not None:
             try:
                 names.append(path.relative_to(root).as_posix())

@@ -218,6 +218,9 @@ def parse_figure(text: object, words: WordMap | None = None) -> ParsedFigure:
             return ParsedFigure(None, None, None, "unknown", why, invalid=True)
         return ParsedFigure(None, None, None, "unknown", f"cannot read {raw!r} as a figure")
 
+    if re.fullmatch(r"-\s*\d+", t):  # a negative number: the reader says why it is no count
+        v = -int(t[1:].strip())
+        return ParsedFigure(v, v, v, "exact")
     m = _RANGE_RE.match(t)
     if m:
         a, _, pa = _number(m["a"], words)

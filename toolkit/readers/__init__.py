@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -199,7 +200,8 @@ def read_figures(
         "suite": the_suite.path,
         "rows_read": sum(r.rows_read for r in reports),
         "rows_rejected": sum(r.rows_rejected for r in reports),
-        "input_findings": findings.to_dict("records"),
+        # JSON-native, so the attrs survive to_parquet and pandas' attrs comparisons.
+        "input_findings": json.loads(findings.to_json(orient="records", date_format="iso")),
     }
     return ReadResult(figures, findings, reports, unclaimed, the_suite)
 

@@ -273,11 +273,16 @@ def apply_profile(
             if canonical and "qualifier" in frame and value_col == "value":
                 q = _as_text(frame["qualifier"])
                 fig["qualifier"] = q.where(q.notna(), fig["qualifier"])
+                if "figure_text" in frame:
+                    fig["figure_text"] = _as_text(frame["figure_text"])
         for bound_col, name in ((low_col, "low"), (high_col, "high")):
             if bound_col:
                 b = _read_counts(frame[bound_col], words, profile.sentinels)
                 _collect_count_problems(problems, b, frame[bound_col], col_ref(bound_col))
-                fig[name] = b["value"].where(~b["blank"].to_numpy(), fig[name])
+                # A figures table states its bounds; elsewhere a blank bound falls back to
+                # the value's own.
+                fig[name] = b["value"] if canonical else b["value"].where(
+                    ~b["blank"].to_numpy(), fig[name])
         if (low_col or high_col) and not canonical:
             has_bounds = fig["value"].notna() & (fig["low"].notna() | fig["high"].notna())
             same = (fig["low"] == fig["value"]).fillna(False) & (
@@ -307,8 +312,11 @@ def apply_profile(
             fig["measure"] = pd.Series(measure, index=fig.index, dtype="str")
         if source is not None:
             fig["source_override"] = source
-        blank_cells += int(fig["blank"].sum())
-        blocks.append(fig[~fig["blank"].to_numpy()])
+        if long is not None:
+            blocks.append(fig)  # a long record names its measure: an empty figure is unknown
+        else:
+            blank_cells += int(fig["blank"].sum())  # a wide blank cell is no figure
+            blocks.append(fig[~fig["blank"].to_numpy()])
 
     # A column read twice (on its own and inside a sum) reports its problems once.
     probs = problems.frame().drop_duplicates(["record", "column", "rule"], ignore_index=True)
@@ -351,7 +359,8 @@ def apply_profile(
         figures=result,
         problems=probs,
         rows_read=raw.rows_read,
-        rows_rejected=int(rejected.sum()) + len(raw.problems),
+        rows_rejected=int(rejected.sum())
+        + sum(1 for p in raw.problems if p.get("severity") == "error"),
         blank_cells=blank_cells,
     )
 

@@ -1,0 +1,52 @@
+"""Read benchmark: 1M-row long and wide CSVs through profiles vs bare pandas.read_csv(pyarrow).
+
+    nox -s bench            (or: python bench/bench_read.py [ROWS])
+
+Prints seconds, peak RSS and the ratio to the baseline measured in the same run.
+Target: ratio <= 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+
+from _measure import measure  # noqa: E402
+from generate import WIDE_PROFILE, generate, write_long_csv, write_wide_csv  # noqa: E402
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        # long: incidents x 5 sources x 1 report x 2 measures = rows figures
+        long_csv = d / "long.csv"
+        write_long_csv(generate(rows // 10, 5, 1).figures, str(long_csv))
+        # wide: incidents x 5 sources x 1 report = rows lines, 2 measures each
+        wide_dir = d / "wide"
+        (wide_dir / "expectations" / "profiles").mkdir(parents=True)
+        (wide_dir / "expectations" / "suite.yaml").write_text("name: bench\nextends: default\n")
+        (wide_dir / "expectations" / "profiles" / "wide.yaml").write_text(WIDE_PROFILE)
+        wide_csv = wide_dir / "synthetic-wide.csv"
+        write_wide_csv(generate(rows // 5, 5, 1).figures, str(wide_csv))
+        print(f"{'case':<10} {'rows':>9} {'crosscheck s':>13} {'pandas s':>9} {'ratio':>6} "
+              f"{'RSS MiB':>8} {'pandas RSS':>10}")
+        for name, path, suite in (("long", long_csv, None), ("wide", wide_csv, wide_dir / "expectations")):
+            n_lines = sum(1 for _ in open(path)) - 1
+            base = measure("import pandas as pd", f"pd.read_csv({str(path)!r}, engine='pyarrow')")
+            ours = measure(
+                "from toolkit.readers import read_figures",
+                f"r = read_figures({str(path)!r}, suite={str(suite) if suite else None!r}); "
+                "assert r.rows_rejected == 0",
+            )
+            ratio = ours["seconds"] / base["seconds"]
+            print(f"{name:<10} {n_lines:>9} {ours['seconds']:>13.2f} {base['seconds']:>9.2f} "
+                  f"{ratio:>6.2f} {ours['rss_mib']:>8.0f} {base['rss_mib']:>10.0f}")
+
+
+if __name__ == "__main__":
+    main()

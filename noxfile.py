@@ -1,0 +1,48 @@
+"""Sessions: tests, lint, typecheck, demo, report, bench. `nox -s NAME`."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+CONSTRAINTS = ("-c", "constraints.txt")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Install crosscheck with its test extras and run pytest (chromium for browser tests)."""
+    session.install("-e", ".[test]", *CONSTRAINTS)
+    session.run("bash", "scripts/ensure-chromium", external=True)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff", *CONSTRAINTS)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy (strict) on toolkit/."""
+    session.install("-e", ".[dev]", *CONSTRAINTS)
+    session.run("mypy")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: read and check the bundled Al-Qaryatayn exports."""
+    session.install("-e", ".", *CONSTRAINTS)
+    session.run("crosscheck", "demo", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks; each prints ratios against a baseline measured in the same run."""
+    session.install("-e", ".", *CONSTRAINTS)
+    rows = session.posargs[0] if session.posargs else "1000000"
+    session.run("python", "bench/bench_read.py", rows)

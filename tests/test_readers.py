@@ -1,0 +1,365 @@
+"""The read stage on fixture files: every profile shape and format, real excerpts, bad input."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import AQ, REAL, ROOT
+
+import toolkit as cc
+from toolkit import figures as ft
+from toolkit.errors import InputError
+from toolkit.readers import read_figures
+
+AQ_SUITE = AQ / "expectations"
+
+
+def flat(findings: pd.DataFrame) -> list[list[object]]:
+    """Findings as [file name, line, column, rule, severity] (frictionless-style)."""
+    return [
+        [Path(r.origin_file).name, None if pd.isna(r.origin_row) else int(r.origin_row),
+         None if pd.isna(r.column) else r.column, r.rule, r.severity]
+        for r in findings.itertuples()
+    ]
+
+
+def figure(figs: pd.DataFrame, source: str, measure: str) -> pd.DataFrame:
+    return figs[(figs["source"] == source) & (figs["measure"] == measure)]
+
+
+# --- the Al-Qaryatayn fixtures: one profile shape and format per outlet ----------------------
+
+@pytest.fixture(scope="module")
+def aq():
+    return read_figures(AQ)
+
+
+def test_directory_carries_its_suite(aq):
+    assert aq.suite.name == "al-qaryatayn"
+    assert "killed.last_48h" in aq.suite.taxonomy  # the suite's own measure
+    assert "killed.children" in aq.suite.taxonomy  # inherited from the default suite
+    assert sorted(Path(f.path).name for f in aq.files) == [
+        "al-masdar.xlsx", "ap.json", "homs-governor.tsv", "independent.csv", "sohr.csv"]
+    assert aq.rows_read == aq.rows_accepted + aq.rows_rejected == 16
+
+
+def test_wide_csv_with_text_figures(aq):
+    sohr = aq.figures[aq.figures["source"] == "Syrian Observatory for Human Rights"]
+    killed = figure(sohr, "Syrian Observatory for Human Rights", "killed").iloc[0]
+    assert (killed["value"], killed["low"], killed["qualifier"]) == (128, 128, "at_least")
+    assert pd.isna(killed["high"])
+    assert killed["figure_text"] == "128 persons at least"
+    assert killed["reported_on"] == pd.Timestamp("2017-10-21")
+    assert killed["event_end"] == pd.Timestamp("2017-10-20")
+    assert (killed["origin_file"], killed["origin_row"]) == ("fixtures/al-qaryatayn/sohr.csv", 2)
+    # other columns of the export are kept
+    assert killed["killed_total_ar"] == "١٢٨ على الأقل"
+    # "more missing people" has no number: unknown, and a warning that names file:line:column
+    missing = figure(sohr, "Syrian Observatory for Human Rights", "missing").iloc[0]
+    assert missing["qualifier"] == "unknown" and pd.isna(missing["value"])
+    assert ["sohr.csv", 2, "missing", "unreadable-figure", "warning"] in flat(aq.findings)
+
+
+def test_long_json_lines_point_at_each_record(aq):
+    ap = aq.figures[aq.figures["origin_file"].str.endswith("ap.json")]
+    assert ap["origin_row"].tolist() == [2, 4, 6, 8, 10, 12]
+    assert set(ap["source"]) == {"Associated Press", "Resident (AP video)"}
+    civ = figure(ap, "Associated Press", "killed.civilians").sort_values("reported_on")
+    assert civ["qualifier"].tolist() == ["at_least", "more_than"]
+    assert civ["low"].tolist() == [67, 71]
+    assert civ["reported_on"].tolist() == [pd.Timestamp("2017-10-23"), pd.Timestamp("2017-10-24")]
+
+
+def test_long_tsv_with_mixed_date_formats(aq):
+    gov = aq.figures[aq.figures["source"] == "Homs governor Talal Barazi"]
+    assert set(gov["reported_on"]) == {pd.Timestamp("2017-10-23")}  # 10/23/2017 and 10/23/17
+    assert dict(zip(gov["measure"], gov["value"], strict=True)) == {
+        "killed.civilians": 60, "missing": 13, "killed.unidentified": 6}
+
+
+def test_xlsx_rows_and_real_dates(aq):
+    xl = aq.figures[aq.figures["origin_file"].str.endswith(".xlsx")]
+    assert xl["origin_row"].tolist() == [2, 3]
+    assert xl["reported_on"].tolist() == [pd.Timestamp("2017-10-23")] * 2
+    assert dict(zip(xl["source"], xl["value"], strict=True)) == {"Al-Masdar News": 45, "UPI": 153}
+    assert len(xl) == 2  # the two blank cells are not figures
+
+
+def test_figures_table_needs_no_profile(aq):
+    ind = aq.figures[aq.figures["origin_file"].str.endswith("independent.csv")]
+    assert sorted(ind["measure"]) == ["attackers.departed", "killed.by_regime",
+                                      "killed.civilians", "killed.last_48h"]
+    assert ind.set_index("measure").loc["killed.by_regime", "value"] == 12  # "twelve"
+
+
+def test_dtypes_of_the_figures_table(aq):
+    for col, dtype in ft.DTYPES.items():
+        assert str(aq.figures[col].dtype) == dtype, col
+    ft.schema(aq.suite.taxonomy).validate(aq.figures, lazy=True)
+
+
+def test_python_api_returns_the_figures_table():
+    figs = cc.read(AQ)
+    assert isinstance(figs, pd.DataFrame) and len(figs) == 19
+    assert figs.attrs["crosscheck"]["rows_read"] == 16
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+def _copy_suite(tmp_path: Path) -> Path:
+    shutil.copytree(AQ_SUITE, tmp_path / "expectations")
+    return tmp_path
+
+
+def test_gzip_parquet_and_json_lines(tmp_path, aq):
+    d = _copy_suite(tmp_path)
+    (d / "sohr-2.csv.gz").write_bytes(gzip.compress((AQ / "sohr.csv").read_bytes()))
+    records = json.loads((AQ / "ap.json").read_text())
+    (d / "ap-lines.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    shutil.copy(AQ / "ap.json", d / "ap-lines.json")  # keep the profile's glob happy for .jsonl
+    aq.figures.to_parquet(d / "all.parquet")
+    res = read_figures([d / "sohr-2.csv.gz", d / "all.parquet"], suite=d / "expectations")
+    gz = res.figures[res.figures["origin_file"].str.endswith(".gz")]
+    assert len(gz) == 4 and set(gz["origin_row"]) == {2}
+    pq = res.figures[res.figures["origin_file"].str.endswith(".parquet")]
+    assert pq["value"].tolist() == aq.figures["value"].tolist()
+    assert pq["qualifier"].tolist() == aq.figures["qualifier"].tolist()
+
+
+def test_json_lines(tmp_path):
+    d = _copy_suite(tmp_path)
+    prof = (d / "expectations/profiles/ap.yaml").read_text().replace(
+        '"ap*.json.gz"', '"ap*.json.gz", "ap*.jsonl"')
+    (d / "expectations/profiles/ap.yaml").write_text(prof)
+    records = json.loads((AQ / "ap.json").read_text())
+    (d / "ap.jsonl").write_text("\n" + "\n".join(json.dumps(r) for r in records) + "\n")
+    res = read_figures(d / "ap.jsonl", suite=d / "expectations")
+    assert res.figures["origin_row"].tolist() == [2, 3, 4, 5, 6, 7]
+
+
+def test_written_csv_reads_back_the_same(tmp_path, aq, cli):
+    out = tmp_path / "figs.csv"
+    run = cli("read", str(AQ), "-o", str(out))
+    assert run.code == 0, run.err
+    back = read_figures(out, suite=AQ_SUITE)  # the suite names the outlets' own measures
+    assert back.rows_rejected == 0
+    cols = ["incident", "source", "measure", "value", "low", "high", "qualifier", "figure_text",
+            "reported_on", "event_start"]
+    pd.testing.assert_frame_equal(back.figures[cols], aq.figures[cols])
+
+
+# --- real excerpts: row counts of the files themselves ---------------------------------------
+
+def _csv_records(path: Path, skip: int = 0) -> int:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1 - skip
+
+
+@pytest.fixture(scope="module")
+def real():
+    return read_figures(REAL)
+
+
+def test_real_excerpts_row_counts(real):
+    by_file = {Path(f.path).name: f for f in real.files}
+    assert by_file["ucdp-ged-bangladesh.csv"].rows_read == _csv_records(
+        REAL / "ucdp-ged-bangladesh.csv", skip=1)  # the HXL hashtag row is not a record
+    assert by_file["missing-migrants-2026.csv"].rows_read == _csv_records(
+        REAL / "missing-migrants-2026.csv")
+    assert by_file["gaza-casualties-daily.json"].rows_read == len(
+        json.loads((REAL / "gaza-casualties-daily.json").read_text()))
+    for f in real.files:
+        assert f.rows_read == f.rows_accepted + f.rows_rejected
+
+
+def test_ucdp_wide_with_bounds(real):
+    ucdp = real.figures[real.figures["source"] == "UCDP GED"]
+    assert len(ucdp) == 5 * 150  # best + four death columns for every event
+    ev = ucdp[(ucdp["incident"] == "84006") & (ucdp["measure"] == "killed")].iloc[0]
+    assert (ev["value"], ev["low"], ev["high"], ev["qualifier"]) == (3, 0, 0, "range")
+    assert ev["origin_row"] == 64  # header, HXL row, then the 62nd event
+    first = ucdp[(ucdp["incident"] == "71663") & (ucdp["measure"] == "killed")].iloc[0]
+    assert (first["value"], first["qualifier"], first["origin_row"]) == (1, "exact", 3)
+
+
+def test_missing_migrants_negative_missing_is_rejected_with_its_line(real):
+    assert ["missing-migrants-2026.csv", 197, "Minimum Estimated Number of Missing",
+            "bad-count", "error"] in flat(real.findings)
+    mm = real.figures[real.figures["source"] == "IOM Missing Migrants Project"]
+    assert 197 not in set(mm["origin_row"])
+    row = mm[(mm["incident"] == "2026.MMP0002") & (mm["measure"] == "dead_missing")]
+    assert row["value"].tolist() == [1]  # Number Dead 1 + missing 0
+    assert row["event_start"].tolist() == [pd.Timestamp("2026-01-02")]
+
+
+def test_gaza_sources_and_extrapolated_series(real):
+    gaza = real.figures[real.figures["incident"] == "gaza-2023"]
+    assert {"mohtel", "gmotel", "missing", "Tech For Palestine (extrapolated)"} == set(gaza["source"])
+    first = gaza[(gaza["reported_on"] == "2023-10-07") & (gaza["measure"] == "killed")]
+    assert sorted(first["value"].tolist()) == [232, 232]
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+def _suite_dir(tmp_path: Path, profile: str) -> Path:
+    (tmp_path / "expectations" / "profiles").mkdir(parents=True)
+    (tmp_path / "expectations" / "suite.yaml").write_text("name: t\n")
+    (tmp_path / "expectations" / "profiles" / "p.yaml").write_text(profile)
+    return tmp_path
+
+
+PROFILE = """\
+name: outlet
+files: ["*.csv", "*.txt", "*.docx"]
+columns: {incident: id, reported_on: date}
+constants: {source: Outlet}
+figures:
+  - {measure: killed, value: killed}
+  - {measure: killed.civilians, value: civilians}
+"""
+
+
+def _write(tmp_path: Path, name: str, data: bytes | str, profile: str = PROFILE) -> Path:
+    d = _suite_dir(tmp_path, profile)
+    p = d / name
+    p.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return p
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("empty.csv", b"", "empty.csv:1: file is empty"),
+    ("blank.csv", b"\n \n", "blank.csv:1: file is empty"),
+    ("x.docx", b"PK\x03\x04", "unknown format (.docx)"),
+    ("dup.csv", b"id,date,killed,killed,civilians\n1,2017-10-21,3,4,1\n",
+     "dup.csv:1:4: duplicate column name 'killed' (columns 3 and 4)"),
+    ("miss.csv", b"id,date,kiled,civilians\n1,2017-10-21,3,1\n",
+     "miss.csv:1: column 'killed' (figure killed, profile 'outlet') not found in the header. "
+     "Did you mean 'kiled'?"),
+    ("bad.csv.gz", b"not gzip at all", "not a valid gzip file"),
+])
+def test_unreadable_files_exit_2_naming_file_line_column(tmp_path, cli, name, data, message):
+    p = _write(tmp_path, name, data)
+    run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
+    assert run.code == 2
+    assert message in run.err
+    assert "Traceback" not in run.err + run.out
+
+
+def test_missing_file(cli):
+    run = cli("read", "no/such/file.csv")
+    assert run.code == 2 and "no/such/file.csv: file not found" in run.err
+
+
+def test_bad_json_names_line_and_column(tmp_path):
+    d = _copy_suite(tmp_path)
+    (d / "ap.json").write_text('[\n  {"a": 1},\n  {"a": 2,,}\n]\n')
+    with pytest.raises(InputError, match=r"ap.json:3:11: not valid JSON"):
+        read_figures(d / "ap.json", suite=d / "expectations")
+
+
+def test_header_only_is_a_warning(tmp_path, cli):
+    p = _write(tmp_path, "h.csv", "id,date,killed,civilians\n")
+    run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
+    assert run.code == 0 and "the file has a header but no rows" in run.out
+    run = cli("read", str(p), "--suite", str(tmp_path / "expectations"), "--fail-on", "warning")
+    assert run.code == 1
+
+
+def test_bom_utf16_and_cp1252(tmp_path):
+    text = "id,date,killed,civilians\nQaryatayn-é,2017-10-21,128,83\n"
+    p = _write(tmp_path, "bom.csv", b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "u16.csv").write_bytes(text.encode("utf-16"))
+    (tmp_path / "win.csv").write_bytes(text.encode("cp1252"))
+    res = read_figures([p, tmp_path / "u16.csv", tmp_path / "win.csv"],
+                       suite=tmp_path / "expectations")
+    assert res.rows_read == 3 and res.rows_rejected == 0
+    assert set(res.figures["incident"]) == {"Qaryatayn-é"}  # BOM not glued to the id column
+    assert flat(res.findings) == [["win.csv", 2, "11", "encoding", "warning"]]
+
+
+def test_row_problems_become_findings_and_the_run_goes_on(tmp_path, cli):
+    text = (
+        "id,date,killed,civilians\n"
+        "a,2017-10-21,128,83\n"                     # 2 fine
+        "b,2017-10-21,lots,3\n"                     # 3 unreadable: unknown, warning, kept
+        "c,2017-10-21,-5,3\n"                       # 4 negative: rejected
+        "d,2017-02-30,10,3\n"                       # 5 impossible date: rejected
+        "e,2017-10-21,99999999999999999999,1\n"     # 6 overflow: rejected
+        "f,2017-10-21,5,1,extra\n"                  # 7 ragged: rejected
+        '"g\nwith a newline",2017-10-21,7,1\n'      # 8-9 one record over two lines
+        "h,2017-10-21,9,2\n"                        # 10 fine
+    )
+    p = _write(tmp_path, "rows.csv", text)
+    res = read_figures(p, suite=tmp_path / "expectations")
+    assert flat(res.findings) == [
+        ["rows.csv", 4, "killed", "bad-count", "error"],
+        ["rows.csv", 5, "date", "bad-date", "error"],
+        ["rows.csv", 6, "killed", "bad-count", "error"],
+        ["rows.csv", 7, "5", "ragged-row", "error"],
+        ["rows.csv", 3, "killed", "unreadable-figure", "warning"],
+    ]
+    msgs = res.findings.set_index("origin_row")["message"]
+    assert "'2017-02-30'" not in msgs[5] and "not a date in format ISO8601" in msgs[5]
+    assert "too large" in msgs[6] and "cannot be negative" in msgs[4]
+    assert res.rows_read == 8 and res.rows_rejected == 4 and res.rows_accepted == 4
+    assert sorted(set(res.figures["origin_row"])) == [2, 3, 8, 10]
+    assert res.findings.loc[res.findings["rule"] == "bad-date", "observed"].tolist() == ["2017-02-30"]
+    run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
+    assert run.code == 1
+    assert "rows read 8 = accepted 4 + rejected 4" in run.out
+    assert "rows.csv:5: [input/bad-date]" in run.out
+
+
+def test_directory_says_which_files_nobody_claims(tmp_path, cli):
+    d = _copy_suite(tmp_path)
+    shutil.copy(AQ / "sohr.csv", d)
+    (d / "notes.docx").write_bytes(b"PK")
+    (d / "other.csv").write_text("a,b\n1,2\n")
+    res = read_figures(d)
+    assert sorted(res.unclaimed) == [f"{Path(d / 'notes.docx')}", f"{Path(d / 'other.csv')}"] or \
+        sorted(Path(u).name for u in res.unclaimed) == ["notes.docx", "other.csv"]
+    assert {r[3] for r in flat(res.findings)} >= {"unclaimed-file"}
+    run = cli("read", str(d))
+    assert "not read: no source profile claims it" in run.out
+
+
+def test_a_named_file_nobody_claims_is_unreadable(tmp_path, cli):
+    p = tmp_path / "other.csv"
+    p.write_text("a,b\n1,2\n")
+    run = cli("read", str(p))
+    assert run.code == 2 and "no source profile claims this file" in run.err
+
+
+def test_unknown_measure_in_long_export(tmp_path):
+    d = _copy_suite(tmp_path)
+    (d / "homs-governor.tsv").write_text(
+        "date\tincident\tindicator\tstatement\tcitation\n10/23/2017\tx\tkiled\t5\tu\n")
+    prof = d / "expectations/profiles/homs-governor.yaml"
+    prof.write_text(prof.read_text().replace("    bodies not identified: killed.unidentified\n",
+                                             "    bodies not identified: killed.unidentified\n"))
+    res = read_figures(d / "homs-governor.tsv", suite=d / "expectations")
+    assert flat(res.findings) == [["homs-governor.tsv", 2, "indicator", "unknown-measure", "error"]]
+    assert "Did you mean 'killed'?" in res.findings["message"].iloc[0]
+
+
+# --- inputs are never written -----------------------------------------------------------------
+
+def _checksums(root: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_reading_leaves_inputs_unchanged(tmp_path, cli):
+    before = _checksums(ROOT / "fixtures")
+    read_figures(AQ)
+    read_figures(REAL)
+    cli("read", str(AQ), str(REAL / "ucdp-ged-bangladesh.csv"), "-o", str(tmp_path / "o.parquet"),
+        "--suite", str(REAL / "expectations"))
+    assert _checksums(ROOT / "fixtures") == before
