@@ -24,7 +24,9 @@ def measure(setup: str, stmt: str, repeat: int = 3) -> dict[str, float]:
     runs = []
     for _ in range(repeat):
         out = subprocess.run(
-            [sys.executable, "-c", _RUNNER, setup, stmt], capture_output=True, text=True,
+            [sys.executable, "-c", _RUNNER, setup, stmt],
+            capture_output=True,
+            text=True,
             check=True,
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
 
-from _measure import measure  # noqa: E402
-from generate import WIDE_PROFILE, generate, write_long_csv, write_wide_csv  # noqa: E402
+from _measure import measure
+from generate import WIDE_PROFILE, generate, write_long_csv, write_wide_csv
 
 
 def main() -> None:
@@ -33,10 +33,16 @@ def main() -> None:
         (wide_dir / "expectations" / "profiles" / "wide.yaml").write_text(WIDE_PROFILE)
         wide_csv = wide_dir / "synthetic-wide.csv"
         write_wide_csv(generate(rows // 5, 5, 1).figures, str(wide_csv))
-        print(f"{'case':<10} {'rows':>9} {'crosscheck s':>13} {'pandas s':>9} {'ratio':>6} "
-              f"{'RSS MiB':>8} {'pandas RSS':>10}")
-        for name, path, suite in (("long", long_csv, None), ("wide", wide_csv, wide_dir / "expectations")):
-            n_lines = sum(1 for _ in open(path)) - 1
+        print(
+            f"{'case':<10} {'rows':>9} {'crosscheck s':>13} {'pandas s':>9} {'ratio':>6} "
+            f"{'RSS MiB':>8} {'pandas RSS':>10}"
+        )
+        for name, path, suite in (
+            ("long", long_csv, None),
+            ("wide", wide_csv, wide_dir / "expectations"),
+        ):
+            with open(path) as fh:
+                n_lines = sum(1 for _ in fh) - 1
             base = measure("import pandas as pd", f"pd.read_csv({str(path)!r}, engine='pyarrow')")
             ours = measure(
                 "from toolkit.readers import read_figures",
@@ -44,8 +50,10 @@ def main() -> None:
                 "assert r.rows_rejected == 0",
             )
             ratio = ours["seconds"] / base["seconds"]
-            print(f"{name:<10} {n_lines:>9} {ours['seconds']:>13.2f} {base['seconds']:>9.2f} "
-                  f"{ratio:>6.2f} {ours['rss_mib']:>8.0f} {base['rss_mib']:>10.0f}")
+            print(
+                f"{name:<10} {n_lines:>9} {ours['seconds']:>13.2f} {base['seconds']:>9.2f} "
+                f"{ratio:>6.2f} {ours['rss_mib']:>8.0f} {base['rss_mib']:>10.0f}"
+            )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,10 @@ def test_parse_table(text, value, low, high, qualifier):
 @pytest.mark.parametrize("text", ["dozens", "many", "12 or 15", "several dozen", "lots"])
 def test_ambiguous_text_is_a_finding_not_a_guess(text):
     p = parse_figure(text)
-    assert p.qualifier == "unknown" and p.value is None
-    assert text in p.problem and not p.invalid
+    assert p.qualifier == "unknown"
+    assert p.value is None
+    assert text in p.problem
+    assert not p.invalid
 
 
 def test_words_only_where_the_suite_maps_them():
@@ -67,7 +69,8 @@ def test_words_only_where_the_suite_maps_them():
 @pytest.mark.parametrize("text", ["99999999999999999999", "2.5", "15-12"])
 def test_numbers_that_cannot_be_counts_are_invalid(text):
     p = parse_figure(text)
-    assert p.invalid and p.qualifier == "unknown"
+    assert p.invalid
+    assert p.qualifier == "unknown"
 
 
 @given(st.integers(min_value=0, max_value=INT64_MAX // 1000))
@@ -82,8 +85,16 @@ def test_any_count_round_trips_in_every_spelling(n):
 @given(st.text(max_size=40))
 def test_parser_never_raises_and_bounds_are_ordered(text):
     p = parse_figure(text)
-    assert p.qualifier in ("exact", "at_least", "more_than", "at_most", "fewer_than", "about",
-                           "range", "unknown")
+    assert p.qualifier in (
+        "exact",
+        "at_least",
+        "more_than",
+        "at_most",
+        "fewer_than",
+        "about",
+        "range",
+        "unknown",
+    )
     if p.low is not None and p.high is not None:
         assert p.low <= p.high
     if p.qualifier == "unknown":
@@ -100,9 +111,22 @@ def test_column_parse_equals_one_by_one(texts):
 
 
 def test_intervals():
-    parsed = parse_figures(pd.Series(["at least 128", "45", "more than 60", "about 200",
-                                      "12-15", "up to 10", "fewer than 5", "unknown"]))
+    parsed = parse_figures(
+        pd.Series(
+            [
+                "at least 128",
+                "45",
+                "more than 60",
+                "about 200",
+                "12-15",
+                "up to 10",
+                "fewer than 5",
+                "unknown",
+            ]
+        )
+    )
     lo, hi = intervals(parsed, tolerance=0.1)
     assert lo[:7].tolist() == pytest.approx([128, 45, 61, 180, 12, 0, 0])
     assert hi[:7].tolist() == [math.inf, 45, math.inf, pytest.approx(220), 15, 10, 4]
-    assert math.isnan(lo[7]) and math.isnan(hi[7])
+    assert math.isnan(lo[7])
+    assert math.isnan(hi[7])

@@ -24,8 +24,13 @@ AQ_SUITE = AQ / "expectations"
 def flat(findings: pd.DataFrame) -> list[list[object]]:
     """Findings as [file name, line, column, rule, severity] (frictionless-style)."""
     return [
-        [Path(r.origin_file).name, None if pd.isna(r.origin_row) else int(r.origin_row),
-         None if pd.isna(r.column) else r.column, r.rule, r.severity]
+        [
+            Path(r.origin_file).name,
+            None if pd.isna(r.origin_row) else int(r.origin_row),
+            None if pd.isna(r.column) else r.column,
+            r.rule,
+            r.severity,
+        ]
         for r in findings.itertuples()
     ]
 
@@ -35,6 +40,7 @@ def figure(figs: pd.DataFrame, source: str, measure: str) -> pd.DataFrame:
 
 
 # --- the Al-Qaryatayn fixtures: one profile shape and format per outlet ----------------------
+
 
 @pytest.fixture(scope="module")
 def aq():
@@ -46,7 +52,12 @@ def test_directory_carries_its_suite(aq):
     assert "killed.last_48h" in aq.suite.taxonomy  # the suite's own measure
     assert "killed.children" in aq.suite.taxonomy  # inherited from the default suite
     assert sorted(Path(f.path).name for f in aq.files) == [
-        "al-masdar.xlsx", "ap.json", "homs-governor.tsv", "independent.csv", "sohr.csv"]
+        "al-masdar.xlsx",
+        "ap.json",
+        "homs-governor.tsv",
+        "independent.csv",
+        "sohr.csv",
+    ]
     assert aq.rows_read == aq.rows_accepted + aq.rows_rejected == 16
 
 
@@ -63,7 +74,8 @@ def test_wide_csv_with_text_figures(aq):
     assert killed["killed_total_ar"] == "١٢٨ على الأقل"
     # "more missing people" has no number: unknown, and a warning that names file:line:column
     missing = figure(sohr, "Syrian Observatory for Human Rights", "missing").iloc[0]
-    assert missing["qualifier"] == "unknown" and pd.isna(missing["value"])
+    assert missing["qualifier"] == "unknown"
+    assert pd.isna(missing["value"])
     assert ["sohr.csv", 2, "missing", "unreadable-figure", "warning"] in flat(aq.findings)
 
 
@@ -81,7 +93,10 @@ def test_long_tsv_with_mixed_date_formats(aq):
     gov = aq.figures[aq.figures["source"] == "Homs governor Talal Barazi"]
     assert set(gov["reported_on"]) == {pd.Timestamp("2017-10-23")}  # 10/23/2017 and 10/23/17
     assert dict(zip(gov["measure"], gov["value"], strict=True)) == {
-        "killed.civilians": 60, "missing": 13, "killed.unidentified": 6}
+        "killed.civilians": 60,
+        "missing": 13,
+        "killed.unidentified": 6,
+    }
 
 
 def test_xlsx_rows_and_real_dates(aq):
@@ -94,8 +109,12 @@ def test_xlsx_rows_and_real_dates(aq):
 
 def test_figures_table_needs_no_profile(aq):
     ind = aq.figures[aq.figures["origin_file"].str.endswith("independent.csv")]
-    assert sorted(ind["measure"]) == ["attackers.departed", "killed.by_regime",
-                                      "killed.civilians", "killed.last_48h"]
+    assert sorted(ind["measure"]) == [
+        "attackers.departed",
+        "killed.by_regime",
+        "killed.civilians",
+        "killed.last_48h",
+    ]
     assert ind.set_index("measure").loc["killed.by_regime", "value"] == 12  # "twelve"
 
 
@@ -107,11 +126,13 @@ def test_dtypes_of_the_figures_table(aq):
 
 def test_python_api_returns_the_figures_table():
     figs = cc.read(AQ)
-    assert isinstance(figs, pd.DataFrame) and len(figs) == 19
+    assert isinstance(figs, pd.DataFrame)
+    assert len(figs) == 19
     assert figs.attrs["crosscheck"]["rows_read"] == 16
 
 
 # --- formats ---------------------------------------------------------------------------------
+
 
 def _copy_suite(tmp_path: Path) -> Path:
     shutil.copytree(AQ_SUITE, tmp_path / "expectations")
@@ -127,7 +148,8 @@ def test_gzip_parquet_and_json_lines(tmp_path, aq):
     aq.figures.to_parquet(d / "all.parquet")
     res = read_figures([d / "sohr-2.csv.gz", d / "all.parquet"], suite=d / "expectations")
     gz = res.figures[res.figures["origin_file"].str.endswith(".gz")]
-    assert len(gz) == 4 and set(gz["origin_row"]) == {2}
+    assert len(gz) == 4
+    assert set(gz["origin_row"]) == {2}
     pq = res.figures[res.figures["origin_file"].str.endswith(".parquet")]
     assert pq["value"].tolist() == aq.figures["value"].tolist()
     assert pq["qualifier"].tolist() == aq.figures["qualifier"].tolist()
@@ -135,8 +157,11 @@ def test_gzip_parquet_and_json_lines(tmp_path, aq):
 
 def test_json_lines(tmp_path):
     d = _copy_suite(tmp_path)
-    prof = (d / "expectations/profiles/ap.yaml").read_text().replace(
-        '"ap*.json.gz"', '"ap*.json.gz", "ap*.jsonl"')
+    prof = (
+        (d / "expectations/profiles/ap.yaml")
+        .read_text()
+        .replace('"ap*.json.gz"', '"ap*.json.gz", "ap*.jsonl"')
+    )
     (d / "expectations/profiles/ap.yaml").write_text(prof)
     records = json.loads((AQ / "ap.json").read_text())
     (d / "ap.jsonl").write_text("\n" + "\n".join(json.dumps(r) for r in records) + "\n")
@@ -150,12 +175,23 @@ def test_written_csv_reads_back_the_same(tmp_path, aq, cli):
     assert run.code == 0, run.err
     back = read_figures(out, suite=AQ_SUITE)  # the suite names the outlets' own measures
     assert back.rows_rejected == 0
-    cols = ["incident", "source", "measure", "value", "low", "high", "qualifier", "figure_text",
-            "reported_on", "event_start"]
+    cols = [
+        "incident",
+        "source",
+        "measure",
+        "value",
+        "low",
+        "high",
+        "qualifier",
+        "figure_text",
+        "reported_on",
+        "event_start",
+    ]
     pd.testing.assert_frame_equal(back.figures[cols], aq.figures[cols])
 
 
 # --- real excerpts: row counts of the files themselves ---------------------------------------
+
 
 def _csv_records(path: Path, skip: int = 0) -> int:
     with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -170,11 +206,14 @@ def real():
 def test_real_excerpts_row_counts(real):
     by_file = {Path(f.path).name: f for f in real.files}
     assert by_file["ucdp-ged-bangladesh.csv"].rows_read == _csv_records(
-        REAL / "ucdp-ged-bangladesh.csv", skip=1)  # the HXL hashtag row is not a record
+        REAL / "ucdp-ged-bangladesh.csv", skip=1
+    )  # the HXL hashtag row is not a record
     assert by_file["missing-migrants-2026.csv"].rows_read == _csv_records(
-        REAL / "missing-migrants-2026.csv")
+        REAL / "missing-migrants-2026.csv"
+    )
     assert by_file["gaza-casualties-daily.json"].rows_read == len(
-        json.loads((REAL / "gaza-casualties-daily.json").read_text()))
+        json.loads((REAL / "gaza-casualties-daily.json").read_text())
+    )
     for f in real.files:
         assert f.rows_read == f.rows_accepted + f.rows_rejected
 
@@ -190,8 +229,13 @@ def test_ucdp_wide_with_bounds(real):
 
 
 def test_missing_migrants_negative_missing_is_rejected_with_its_line(real):
-    assert ["missing-migrants-2026.csv", 197, "Minimum Estimated Number of Missing",
-            "bad-count", "error"] in flat(real.findings)
+    assert [
+        "missing-migrants-2026.csv",
+        197,
+        "Minimum Estimated Number of Missing",
+        "bad-count",
+        "error",
+    ] in flat(real.findings)
     mm = real.figures[real.figures["source"] == "IOM Missing Migrants Project"]
     assert 197 not in set(mm["origin_row"])
     row = mm[(mm["incident"] == "2026.MMP0002") & (mm["measure"] == "dead_missing")]
@@ -201,12 +245,15 @@ def test_missing_migrants_negative_missing_is_rejected_with_its_line(real):
 
 def test_gaza_sources_and_extrapolated_series(real):
     gaza = real.figures[real.figures["incident"] == "gaza-2023"]
-    assert {"mohtel", "gmotel", "missing", "Tech For Palestine (extrapolated)"} == set(gaza["source"])
+    assert {"mohtel", "gmotel", "missing", "Tech For Palestine (extrapolated)"} == set(
+        gaza["source"]
+    )
     first = gaza[(gaza["reported_on"] == "2023-10-07") & (gaza["measure"] == "killed")]
     assert sorted(first["value"].tolist()) == [232, 232]
 
 
 # --- bad input --------------------------------------------------------------------------------
+
 
 def _suite_dir(tmp_path: Path, profile: str) -> Path:
     (tmp_path / "expectations" / "profiles").mkdir(parents=True)
@@ -233,17 +280,26 @@ def _write(tmp_path: Path, name: str, data: bytes | str, profile: str = PROFILE)
     return p
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("empty.csv", b"", "empty.csv:1: file is empty"),
-    ("blank.csv", b"\n \n", "blank.csv:1: file is empty"),
-    ("x.docx", b"PK\x03\x04", "unknown format (.docx)"),
-    ("dup.csv", b"id,date,killed,killed,civilians\n1,2017-10-21,3,4,1\n",
-     "dup.csv:1:4: duplicate column name 'killed' (columns 3 and 4)"),
-    ("miss.csv", b"id,date,kiled,civilians\n1,2017-10-21,3,1\n",
-     "miss.csv:1: column 'killed' (figure killed, profile 'outlet') not found in the header. "
-     "Did you mean 'kiled'?"),
-    ("bad.csv.gz", b"not gzip at all", "not a valid gzip file"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.csv", b"", "empty.csv:1: file is empty"),
+        ("blank.csv", b"\n \n", "blank.csv:1: file is empty"),
+        ("x.docx", b"PK\x03\x04", "unknown format (.docx)"),
+        (
+            "dup.csv",
+            b"id,date,killed,killed,civilians\n1,2017-10-21,3,4,1\n",
+            "dup.csv:1:4: duplicate column name 'killed' (columns 3 and 4)",
+        ),
+        (
+            "miss.csv",
+            b"id,date,kiled,civilians\n1,2017-10-21,3,1\n",
+            "miss.csv:1: column 'killed' (figure killed, profile 'outlet') not found in the "
+            "header. Did you mean 'kiled'?",
+        ),
+        ("bad.csv.gz", b"not gzip at all", "not a valid gzip file"),
+    ],
+)
 def test_unreadable_files_exit_2_naming_file_line_column(tmp_path, cli, name, data, message):
     p = _write(tmp_path, name, data)
     run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
@@ -254,7 +310,8 @@ def test_unreadable_files_exit_2_naming_file_line_column(tmp_path, cli, name, da
 
 def test_missing_file(cli):
     run = cli("read", "no/such/file.csv")
-    assert run.code == 2 and "no/such/file.csv: file not found" in run.err
+    assert run.code == 2
+    assert "no/such/file.csv: file not found" in run.err
 
 
 def test_bad_json_names_line_and_column(tmp_path):
@@ -267,7 +324,8 @@ def test_bad_json_names_line_and_column(tmp_path):
 def test_header_only_is_a_warning(tmp_path, cli):
     p = _write(tmp_path, "h.csv", "id,date,killed,civilians\n")
     run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
-    assert run.code == 0 and "the file has a header but no rows" in run.out
+    assert run.code == 0
+    assert "the file has a header but no rows" in run.out
     run = cli("read", str(p), "--suite", str(tmp_path / "expectations"), "--fail-on", "warning")
     assert run.code == 1
 
@@ -277,9 +335,11 @@ def test_bom_utf16_and_cp1252(tmp_path):
     p = _write(tmp_path, "bom.csv", b"\xef\xbb\xbf" + text.encode())
     (tmp_path / "u16.csv").write_bytes(text.encode("utf-16"))
     (tmp_path / "win.csv").write_bytes(text.encode("cp1252"))
-    res = read_figures([p, tmp_path / "u16.csv", tmp_path / "win.csv"],
-                       suite=tmp_path / "expectations")
-    assert res.rows_read == 3 and res.rows_rejected == 0
+    res = read_figures(
+        [p, tmp_path / "u16.csv", tmp_path / "win.csv"], suite=tmp_path / "expectations"
+    )
+    assert res.rows_read == 3
+    assert res.rows_rejected == 0
     assert set(res.figures["incident"]) == {"Qaryatayn-é"}  # BOM not glued to the id column
     assert flat(res.findings) == [["win.csv", 2, "11", "encoding", "warning"]]
 
@@ -287,14 +347,14 @@ def test_bom_utf16_and_cp1252(tmp_path):
 def test_row_problems_become_findings_and_the_run_goes_on(tmp_path, cli):
     text = (
         "id,date,killed,civilians\n"
-        "a,2017-10-21,128,83\n"                     # 2 fine
-        "b,2017-10-21,lots,3\n"                     # 3 unreadable: unknown, warning, kept
-        "c,2017-10-21,-5,3\n"                       # 4 negative: rejected
-        "d,2017-02-30,10,3\n"                       # 5 impossible date: rejected
-        "e,2017-10-21,99999999999999999999,1\n"     # 6 overflow: rejected
-        "f,2017-10-21,5,1,extra\n"                  # 7 ragged: rejected
-        '"g\nwith a newline",2017-10-21,7,1\n'      # 8-9 one record over two lines
-        "h,2017-10-21,9,2\n"                        # 10 fine
+        "a,2017-10-21,128,83\n"  # 2 fine
+        "b,2017-10-21,lots,3\n"  # 3 unreadable: unknown, warning, kept
+        "c,2017-10-21,-5,3\n"  # 4 negative: rejected
+        "d,2017-02-30,10,3\n"  # 5 impossible date: rejected
+        "e,2017-10-21,99999999999999999999,1\n"  # 6 overflow: rejected
+        "f,2017-10-21,5,1,extra\n"  # 7 ragged: rejected
+        '"g\nwith a newline",2017-10-21,7,1\n'  # 8-9 one record over two lines
+        "h,2017-10-21,9,2\n"  # 10 fine
     )
     p = _write(tmp_path, "rows.csv", text)
     res = read_figures(p, suite=tmp_path / "expectations")
@@ -306,11 +366,17 @@ def test_row_problems_become_findings_and_the_run_goes_on(tmp_path, cli):
         ["rows.csv", 3, "killed", "unreadable-figure", "warning"],
     ]
     msgs = res.findings.set_index("origin_row")["message"]
-    assert "'2017-02-30'" not in msgs[5] and "not a date in format ISO8601" in msgs[5]
-    assert "too large" in msgs[6] and "cannot be negative" in msgs[4]
-    assert res.rows_read == 8 and res.rows_rejected == 4 and res.rows_accepted == 4
+    assert "'2017-02-30'" not in msgs[5]
+    assert "not a date in format ISO8601" in msgs[5]
+    assert "too large" in msgs[6]
+    assert "cannot be negative" in msgs[4]
+    assert res.rows_read == 8
+    assert res.rows_rejected == 4
+    assert res.rows_accepted == 4
     assert sorted(set(res.figures["origin_row"])) == [2, 3, 8, 10]
-    assert res.findings.loc[res.findings["rule"] == "bad-date", "observed"].tolist() == ["2017-02-30"]
+    assert res.findings.loc[res.findings["rule"] == "bad-date", "observed"].tolist() == [
+        "2017-02-30"
+    ]
     run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
     assert run.code == 1
     assert "rows read 8 = accepted 4 + rejected 4" in run.out
@@ -323,8 +389,10 @@ def test_directory_says_which_files_nobody_claims(tmp_path, cli):
     (d / "notes.docx").write_bytes(b"PK")
     (d / "other.csv").write_text("a,b\n1,2\n")
     res = read_figures(d)
-    assert sorted(res.unclaimed) == [f"{Path(d / 'notes.docx')}", f"{Path(d / 'other.csv')}"] or \
-        sorted(Path(u).name for u in res.unclaimed) == ["notes.docx", "other.csv"]
+    assert sorted(res.unclaimed) == [
+        f"{Path(d / 'notes.docx')}",
+        f"{Path(d / 'other.csv')}",
+    ] or sorted(Path(u).name for u in res.unclaimed) == ["notes.docx", "other.csv"]
     assert {r[3] for r in flat(res.findings)} >= {"unclaimed-file"}
     run = cli("read", str(d))
     assert "not read: no source profile claims it" in run.out
@@ -334,16 +402,22 @@ def test_a_named_file_nobody_claims_is_unreadable(tmp_path, cli):
     p = tmp_path / "other.csv"
     p.write_text("a,b\n1,2\n")
     run = cli("read", str(p))
-    assert run.code == 2 and "no source profile claims this file" in run.err
+    assert run.code == 2
+    assert "no source profile claims this file" in run.err
 
 
 def test_unknown_measure_in_long_export(tmp_path):
     d = _copy_suite(tmp_path)
     (d / "homs-governor.tsv").write_text(
-        "date\tincident\tindicator\tstatement\tcitation\n10/23/2017\tx\tkiled\t5\tu\n")
+        "date\tincident\tindicator\tstatement\tcitation\n10/23/2017\tx\tkiled\t5\tu\n"
+    )
     prof = d / "expectations/profiles/homs-governor.yaml"
-    prof.write_text(prof.read_text().replace("    bodies not identified: killed.unidentified\n",
-                                             "    bodies not identified: killed.unidentified\n"))
+    prof.write_text(
+        prof.read_text().replace(
+            "    bodies not identified: killed.unidentified\n",
+            "    bodies not identified: killed.unidentified\n",
+        )
+    )
     res = read_figures(d / "homs-governor.tsv", suite=d / "expectations")
     assert flat(res.findings) == [["homs-governor.tsv", 2, "indicator", "unknown-measure", "error"]]
     assert "Did you mean 'killed'?" in res.findings["message"].iloc[0]
@@ -351,15 +425,26 @@ def test_unknown_measure_in_long_export(tmp_path):
 
 # --- inputs are never written -----------------------------------------------------------------
 
+
 def _checksums(root: Path) -> dict[str, str]:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_reading_leaves_inputs_unchanged(tmp_path, cli):
     before = _checksums(ROOT / "fixtures")
     read_figures(AQ)
     read_figures(REAL)
-    cli("read", str(AQ), str(REAL / "ucdp-ged-bangladesh.csv"), "-o", str(tmp_path / "o.parquet"),
-        "--suite", str(REAL / "expectations"))
+    cli(
+        "read",
+        str(AQ),
+        str(REAL / "ucdp-ged-bangladesh.csv"),
+        "-o",
+        str(tmp_path / "o.parquet"),
+        "--suite",
+        str(REAL / "expectations"),
+    )
     assert _checksums(ROOT / "fixtures") == before

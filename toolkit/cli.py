@@ -49,20 +49,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("paths", nargs="+", metavar="PATH", help="export files or directories")
-        p.add_argument("--suite", metavar="DIR", help="suite folder (default: the one the "
-                       "directory carries, else the default suite)")
-        p.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
-                       default="error", help="lowest severity that fails the run (default: error)")
+        p.add_argument(
+            "--suite",
+            metavar="DIR",
+            help="suite folder (default: the one the directory carries, else the default suite)",
+        )
+        p.add_argument(
+            "--fail-on",
+            choices=("error", "warning", "info", "never"),
+            default="error",
+            help="lowest severity that fails the run (default: error)",
+        )
 
     p_read = sub.add_parser("read", help="read exports into the figures table and count rows")
     common(p_read)
-    p_read.add_argument("-o", "--output", metavar="FILE",
-                        help="write the figures table (.parquet, .csv or .json)")
+    p_read.add_argument(
+        "-o", "--output", metavar="FILE", help="write the figures table (.parquet, .csv or .json)"
+    )
     p_read.add_argument("--findings", metavar="FILE", help="write input findings (.csv/.json)")
 
     p_demo = sub.add_parser("demo", help="read the bundled Al-Qaryatayn fixtures")
-    p_demo.add_argument("--fixtures", metavar="DIR", default=None,
-                        help="fixture folder (default: fixtures/al-qaryatayn)")
+    p_demo.add_argument(
+        "--fixtures",
+        metavar="DIR",
+        default=None,
+        help="fixture folder (default: fixtures/al-qaryatayn)",
+    )
     p_demo.add_argument("--fail-on", default="never", choices=("error", "warning", "info", "never"))
     return parser
 
@@ -82,8 +94,8 @@ def _summary_read(result: ReadResult, out: TextIO) -> None:
         print(f"  {u:<{width}}  not read: no source profile claims it", file=out)
     if len(figs):
         print("figures per source and measure:", file=out)
-        counts = figs.groupby(["source", "measure"], sort=True).size()
-        for (source, measure), n in counts.items():
+        counts = figs.groupby(["source", "measure"], sort=True).size().reset_index(name="n")
+        for source, measure, n in counts.itertuples(index=False):
             print(f"  {source:<40} {measure:<32} {n:>8}", file=out)
 
 
@@ -100,8 +112,9 @@ def _print_findings(findings: pd.DataFrame, out: TextIO, limit: int | None = 20)
         sev = _paint(f"{row['severity']:<7}", _SEV_CODE.get(row["severity"], "0"), on)
         print(f"  {sev} {loc}: [{row['kind']}/{row['rule']}] {row['message']}", file=out)
     if limit is not None and len(findings) > limit:
-        print(f"  … and {len(findings) - limit} more (write them all with --findings FILE)",
-              file=out)
+        print(
+            f"  … and {len(findings) - limit} more (write them all with --findings FILE)", file=out
+        )
 
 
 def _exit_code(findings: pd.DataFrame, fail_on: str) -> int:
@@ -132,8 +145,9 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     fixtures = Path(args.fixtures) if args.fixtures else _repo_fixture("al-qaryatayn")
-    ns = argparse.Namespace(paths=[str(fixtures)], suite=None, fail_on=args.fail_on,
-                            output=None, findings=None)
+    ns = argparse.Namespace(
+        paths=[str(fixtures)], suite=None, fail_on=args.fail_on, output=None, findings=None
+    )
     return _cmd_read(ns, out)
 
 

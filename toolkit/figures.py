@@ -62,14 +62,13 @@ def require_figures(df: object) -> pd.DataFrame:
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:
     """Add missing optional columns and cast every canonical column to its dtype."""
-    out = df.copy()
+    out = df.copy(deep=False)
     for c, t in DTYPES.items():
         if c not in out:
             out[c] = pd.Series(pd.NA if t != "datetime64[us]" else pd.NaT, index=out.index)
         if str(out[c].dtype) != t:
-            out[c] = out[c].astype(t) if t != "datetime64[us]" else pd.to_datetime(out[c])
-            if t == "datetime64[us]":
-                out[c] = out[c].astype(t)
+            col = pd.to_datetime(out[c]) if t == "datetime64[us]" else out[c]
+            out[c] = col.astype(t)  # type: ignore[call-overload]  # dtype names from DTYPES
     extras = [c for c in out.columns if c not in DTYPES]
     return out[[*COLUMNS, *extras]]
 

@@ -25,8 +25,19 @@ COLUMNS = (
     "expected",
     "message",
 )
-_STR = ("kind", "rule", "severity", "incident", "source", "measure", "origin_file", "column",
-        "observed", "expected", "message")
+_STR = (
+    "kind",
+    "rule",
+    "severity",
+    "incident",
+    "source",
+    "measure",
+    "origin_file",
+    "column",
+    "observed",
+    "expected",
+    "message",
+)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ to read them, where each figures-table column comes from, and which columns hold
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,8 +31,21 @@ DATE_COLUMNS = ("reported_on", "event_start", "event_end")
 FORMATS = ("csv", "tsv", "xlsx", "json", "parquet")
 
 _PROFILE_KEYS = {
-    "name", "description", "files", "format", "encoding", "delimiter", "sheet", "records",
-    "skip_hashtag_row", "columns", "constants", "dates", "sentinels", "figures", "long",
+    "name",
+    "description",
+    "files",
+    "format",
+    "encoding",
+    "delimiter",
+    "sheet",
+    "records",
+    "skip_hashtag_row",
+    "columns",
+    "constants",
+    "dates",
+    "sentinels",
+    "figures",
+    "long",
     "attribution",
 }
 _FIGURE_KEYS = {"measure", "value", "low", "high", "text", "source", "qualifier"}
@@ -86,10 +100,8 @@ class Profile:
         if path.name.lower().endswith(".gz"):
             names.append(path.name[:-3])
         if root is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 names.append(path.relative_to(root).as_posix())
-            except ValueError:
-                pass
         return any(fnmatch.fnmatch(n, pat) for n in names for pat in self.files)
 
     def formats_for(self, column: str) -> tuple[str, ...]:
@@ -149,7 +161,8 @@ def parse_profile(data: Any, path: str) -> Profile:
     for target in constants:
         if target not in MAPPABLE:
             raise SuiteError(
-                f"constant {target!r} is not a figures-table column." + did_you_mean(target, MAPPABLE),
+                f"constant {target!r} is not a figures-table column."
+                + did_you_mean(target, MAPPABLE),
                 path,
             )
     fmt = data.get("format")
@@ -192,9 +205,13 @@ def parse_profile(data: Any, path: str) -> Profile:
             measures={str(k): str(v) for k, v in (spec.get("measures") or {}).items()},
         )
     if bool(figures) == (long is not None):
-        raise SuiteError("a profile has either 'figures' (wide) or 'long', not both or neither", path)
+        raise SuiteError(
+            "a profile has either 'figures' (wide) or 'long', not both or neither", path
+        )
     if "source" not in columns and "source" not in constants and not all(f.source for f in figures):
-        raise SuiteError("say where the source comes from: columns.source or constants.source", path)
+        raise SuiteError(
+            "say where the source comes from: columns.source or constants.source", path
+        )
     sentinels = data.get("sentinels") or ()
     if not all(isinstance(s, int) for s in sentinels):
         raise SuiteError("sentinels are whole numbers such as -1 or -99", path)

@@ -36,14 +36,55 @@ WordMap = Mapping[str, object]
 _PREFIXES: tuple[tuple[str, str], ...] = tuple(
     (phrase, qualifier)
     for qualifier, phrases in (
-        ("at_least", ("at least", "no fewer than", "no less than", "a minimum of", "minimum of",
-                      "minimum", "min.", "not less than")),
+        (
+            "at_least",
+            (
+                "at least",
+                "no fewer than",
+                "no less than",
+                "a minimum of",
+                "minimum of",
+                "minimum",
+                "min.",
+                "not less than",
+            ),
+        ),
         ("more_than", ("more than", "upwards of", "in excess of", "exceeding", "over", "above")),
-        ("at_most", ("at most", "up to", "no more than", "not more than", "a maximum of",
-                     "maximum of", "maximum", "max.", "as many as")),
+        (
+            "at_most",
+            (
+                "at most",
+                "up to",
+                "no more than",
+                "not more than",
+                "a maximum of",
+                "maximum of",
+                "maximum",
+                "max.",
+                "as many as",
+            ),
+        ),
         ("fewer_than", ("fewer than", "less than", "under", "below")),
-        ("about", ("approximately", "an estimated", "estimated", "around", "roughly", "nearly",
-                   "almost", "approx.", "approx", "about", "circa", "some", "c.", "~", "≈")),
+        (
+            "about",
+            (
+                "approximately",
+                "an estimated",
+                "estimated",
+                "around",
+                "roughly",
+                "nearly",
+                "almost",
+                "approx.",
+                "approx",
+                "about",
+                "circa",
+                "some",
+                "c.",
+                "~",
+                "≈",
+            ),
+        ),
         # Arabic, as SOHR and Syrian outlets publish it.
         ("at_least", ("ما لا يقل عن",)),
         ("more_than", ("أكثر من", "اكثر من")),
@@ -68,19 +109,54 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
 )
 
 _UNKNOWN_WORDS = frozenset(
-    {"unknown", "n/a", "na", "n.a.", "not known", "unclear", "?", "-", "--", "—", "none given",
-     "not reported", "unspecified"}
+    {
+        "unknown",
+        "n/a",
+        "na",
+        "n.a.",
+        "not known",
+        "unclear",
+        "?",
+        "-",
+        "--",
+        "—",
+        "none given",
+        "not reported",
+        "unspecified",
+    }
 )
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
     "nineteen": 19,
 }
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
 
@@ -92,9 +168,7 @@ _DASHES = {ord(c): "-" for c in "‐‑‒–—―−"}
 
 _NUM = r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+|\d+(?:\.\d+)?"
 _NUMBER_RE = re.compile(rf"^(?P<num>{_NUM})(?:\s*(?P<scale>thousand|million))?$")
-_RANGE_RE = re.compile(
-    rf"^(?:between\s+)?(?P<a>{_NUM})\s*(?:-|to|and)\s*(?P<b>{_NUM})$"
-)
+_RANGE_RE = re.compile(rf"^(?:between\s+)?(?P<a>{_NUM})\s*(?:-|to|and)\s*(?P<b>{_NUM})$")
 _PART_OF_RE = re.compile(rf"^(?P<num>{_NUM}) of (?:the )?(?:{_NUM})(?:\s.*)?$")
 _NOUN_TAIL_RE = re.compile(r"^(?P<head>.*?\S)\s+(?P<tail>[^\W\d_][^\d]*)$")
 
@@ -152,10 +226,7 @@ def _number(token: str, words: WordMap) -> tuple[int | None, str | None, str | N
         if isinstance(mapped, Mapping):
             return int(mapped["value"]), str(mapped.get("qualifier", "at_least")), None
         return int(str(mapped)), "at_least", None
-    value = _number_words(token)
-    if value is not None:
-        return value, None, None
-    return None, None, None
+    return _number_words(token), None, None
 
 
 def _number_words(token: str) -> int | None:
@@ -194,7 +265,7 @@ def parse_figure(text: object, words: WordMap | None = None) -> ParsedFigure:
     Examples
     --------
     >>> parse_figure("at least 128")
-    ParsedFigure(value=128, low=128, high=None, qualifier='at_least', problem=None)
+    ParsedFigure(value=128, low=128, high=None, qualifier='at_least', problem=None, invalid=False)
     >>> parse_figure("12-15")
     ParsedFigure(value=None, low=12, high=15, qualifier='range', problem=None)
     >>> parse_figure("more than 60").low
@@ -242,7 +313,7 @@ def parse_figure(text: object, words: WordMap | None = None) -> ParsedFigure:
         ):
             if qualifier != "exact":
                 return ParsedFigure(None, None, None, "unknown", f"{raw!r} has two qualifiers")
-            t, qualifier = t[len(phrase):].strip(), q
+            t, qualifier = t[len(phrase) :].strip(), q
             break
 
     m = _PART_OF_RE.match(t)  # "83 of the 128 in the last 48 hours": the figure is 83
@@ -279,6 +350,22 @@ def _bounded(value: int, qualifier: str) -> ParsedFigure:
     return ParsedFigure(value, value, value, "exact")
 
 
+def distinct(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """(codes, uniques) of a column, -1 for missing; Arrow-backed text is hashed by Arrow."""
+    if values.dtype == "str":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        encoded = pc.dictionary_encode(arr)
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, encoded.dictionary.to_pylist()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), list(uniques)
+
+
 def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFrame:
     """Parse a column of figure texts; each distinct text is parsed once.
 
@@ -286,7 +373,7 @@ def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFram
     qualifier, problem (str, missing where the text was read) and invalid (bool: the text
     is a number that cannot be a count).
     """
-    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    codes, uniques = distinct(texts)
     parsed = [parse_figure(u, words) for u in uniques]
     out: dict[str, pd.Series] = {}
     take = np.where(codes < 0, len(parsed), codes)
@@ -294,19 +381,15 @@ def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFram
     for name in ("value", "low", "high"):
         col = pd.array([getattr(p, name) for p in parsed], dtype="Int64")
         out[name] = pd.Series(col.take(take), index=texts.index)
-    out["qualifier"] = pd.Series(
-        np.array([p.qualifier for p in parsed], dtype=object)[take], index=texts.index, dtype="str"
-    )
-    out["problem"] = pd.Series(
-        np.array([p.problem for p in parsed], dtype=object)[take], index=texts.index, dtype="str"
-    )
+    # Build each text column once per distinct text, then take (Arrow-backed, no per-row str).
+    for name in ("qualifier", "problem"):
+        per_unique = pd.Series([getattr(p, name) for p in parsed], dtype="str")
+        out[name] = per_unique.take(take).set_axis(texts.index)
     out["invalid"] = pd.Series(np.array([p.invalid for p in parsed])[take], index=texts.index)
     return pd.DataFrame(out)
 
 
-def intervals(
-    figures: pd.DataFrame, tolerance: float = 0.1
-) -> tuple[np.ndarray, np.ndarray]:
+def intervals(figures: pd.DataFrame, tolerance: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """Closed intervals [lo, hi] (floats, ``inf`` for open ends) of parsed figures.
 
     Unknown figures give NaN. ``about`` widens the value by ``tolerance`` each way.
@@ -316,7 +399,7 @@ def intervals(
     ...                   "high": pd.array([None, 45, None], dtype="Int64"),
     ...                   "qualifier": ["at_least", "exact", "about"]})
     >>> lo, hi = intervals(f, tolerance=0.1)
-    >>> lo.tolist(), hi.tolist()
+    >>> lo.round(6).tolist(), hi.round(6).tolist()
     ([128.0, 45.0, 180.0], [inf, 45.0, 220.0])
     """
     value = figures["value"].to_numpy(dtype="float64", na_value=np.nan)

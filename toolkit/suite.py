@@ -21,8 +21,17 @@ from toolkit.taxonomy import Taxonomy
 
 SUITE_FILE = "suite.yaml"
 _SUITE_KEYS = {
-    "name", "description", "extends", "taxonomy", "profiles", "words", "compare", "dates",
-    "rules", "severity", "mostly",
+    "name",
+    "description",
+    "extends",
+    "taxonomy",
+    "profiles",
+    "words",
+    "compare",
+    "dates",
+    "rules",
+    "severity",
+    "mostly",
 }
 _COMPARE_DEFAULTS: dict[str, float] = {
     "about_tolerance": 0.1,  # "about 200" -> [180, 220]
@@ -114,7 +123,9 @@ def _load(folder: str, _depth: int = 0) -> Suite:
         raise SuiteError("suite.yaml must be a mapping", conf_path)
     for key in conf:
         if key not in _SUITE_KEYS:
-            raise SuiteError(f"unknown key {key!r}." + did_you_mean(str(key), _SUITE_KEYS), conf_path)
+            raise SuiteError(
+                f"unknown key {key!r}." + did_you_mean(str(key), _SUITE_KEYS), conf_path
+            )
 
     extends = conf.get("extends", "default")
     base: Suite | None = None

@@ -141,7 +141,7 @@ class Taxonomy:
             parent = m.parent
             while parent is not None:
                 if parent in seen:
-                    cycle = " -> ".join([*seen[seen.index(parent):], parent])
+                    cycle = " -> ".join([*seen[seen.index(parent) :], parent])
                     raise SuiteError(f"measures form a cycle: {cycle}", self.source)
                 seen.append(parent)
                 parent = self.measures[parent].parent

@@ -21,8 +21,17 @@ from toolkit.readers.mapping import apply_profile, text_columns
 from toolkit.suite import SUITE_FILE, Suite, find_suite
 
 _NOT_EXPORTS = (".md", ".txt", ".yaml", ".yml", ".py", ".ipynb")
-_EXPORT_SUFFIXES = (".csv", ".tsv", ".tab", ".xlsx", ".json", ".jsonl", ".ndjson", ".parquet",
-                    ".pq")
+_EXPORT_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".xlsx",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".parquet",
+    ".pq",
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,9 @@ def _is_export(path: Path) -> bool:
     return name.endswith(_EXPORT_SUFFIXES)
 
 
-def discover(paths: Iterable[str | Path], suite: Suite) -> tuple[list[tuple[Path, Path | None]], list[str]]:
+def discover(
+    paths: Iterable[str | Path], suite: Suite
+) -> tuple[list[tuple[Path, Path | None]], list[str]]:
     """Files to read (with the directory they were found under) and files nobody claims.
 
     Hidden files, suite files and README/licence texts are not exports.
@@ -96,7 +107,10 @@ def discover(paths: Iterable[str | Path], suite: Suite) -> tuple[list[tuple[Path
                 continue
             if _is_export(f) or suite.profile_for(f, p) is not None:
                 found.append((f, p))
-            elif f.suffix.lower() not in _NOT_EXPORTS and f.name.upper() not in ("LICENSE", "NOTICE"):
+            elif f.suffix.lower() not in _NOT_EXPORTS and f.name.upper() not in (
+                "LICENSE",
+                "NOTICE",
+            ):
                 skipped.append(_display(f))
     return found, skipped
 
@@ -134,7 +148,7 @@ def _profile_for(path: Path, root: Path | None, suite: Suite) -> Profile | None:
             names = set(pq.read_schema(path).names)
         except Exception:  # unreadable parquet: read_raw reports it properly
             return None
-        if CANONICAL_REQUIRED <= names:
+        if names >= CANONICAL_REQUIRED:
             return CANONICAL
     return None
 
@@ -176,22 +190,48 @@ def read_figures(
         mapped = apply_profile(raw, profile, the_suite.taxonomy, the_suite.words, display)
         rows_accepted = mapped.rows_read - mapped.rows_rejected
         reports.append(
-            FileReport(display, profile.name, raw.format, mapped.rows_read, rows_accepted,
-                       mapped.rows_rejected, len(mapped.figures), mapped.blank_cells)
+            FileReport(
+                display,
+                profile.name,
+                raw.format,
+                mapped.rows_read,
+                rows_accepted,
+                mapped.rows_rejected,
+                len(mapped.figures),
+                mapped.blank_cells,
+            )
         )
         frames.append(mapped.figures)
         problems.append(_input_findings(raw.problems, mapped.problems, display, raw.path))
         if mapped.rows_read == 0:
-            problems.append(fd.from_records([{
-                "kind": "input", "rule": "no-rows", "severity": "warning",
-                "origin_file": display, "origin_row": 1,
-                "message": "the file has a header but no rows",
-            }]))
+            problems.append(
+                fd.from_records(
+                    [
+                        {
+                            "kind": "input",
+                            "rule": "no-rows",
+                            "severity": "warning",
+                            "origin_file": display,
+                            "origin_row": 1,
+                            "message": "the file has a header but no rows",
+                        }
+                    ]
+                )
+            )
     for f in unclaimed:
-        problems.append(fd.from_records([{
-            "kind": "input", "rule": "unclaimed-file", "severity": "warning", "origin_file": f,
-            "message": "no source profile claims this file; it was not read",
-        }]))
+        problems.append(
+            fd.from_records(
+                [
+                    {
+                        "kind": "input",
+                        "rule": "unclaimed-file",
+                        "severity": "warning",
+                        "origin_file": f,
+                        "message": "no source profile claims this file; it was not read",
+                    }
+                ]
+            )
+        )
     figures = pd.concat(frames, ignore_index=True) if frames else ft.empty()
     if len(frames) > 1:
         figures = ft.conform(figures)
@@ -212,10 +252,12 @@ def _input_findings(
     records = [dict(p, origin_file=display) for p in raw_problems]
     if len(mapped):
         rows = mapped.assign(
-            kind="input", origin_file=display,
+            kind="input",
+            origin_file=display,
             origin_row=mapped["origin_row"].to_numpy(dtype=np.int64),
         ).drop(columns=["record"])
-        return fd.concat([fd.from_records(records), fd.from_records(rows.to_dict("records"))])
+        row_records: list[dict[str, Any]] = rows.to_dict("records")  # type: ignore[assignment]
+        return fd.concat([fd.from_records(records), fd.from_records(row_records)])
     return fd.from_records(records)
 
 

@@ -25,8 +25,15 @@ from toolkit.errors import InputError
 from toolkit.profiles import FORMATS, Profile
 
 _SUFFIX_FORMATS = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".json": "json",
-    ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet", ".pq": "parquet",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 
 
@@ -83,7 +90,7 @@ def read_raw(path: Path, profile: Profile | None, *, columns_as_text: set[str]) 
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"not a valid gzip file: {exc}", path) from None
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise InputError("file is empty: expected a header line and rows", path, 1)
     if fmt in ("csv", "tsv"):
         delimiter = (profile.delimiter if profile else None) or ("\t" if fmt == "tsv" else ",")
@@ -102,21 +109,23 @@ def read_raw(path: Path, profile: Profile | None, *, columns_as_text: set[str]) 
     return raw
 
 
-def _to_utf8(
-    data: bytes, path: Path, encoding: str | None
-) -> tuple[bytes, list[dict[str, Any]]]:
+def _to_utf8(data: bytes, path: Path, encoding: str | None) -> tuple[bytes, list[dict[str, Any]]]:
     """Return UTF-8 bytes without BOM, and a finding when a fallback decoding was used."""
     if encoding:
         try:
             return data.decode(encoding).lstrip("\ufeff").encode("utf-8"), []
         except (UnicodeDecodeError, LookupError) as exc:
             line, col = _position(data, getattr(exc, "start", 0))
-            raise InputError(f"cannot decode as {encoding} (profile): {exc}", path, line, col) from None
+            raise InputError(
+                f"cannot decode as {encoding} (profile): {exc}", path, line, col
+            ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16").encode("utf-8"), []
         except UnicodeDecodeError as exc:
-            raise InputError(f"starts like UTF-16 but cannot be decoded: {exc.reason}", path) from None
+            raise InputError(
+                f"starts like UTF-16 but cannot be decoded: {exc.reason}", path
+            ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -130,12 +139,19 @@ def _to_utf8(
             raise InputError(
                 f"not UTF-8 (byte 0x{data[exc.start]:02x}) nor cp1252; set 'encoding:' in the "
                 "source profile",
-                path, line, col,
+                path,
+                line,
+                col,
             ) from None
         finding = {
-            "kind": "input", "rule": "encoding", "severity": "warning",
-            "origin_file": str(path), "origin_row": line, "column": str(col),
-            "observed": f"byte 0x{data[exc.start]:02x}", "expected": "UTF-8",
+            "kind": "input",
+            "rule": "encoding",
+            "severity": "warning",
+            "origin_file": str(path),
+            "origin_row": line,
+            "column": str(col),
+            "observed": f"byte 0x{data[exc.start]:02x}",
+            "expected": "UTF-8",
             "message": "not valid UTF-8; read as cp1252 (Windows-1252). Set 'encoding:' in "
             "the source profile to say so and silence this warning",
         }
@@ -155,7 +171,9 @@ def _check_header(path: Path, names: list[str], line: int = 1) -> dict[str, int]
             raise InputError(
                 f"duplicate column name {name!r} (columns {seen[name]} and {i}); "
                 "each column needs its own name",
-                path, line, i,
+                path,
+                line,
+                i,
             )
         seen[name] = i
     return seen
@@ -176,8 +194,16 @@ def _read_delimited(
     head_rows = list(csv.reader(io.StringIO(text_head), delimiter=delimiter))[:2]
     names = head_rows[0] if head_rows else []
     numbers = _check_header(path, names)
-    skip = 1 if (profile and profile.skip_hashtag_row and len(head_rows) > 1
-                 and _is_hashtag_row(head_rows[1])) else 0
+    skip = (
+        1
+        if (
+            profile
+            and profile.skip_hashtag_row
+            and len(head_rows) > 1
+            and _is_hashtag_row(head_rows[1])
+        )
+        else 0
+    )
 
     invalid: list[Any] = []
 
@@ -190,7 +216,11 @@ def _read_delimited(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(skip_rows_after_names=skip),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                # A value spanning lines breaks a row in two: the careful path below reads
+                # such files; leaving this off keeps pyarrow's parallel parser on.
+                delimiter=delimiter,
+                newlines_in_values=False,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in names if c in columns_as_text},
@@ -231,24 +261,38 @@ def _read_delimited_slow(
             skipped += 1
             continue
         if len(cells) != len(names):
-            problems.append({
-                "kind": "input", "rule": "ragged-row", "severity": "error",
-                "origin_file": str(path), "origin_row": start,
-                "column": str(min(len(cells), len(names)) + 1),
-                "observed": f"{len(cells)} fields", "expected": f"{len(names)} fields",
-                "message": f"row has {len(cells)} fields, the header has {len(names)}; "
-                "row not read",
-            })
+            problems.append(
+                {
+                    "kind": "input",
+                    "rule": "ragged-row",
+                    "severity": "error",
+                    "origin_file": str(path),
+                    "origin_row": start,
+                    "column": str(min(len(cells), len(names)) + 1),
+                    "observed": f"{len(cells)} fields",
+                    "expected": f"{len(names)} fields",
+                    "message": f"row has {len(cells)} fields, the header has {len(names)}; "
+                    "row not read",
+                }
+            )
             continue
         rows.append(cells)
         lines.append(start)
-    frame = pd.DataFrame(rows, columns=names, dtype="str") if rows else pd.DataFrame(
-        {n: pd.Series([], dtype="str") for n in names}
+    frame = (
+        pd.DataFrame(rows, columns=names, dtype="str")
+        if rows
+        else pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
     )
     frame = frame.replace("", None) if len(frame) else frame
     return RawTable(
-        path, "csv", frame, np.asarray(lines, dtype=np.int64), 1, len(rows) + len(problems),
-        problems, numbers,
+        path,
+        "csv",
+        frame,
+        np.asarray(lines, dtype=np.int64),
+        1,
+        len(rows) + len(problems),
+        problems,
+        numbers,
     )
 
 
@@ -306,18 +350,32 @@ def _read_json(path: Path, text: str, profile: Profile | None) -> RawTable:
         if isinstance(rec, dict):
             keep.append(i)
         else:
-            problems.append({
-                "kind": "input", "rule": "not-a-record", "severity": "error",
-                "origin_file": str(path), "origin_row": int(lines[i]),
-                "observed": type(rec).__name__, "expected": "object",
-                "message": "JSON value is not a record (object); row not read",
-            })
+            problems.append(
+                {
+                    "kind": "input",
+                    "rule": "not-a-record",
+                    "severity": "error",
+                    "origin_file": str(path),
+                    "origin_row": int(lines[i]),
+                    "observed": type(rec).__name__,
+                    "expected": "object",
+                    "message": "JSON value is not a record (object); row not read",
+                }
+            )
     frame = pd.DataFrame.from_records([records[i] for i in keep])
     for c in frame.columns:
         if frame[c].dtype == object:
             frame[c] = frame[c].map(lambda v: None if v is None else v)
-    return RawTable(path, "json", frame, lines[keep], 1, len(records), problems,
-                    {str(c): i + 1 for i, c in enumerate(frame.columns)})
+    return RawTable(
+        path,
+        "json",
+        frame,
+        lines[keep],
+        1,
+        len(records),
+        problems,
+        {str(c): i + 1 for i, c in enumerate(frame.columns)},
+    )
 
 
 def _read_xlsx(path: Path, data: bytes, profile: Profile | None) -> RawTable:
@@ -336,9 +394,7 @@ def _read_xlsx(path: Path, data: bytes, profile: Profile | None) -> RawTable:
         else:
             sheet = book[sheet_name]
     except (KeyError, IndexError):
-        raise InputError(
-            f"no sheet {sheet_name!r}; sheets are {book.sheetnames}", path
-        ) from None
+        raise InputError(f"no sheet {sheet_name!r}; sheets are {book.sheetnames}", path) from None
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
@@ -362,8 +418,9 @@ def _read_xlsx(path: Path, data: bytes, profile: Profile | None) -> RawTable:
         lines.append(i)
     book.close()
     frame = pd.DataFrame.from_records(records, columns=names)
-    return RawTable(path, "xlsx", frame, np.asarray(lines, dtype=np.int64), 1, len(records), [],
-                    numbers)
+    return RawTable(
+        path, "xlsx", frame, np.asarray(lines, dtype=np.int64), 1, len(records), [], numbers
+    )
 
 
 def _read_parquet(path: Path, data: bytes) -> RawTable:
@@ -377,5 +434,13 @@ def _read_parquet(path: Path, data: bytes) -> RawTable:
     frame = table.to_pandas()
     frame = frame.reset_index(drop=True)
     lines = np.arange(len(frame), dtype=np.int64) + 1
-    return RawTable(path, "parquet", frame, lines, 0, len(frame), [],
-                    {str(c): i + 1 for i, c in enumerate(frame.columns)})
+    return RawTable(
+        path,
+        "parquet",
+        frame,
+        lines,
+        0,
+        len(frame),
+        [],
+        {str(c): i + 1 for i, c in enumerate(frame.columns)},
+    )

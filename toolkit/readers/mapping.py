@@ -16,7 +16,7 @@ import pandas as pd
 from toolkit import figures as ft
 from toolkit.errors import InputError, did_you_mean
 from toolkit.profiles import CANONICAL, DATE_COLUMNS, MAPPABLE, LongSpec, Profile
-from toolkit.qualifiers import INT64_MAX, parse_figures
+from toolkit.qualifiers import INT64_MAX, distinct, parse_figures
 from toolkit.readers.formats import RawTable
 from toolkit.taxonomy import Taxonomy
 
@@ -76,8 +76,18 @@ class _Problems:
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame(
-                {c: pd.Series([], dtype=object) for c in
-                 ("record", "column", "severity", "rule", "observed", "expected", "message")}
+                {
+                    c: pd.Series([], dtype=object)
+                    for c in (
+                        "record",
+                        "column",
+                        "severity",
+                        "rule",
+                        "observed",
+                        "expected",
+                        "message",
+                    )
+                }
             )
         return pd.concat(self.parts, ignore_index=True)
 
@@ -86,10 +96,21 @@ def _as_text(series: pd.Series) -> pd.Series:
     if series.dtype == "str":
         out = series
     else:
-        out = series.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                         else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
+        out = series.map(
+            lambda v: (
+                None
+                if v is None or (isinstance(v, float) and np.isnan(v))
+                else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+            )
+        )
         out = out.astype("str")
     return out.str.strip().replace("", None)
+
+
+def _null_text(n: int) -> pd.Series:
+    import pyarrow as pa
+
+    return pd.Series(pa.nulls(n, pa.large_string()), dtype="str")
 
 
 def _parse_dates(raw: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
@@ -100,21 +121,19 @@ def _parse_dates(raw: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, n
     if raw.dtype == object and len(raw) and raw.map(lambda v: hasattr(v, "year")).any():
         raw = raw.map(lambda v: v.isoformat() if hasattr(v, "year") else v)
     text = _as_text(raw)
-    codes, uniques = pd.factorize(text)
+    codes, uniques = distinct(text)  # dates repeat: parse each distinct text once
     u = pd.Series(uniques, dtype="str")
-    result = pd.Series(pd.NaT, index=u.index, dtype="datetime64[us]")
+    parsed_u = pd.Series(pd.NaT, index=u.index, dtype="datetime64[us]")
     for fmt in formats:
-        todo = result.isna()
+        todo = parsed_u.isna().to_numpy()
         if not todo.any():
             break
-        kwargs: dict[str, Any] = {"format": fmt, "errors": "coerce"}
-        got = pd.to_datetime(u[todo], **kwargs)
-        result[todo] = got.astype("datetime64[us]")
-    result = result.dt.normalize()
-    values = np.append(result.to_numpy(), np.datetime64("NaT", "us"))
-    parsed = pd.Series(values[np.where(codes >= 0, codes, len(u))], index=raw.index)
-    failed = (codes >= 0) & parsed.isna().to_numpy()
-    return parsed, failed
+        got = pd.to_datetime(u[todo], format=fmt, errors="coerce")  # strict: no 2017-02-30
+        parsed_u[todo] = got.astype("datetime64[us]")
+    values = np.append(parsed_u.dt.normalize().to_numpy(), np.datetime64("NaT", "us"))
+    result = pd.Series(values[np.where(codes >= 0, codes, len(u))], index=raw.index)
+    failed = (codes >= 0) & result.isna().to_numpy()
+    return result, failed
 
 
 def _read_counts(
@@ -144,9 +163,11 @@ def _read_counts(
                 "value": value,
                 "low": value.copy(),
                 "high": value.copy(),
-                "qualifier": pd.Series(np.where(bad, "unknown", "exact"), dtype="str"),
-                "figure_text": pd.Series([None] * n, dtype="str"),
-                "problem": pd.Series(problem, dtype="str"),
+                "qualifier": pd.Series("exact", index=pd.RangeIndex(n), dtype="str").where(
+                    ~bad, "unknown"
+                ),
+                "figure_text": _null_text(n),
+                "problem": _null_text(n) if not bad.any() else pd.Series(problem, dtype="str"),
                 "invalid": bad,
                 "blank": blank,
             }
@@ -154,20 +175,21 @@ def _read_counts(
     else:
         text = _as_text(series)
         parsed = parse_figures(text.reset_index(drop=True), words)
-        out = parsed.assign(
-            figure_text=text.reset_index(drop=True), blank=text.isna().to_numpy()
-        )
+        out = parsed.assign(figure_text=text.reset_index(drop=True), blank=text.isna().to_numpy())
     if sentinels:
         is_sentinel = out["value"].isin(list(sentinels)).fillna(False).to_numpy(dtype=bool)
         if is_sentinel.any():
             for c in ("value", "low", "high"):
                 out.loc[is_sentinel, c] = pd.NA
             out.loc[is_sentinel, "qualifier"] = "unknown"
-    negative = (out["value"] < 0).fillna(False) | (out["low"] < 0).fillna(False)
-    negative = negative.to_numpy(dtype=bool)
+    negative = ((out["value"] < 0).fillna(False) | (out["low"] < 0).fillna(False)).to_numpy(
+        dtype=bool
+    )
     if negative.any():
-        out.loc[negative, "problem"] = "a count cannot be negative (declare sentinels such " \
+        out.loc[negative, "problem"] = (
+            "a count cannot be negative (declare sentinels such "
             "as -1 in the profile if it means unknown)"
+        )
         out.loc[negative, "invalid"] = True
     out.index = series.index
     return out
@@ -178,13 +200,17 @@ def _observed(series: pd.Series, mask: np.ndarray) -> np.ndarray:
 
 
 def apply_profile(
-    raw: RawTable, profile: Profile, taxonomy: Taxonomy, words: Mapping[str, object],
+    raw: RawTable,
+    profile: Profile,
+    taxonomy: Taxonomy,
+    words: Mapping[str, object],
     display_path: str,
 ) -> Mapped:
     """Turn one raw table into figures; see the module docstring."""
     frame = raw.frame.reset_index(drop=True)
     n = len(frame)
     canonical = profile is CANONICAL
+    long: LongSpec | None
     if canonical:
         value_col = "figure_text" if "figure_text" in frame and "value" not in frame else "value"
         long = LongSpec(
@@ -202,7 +228,8 @@ def apply_profile(
                 raise InputError(
                     f"column {col!r} ({purpose}, profile {profile.name!r}) not found in the "
                     "header." + did_you_mean(col, map(str, frame.columns)),
-                    raw.path, raw.header_line or None,
+                    raw.path,
+                    raw.header_line or None,
                 )
     problems = _Problems()
     number = raw.column_numbers
@@ -221,8 +248,11 @@ def apply_profile(
                 if failed.any():
                     fmts = " or ".join(profile.formats_for(target))
                     problems.add(
-                        np.flatnonzero(failed), column=col_ref(src), severity="error",
-                        rule="bad-date", observed=_observed(frame[src], failed),
+                        np.flatnonzero(failed),
+                        column=col_ref(src),
+                        severity="error",
+                        rule="bad-date",
+                        observed=_observed(frame[src], failed),
                         expected=fmts,
                         message=f"{target}: not a date in format {fmts}; row not read",
                     )
@@ -232,16 +262,22 @@ def apply_profile(
             value = profile.constants[target]
             base[target] = (
                 pd.Series(pd.Timestamp(value), index=frame.index).astype("datetime64[us]")
-                if target in DATE_COLUMNS else pd.Series(value, index=frame.index, dtype="str")
+                if target in DATE_COLUMNS
+                else pd.Series(value, index=frame.index, dtype="str")
             )
     for key in ("incident", "source"):
         if key in base:
             missing = base[key].isna().to_numpy()
-            if missing.any() and not (key == "source" and profile.figures
-                                      and all(f.source for f in profile.figures)):
+            if missing.any() and not (
+                key == "source" and profile.figures and all(f.source for f in profile.figures)
+            ):
                 problems.add(
-                    np.flatnonzero(missing), column=col_ref(columns.get(key, key)),
-                    severity="error", rule=f"missing-{key}", observed="", expected=key,
+                    np.flatnonzero(missing),
+                    column=col_ref(columns.get(key, key)),
+                    severity="error",
+                    rule=f"missing-{key}",
+                    observed="",
+                    expected=key,
                     message=f"no {key} in this row; row not read",
                 )
 
@@ -260,12 +296,18 @@ def apply_profile(
                 _collect_count_problems(problems, part, frame[c], col_ref(c))
             total = pd.concat([p["value"] for p in parts], axis=1).sum(axis=1, min_count=1)
             total = total.astype("Int64")
-            fig = pd.DataFrame({
-                "value": total, "low": total, "high": total,
-                "qualifier": pd.Series(np.where(total.isna(), "unknown", "exact"), dtype="str"),
-                "figure_text": pd.Series([None] * n, dtype="str"),
-                "blank": np.logical_and.reduce([p["blank"].to_numpy() for p in parts]),
-            })
+            fig = pd.DataFrame(
+                {
+                    "value": total,
+                    "low": total,
+                    "high": total,
+                    "qualifier": pd.Series("exact", index=pd.RangeIndex(n), dtype="str").where(
+                        total.notna().to_numpy(), "unknown"
+                    ),
+                    "figure_text": _null_text(n),
+                    "blank": np.logical_and.reduce([p["blank"].to_numpy() for p in parts]),
+                }
+            )
         else:
             value_col = value_cols[0]
             fig = _read_counts(frame[value_col], words, profile.sentinels)
@@ -281,12 +323,14 @@ def apply_profile(
                 _collect_count_problems(problems, b, frame[bound_col], col_ref(bound_col))
                 # A figures table states its bounds; elsewhere a blank bound falls back to
                 # the value's own.
-                fig[name] = b["value"] if canonical else b["value"].where(
-                    ~b["blank"].to_numpy(), fig[name])
+                fig[name] = (
+                    b["value"] if canonical else b["value"].where(~b["blank"].to_numpy(), fig[name])
+                )
         if (low_col or high_col) and not canonical:
             has_bounds = fig["value"].notna() & (fig["low"].notna() | fig["high"].notna())
             same = (fig["low"] == fig["value"]).fillna(False) & (
-                fig["high"] == fig["value"]).fillna(False)
+                fig["high"] == fig["value"]
+            ).fillna(False)
             fig.loc[has_bounds & ~same & (fig["qualifier"] == "exact"), "qualifier"] = "range"
         fig["record"] = np.arange(n)
         if long is not None:
@@ -299,11 +343,16 @@ def apply_profile(
             if bad.any():
                 observed = names[bad].fillna("").to_numpy(dtype=object)
                 problems.add(
-                    np.flatnonzero(bad), column=col_ref(long.measure), severity="error",
-                    rule="unknown-measure", observed=observed, expected="a measure of the taxonomy",
+                    np.flatnonzero(bad),
+                    column=col_ref(long.measure),
+                    severity="error",
+                    rule="unknown-measure",
+                    observed=observed,
+                    expected="a measure of the taxonomy",
                     message=[
                         f"measure {o!r} is not in the taxonomy."
-                        + did_you_mean(str(o), taxonomy.names) + " Row not read"
+                        + did_you_mean(str(o), taxonomy.names)
+                        + " Row not read"
                         for o in observed
                     ],
                 )
@@ -332,19 +381,21 @@ def apply_profile(
     figs = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame({"record": []})
     figs = figs[~rejected[figs["record"].to_numpy(dtype=np.int64)]]
     rec = figs["record"].to_numpy(dtype=np.int64)
+    index = pd.RangeIndex(len(rec))
+    # Series.take keeps Arrow-backed text as Arrow: no Python string per row.
     out: dict[str, Any] = {}
     for target in MAPPABLE:
         if target in base:
-            out[target] = base[target].to_numpy()[rec]
+            out[target] = base[target].take(rec).set_axis(index)
     for c in ("measure", "value", "low", "high", "qualifier", "figure_text"):
-        out[c] = figs[c].to_numpy() if c != "value" else figs[c].array
+        out[c] = figs[c].set_axis(index)
     if "source_override" in figs:
-        src = out.get("source")
-        override = figs["source_override"].to_numpy(dtype=object)
-        out["source"] = np.where(pd.isna(override), src if src is not None else None, override)
-    out["origin_file"] = display_path
-    out["origin_row"] = raw.lines[rec]
-    result = pd.DataFrame(out, index=pd.RangeIndex(len(rec)))
+        override = figs["source_override"].set_axis(index).astype("str")
+        src = out.get("source", _null_text(len(rec)))
+        out["source"] = override.where(override.notna(), src)
+    out["origin_file"] = pd.Series(display_path, index=index, dtype="str")
+    out["origin_row"] = pd.Series(raw.lines[rec], index=index, dtype="Int64")
+    result = pd.DataFrame(out, index=index)
     used = set(profile.export_columns()) | set(columns.values())
     if canonical:
         used |= set(ft.COLUMNS)
@@ -379,8 +430,11 @@ def _collect_count_problems(
         if mask.any():
             msgs = fig["problem"].to_numpy(dtype=object)[mask]
             problems.add(
-                np.flatnonzero(mask), column=column, severity=severity,
+                np.flatnonzero(mask),
+                column=column,
+                severity=severity,
                 rule="bad-count" if severity == "error" else "unreadable-figure",
                 observed=_observed(raw.reset_index(drop=True), mask),
-                expected="a count", message=[m + tail for m in msgs],
+                expected="a count",
+                message=[m + tail for m in msgs],
             )
