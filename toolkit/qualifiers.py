@@ -266,8 +266,9 @@ def parse_figure(text: object, words: WordMap | None = None) -> ParsedFigure:
     --------
     >>> parse_figure("at least 128")
     ParsedFigure(value=128, low=128, high=None, qualifier='at_least', problem=None, invalid=False)
-    >>> parse_figure("12-15")
-    ParsedFigure(value=None, low=12, high=15, qualifier='range', problem=None)
+    >>> p = parse_figure("12-15")
+    >>> (p.value, p.low, p.high, p.qualifier)
+    (None, 12, 15, 'range')
     >>> parse_figure("more than 60").low
     61
     >>> parse_figure("dozens").problem
