@@ -25,19 +25,8 @@ COLUMNS = (
     "expected",
     "message",
 )
-_STR = (
-    "kind",
-    "rule",
-    "severity",
-    "incident",
-    "source",
-    "measure",
-    "origin_file",
-    "column",
-    "observed",
-    "expected",
-    "message",
-)
+_NOT_STR = ("origin_row", "reported_on")
+_STR = tuple(c for c in COLUMNS if c not in _NOT_STR)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
