@@ -42,6 +42,31 @@ def empty() -> pd.DataFrame:
     return _typed(pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS}))
 
 
+def input_finding(
+    rule: str,
+    severity: str,
+    message: str,
+    *,
+    origin_file: str | None = None,
+    origin_row: int | None = None,
+    column: str | None = None,
+    observed: str | None = None,
+    expected: str | None = None,
+) -> dict[str, Any]:
+    """One ``input`` finding as a record (for :func:`from_records`)."""
+    return {
+        "kind": "input",
+        "rule": rule,
+        "severity": severity,
+        "message": message,
+        "origin_file": origin_file,
+        "origin_row": origin_row,
+        "column": column,
+        "observed": observed,
+        "expected": expected,
+    }
+
+
 def from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Findings from dicts; missing keys are missing values."""
     rows = list(records)

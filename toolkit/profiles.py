@@ -242,4 +242,4 @@ CANONICAL = Profile(
     columns={c: c for c in MAPPABLE},
     long=LongSpec(measure="measure", value="value", low="low", high="high"),
 )
-CANONICAL_REQUIRED = frozenset({"incident", "source", "measure", "value"})
+CANONICAL_KEYS = frozenset({"incident", "source", "measure"})  # and value or figure_text

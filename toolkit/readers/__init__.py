@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from toolkit import figures as ft
 from toolkit import findings as fd
 from toolkit.errors import InputError
-from toolkit.profiles import CANONICAL, CANONICAL_REQUIRED, Profile
-from toolkit.readers.formats import read_raw
+from toolkit.profiles import CANONICAL, CANONICAL_KEYS, Profile
+from toolkit.readers.formats import RawTable, read_raw
 from toolkit.readers.mapping import apply_profile, text_columns
 from toolkit.suite import SUITE_FILE, Suite, find_suite
 
@@ -57,7 +56,6 @@ class ReadResult:
     files: list[FileReport]
     unclaimed: list[str]
     suite: Suite
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -115,41 +113,35 @@ def discover(
     return found, skipped
 
 
-def _header_of(path: Path) -> list[str]:
-    """Column names for deciding whether a file is already a figures table."""
-    import csv
-    import gzip
-    import io
-
-    name = path.name.lower().removesuffix(".gz")
-    if not name.endswith((".csv", ".tsv", ".tab")):
-        return []
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
-            first = fh.readline()
-    except OSError:
-        return []
-    delimiter = "\t" if name.endswith((".tsv", ".tab")) else ","
-    return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+def _is_figures_table(columns: Iterable[object]) -> bool:
+    names = set(map(str, columns))
+    return names >= CANONICAL_KEYS and bool(names & {"value", "figure_text"})
 
 
-def _profile_for(path: Path, root: Path | None, suite: Suite) -> Profile | None:
+def _read_one(path: Path, root: Path | None, suite: Suite) -> tuple[RawTable, Profile] | None:
+    """The raw table and the profile for one file; None for a directory file nobody claims.
+
+    A file no profile claims is read once as it is; if its columns are the figures table's
+    own, that read is used.
+    """
     profile = suite.profile_for(path, root)
     if profile is not None:
-        return profile
-    header = set(_header_of(path))
-    if {"incident", "source", "measure"} <= header and header & {"value", "figure_text"}:
-        return CANONICAL
-    if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        try:
-            names = set(pq.read_schema(path).names)
-        except Exception:  # unreadable parquet: read_raw reports it properly
-            return None
-        if names >= CANONICAL_REQUIRED:
-            return CANONICAL
+        return read_raw(path, profile, columns_as_text=text_columns(profile)), profile
+    try:
+        raw = read_raw(path, None, columns_as_text=text_columns(CANONICAL))
+    except InputError:
+        if root is None:
+            raise
+        return None
+    if _is_figures_table(raw.frame.columns):
+        return raw, CANONICAL
+    if root is None:
+        raise InputError(
+            "no source profile claims this file, and its columns are not the figures "
+            "table's (incident, source, measure, value). Add a profile to the suite's "
+            "profiles/ folder",
+            path,
+        )
     return None
 
 
@@ -168,74 +160,57 @@ def read_figures(
     the_suite = find_suite(paths, suite)
     files, skipped = discover(paths, the_suite)
     frames: list[pd.DataFrame] = []
-    problems: list[pd.DataFrame] = []
+    records: list[dict[str, Any]] = []  # input findings
     reports: list[FileReport] = []
     unclaimed = list(skipped)
     for path, root in files:
-        if not path.exists():
-            raise InputError("file not found", path)
-        profile = _profile_for(path, root, the_suite)
-        if profile is None:
-            if root is None:
-                raise InputError(
-                    "no source profile claims this file, and its columns are not the figures "
-                    "table's (incident, source, measure, value). Add a profile to the suite's "
-                    "profiles/ folder",
-                    path,
-                )
+        found = _read_one(path, root, the_suite)
+        if found is None:
             unclaimed.append(_display(path))
             continue
+        raw, profile = found
         display = _display(path)
-        raw = read_raw(path, profile, columns_as_text=text_columns(profile))
         mapped = apply_profile(raw, profile, the_suite.taxonomy, the_suite.words, display)
-        rows_accepted = mapped.rows_read - mapped.rows_rejected
         reports.append(
             FileReport(
                 display,
                 profile.name,
                 raw.format,
-                mapped.rows_read,
-                rows_accepted,
+                raw.rows_read,
+                raw.rows_read - mapped.rows_rejected,
                 mapped.rows_rejected,
                 len(mapped.figures),
                 mapped.blank_cells,
             )
         )
         frames.append(mapped.figures)
-        problems.append(_input_findings(raw.problems, mapped.problems, display, raw.path))
-        if mapped.rows_read == 0:
-            problems.append(
-                fd.from_records(
-                    [
-                        {
-                            "kind": "input",
-                            "rule": "no-rows",
-                            "severity": "warning",
-                            "origin_file": display,
-                            "origin_row": 1,
-                            "message": "the file has a header but no rows",
-                        }
-                    ]
+        records.extend(dict(p, origin_file=display) for p in raw.problems)
+        if len(mapped.problems):
+            rows = mapped.problems.drop(columns=["record"]).assign(origin_file=display)
+            records.extend(dict(r, kind="input") for r in rows.to_dict("records"))
+        if raw.rows_read == 0:
+            records.append(
+                fd.input_finding(
+                    "no-rows",
+                    "warning",
+                    "the file has a header but no rows",
+                    origin_file=display,
+                    origin_row=1,
                 )
             )
-    for f in unclaimed:
-        problems.append(
-            fd.from_records(
-                [
-                    {
-                        "kind": "input",
-                        "rule": "unclaimed-file",
-                        "severity": "warning",
-                        "origin_file": f,
-                        "message": "no source profile claims this file; it was not read",
-                    }
-                ]
-            )
+    records.extend(
+        fd.input_finding(
+            "unclaimed-file",
+            "warning",
+            "no source profile claims this file; it was not read",
+            origin_file=f,
         )
+        for f in unclaimed
+    )
     figures = pd.concat(frames, ignore_index=True) if frames else ft.empty()
     if len(frames) > 1:
         figures = ft.conform(figures)
-    findings = fd.concat(problems)
+    findings = fd.sort(fd.from_records(records))
     figures.attrs["crosscheck"] = {
         "suite": the_suite.path,
         "rows_read": sum(r.rows_read for r in reports),
@@ -244,21 +219,6 @@ def read_figures(
         "input_findings": json.loads(findings.to_json(orient="records", date_format="iso")),
     }
     return ReadResult(figures, findings, reports, unclaimed, the_suite)
-
-
-def _input_findings(
-    raw_problems: list[dict[str, Any]], mapped: pd.DataFrame, display: str, path: Path
-) -> pd.DataFrame:
-    records = [dict(p, origin_file=display) for p in raw_problems]
-    if len(mapped):
-        rows = mapped.assign(
-            kind="input",
-            origin_file=display,
-            origin_row=mapped["origin_row"].to_numpy(dtype=np.int64),
-        ).drop(columns=["record"])
-        row_records: list[dict[str, Any]] = rows.to_dict("records")  # type: ignore[assignment]
-        return fd.concat([fd.from_records(records), fd.from_records(row_records)])
-    return fd.from_records(records)
 
 
 def read(

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
+from toolkit.findings import input_finding
 from toolkit.profiles import FORMATS, Profile
 
 _SUFFIX_FORMATS = {
@@ -143,18 +144,16 @@ def _to_utf8(data: bytes, path: Path, encoding: str | None) -> tuple[bytes, list
                 line,
                 col,
             ) from None
-        finding = {
-            "kind": "input",
-            "rule": "encoding",
-            "severity": "warning",
-            "origin_file": str(path),
-            "origin_row": line,
-            "column": str(col),
-            "observed": f"byte 0x{data[exc.start]:02x}",
-            "expected": "UTF-8",
-            "message": "not valid UTF-8; read as cp1252 (Windows-1252). Set 'encoding:' in "
-            "the source profile to say so and silence this warning",
-        }
+        finding = input_finding(
+            "encoding",
+            "warning",
+            "not valid UTF-8; read as cp1252 (Windows-1252). Set 'encoding:' in the source "
+            "profile to say so and silence this warning",
+            origin_row=line,
+            column=str(col),
+            observed=f"byte 0x{data[exc.start]:02x}",
+            expected="UTF-8",
+        )
         return decoded.encode("utf-8"), [finding]
 
 
@@ -262,18 +261,15 @@ def _read_delimited_slow(
             continue
         if len(cells) != len(names):
             problems.append(
-                {
-                    "kind": "input",
-                    "rule": "ragged-row",
-                    "severity": "error",
-                    "origin_file": str(path),
-                    "origin_row": start,
-                    "column": str(min(len(cells), len(names)) + 1),
-                    "observed": f"{len(cells)} fields",
-                    "expected": f"{len(names)} fields",
-                    "message": f"row has {len(cells)} fields, the header has {len(names)}; "
-                    "row not read",
-                }
+                input_finding(
+                    "ragged-row",
+                    "error",
+                    f"row has {len(cells)} fields, the header has {len(names)}; row not read",
+                    origin_row=start,
+                    column=str(min(len(cells), len(names)) + 1),
+                    observed=f"{len(cells)} fields",
+                    expected=f"{len(names)} fields",
+                )
             )
             continue
         rows.append(cells)
@@ -319,8 +315,7 @@ def _read_json(path: Path, text: str, profile: Profile | None) -> RawTable:
                 if not isinstance(node, list):
                     raise InputError(f"no list of records at {profile.records!r}", path)  # type: ignore[union-attr]
                 records = node
-                offsets = [0] * len(records)
-                lines = np.ones(len(records), dtype=np.int64)
+                lines = np.ones(len(records), dtype=np.int64)  # nested records: line unknown
             else:
                 pos = doc_start + 1
                 while True:
@@ -351,21 +346,16 @@ def _read_json(path: Path, text: str, profile: Profile | None) -> RawTable:
             keep.append(i)
         else:
             problems.append(
-                {
-                    "kind": "input",
-                    "rule": "not-a-record",
-                    "severity": "error",
-                    "origin_file": str(path),
-                    "origin_row": int(lines[i]),
-                    "observed": type(rec).__name__,
-                    "expected": "object",
-                    "message": "JSON value is not a record (object); row not read",
-                }
+                input_finding(
+                    "not-a-record",
+                    "error",
+                    "JSON value is not a record (object); row not read",
+                    origin_row=int(lines[i]),
+                    observed=type(rec).__name__,
+                    expected="object",
+                )
             )
     frame = pd.DataFrame.from_records([records[i] for i in keep])
-    for c in frame.columns:
-        if frame[c].dtype == object:
-            frame[c] = frame[c].map(lambda v: None if v is None else v)
     return RawTable(
         path,
         "json",

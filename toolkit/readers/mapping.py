@@ -27,8 +27,7 @@ class Mapped:
 
     figures: pd.DataFrame
     problems: pd.DataFrame  # one row per problem: record, column, severity, rule, observed, message
-    rows_read: int
-    rows_rejected: int
+    rows_rejected: int  # records rejected here or by the file reader
     blank_cells: int
 
 
@@ -409,7 +408,6 @@ def apply_profile(
     return Mapped(
         figures=result,
         problems=probs,
-        rows_read=raw.rows_read,
         rows_rejected=int(rejected.sum())
         + sum(1 for p in raw.problems if p.get("severity") == "error"),
         blank_cells=blank_cells,
