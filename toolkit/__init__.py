@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import CrosscheckError, InputError, NotAFiguresTableError, SuiteError
+from toolkit.errors import CrosscheckError, InputError, SuiteError
 
 if TYPE_CHECKING:
     from toolkit.readers import ReadResult, read, read_figures
@@ -30,7 +30,6 @@ _LAZY = {
 __all__ = [
     "CrosscheckError",
     "InputError",
-    "NotAFiguresTableError",
     "ReadResult",
     "Suite",
     "SuiteError",

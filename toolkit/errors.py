@@ -4,8 +4,7 @@
 
     CrosscheckError            misuse or input crosscheck cannot work with (exit code 2)
     ├── InputError             an export cannot be read at all: names file, line, column
-    ├── SuiteError             a suite file (taxonomy, profile, rules) is wrong
-    └── NotAFiguresTableError  a DataFrame lacks the figures table's columns
+    └── SuiteError             a suite file (taxonomy, profile, rules) is wrong
 
 Problems inside a readable export are not exceptions: they are ``input`` findings.
 """
@@ -57,10 +56,6 @@ class SuiteError(CrosscheckError):
     def __init__(self, message: str, path: str | Path | None = None) -> None:
         self.path = None if path is None else str(path)
         super().__init__(f"{path}: {message}" if path is not None else message)
-
-
-class NotAFiguresTableError(CrosscheckError):
-    """A DataFrame used as a figures table lacks required columns."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from toolkit.errors import NotAFiguresTableError, did_you_mean
 from toolkit.qualifiers import QUALIFIERS
 
 if TYPE_CHECKING:
@@ -41,23 +40,6 @@ DATE_COLUMNS: tuple[str, ...] = ("reported_on", "event_start", "event_end")
 def empty() -> pd.DataFrame:
     """A figures table with no rows."""
     return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in DTYPES.items()})
-
-
-def require_figures(df: object) -> pd.DataFrame:
-    """Return ``df`` if it has the figures table's required columns, else raise.
-
-    The error lists every missing column and the closest existing name.
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise NotAFiguresTableError(f"expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        hints = "".join(did_you_mean(c, map(str, df.columns)) for c in missing)
-        raise NotAFiguresTableError(
-            f"not a figures table: columns not found: {missing}.{hints} "
-            "Read exports with crosscheck.read() to get one."
-        )
-    return df
 
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:

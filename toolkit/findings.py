@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 KINDS = ("input", "schema", "rule", "discrepancy", "revision")
@@ -79,65 +78,8 @@ def from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return _typed(df[list(COLUMNS)].copy())
 
 
-def from_rows(
-    figures: pd.DataFrame,
-    mask: np.ndarray | pd.Series,
-    *,
-    kind: str,
-    rule: str,
-    severity: str,
-    message: str | pd.Series,
-    observed: str | pd.Series | None = None,
-    expected: str | pd.Series | None = None,
-    column: str | None = None,
-) -> pd.DataFrame:
-    """One finding per figures row selected by ``mask`` (vectorized, no cap)."""
-    m = np.asarray(mask, dtype=bool)
-    if not m.any():
-        return empty()
-    sub = figures.loc[m]
-    n = len(sub)
-
-    def col(name: str) -> Any:
-        return sub[name].to_numpy() if name in sub else np.full(n, None)
-
-    def pick(value: str | pd.Series | None) -> Any:
-        if isinstance(value, pd.Series):
-            return value.to_numpy()[m] if len(value) == len(m) else value.to_numpy()
-        return np.full(n, value, dtype=object)
-
-    df = pd.DataFrame(
-        {
-            "kind": kind,
-            "rule": rule,
-            "severity": severity,
-            "incident": col("incident"),
-            "source": col("source"),
-            "measure": col("measure"),
-            "reported_on": col("reported_on"),
-            "origin_file": col("origin_file"),
-            "origin_row": col("origin_row"),
-            "column": column,
-            "observed": pick(observed),
-            "expected": pick(expected),
-            "message": pick(message),
-        },
-        index=pd.RangeIndex(n),
-    )
-    return _typed(df)
-
-
 _SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 _KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
-
-
-def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate findings frames, worst first, then by file and line."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty()
-    df = pd.concat(frames, ignore_index=True)
-    return sort(df)
 
 
 def sort(df: pd.DataFrame) -> pd.DataFrame:

@@ -6,9 +6,8 @@ of its own. Consistency rules are derived from it (see ``toolkit.rules``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from toolkit.errors import SuiteError, did_you_mean
@@ -60,7 +59,6 @@ class Taxonomy:
     partitions: tuple[Partition, ...] = ()
     increments: tuple[Increment, ...] = ()
     source: str = "<taxonomy>"
-    _children: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_mapping(
@@ -113,16 +111,11 @@ class Taxonomy:
             if not isinstance(inc, Mapping) or set(inc) != {"measure", "of"}:
                 raise SuiteError(f"increment #{i + 1} needs exactly 'measure' and 'of'", source)
             increments.append(Increment(str(inc["measure"]), str(inc["of"])))
-        children: dict[str, list[str]] = {}
-        for m in measures.values():
-            if m.parent is not None:
-                children.setdefault(m.parent, []).append(m.name)
         taxonomy = cls(
             measures=measures,
             partitions=tuple(partitions),
             increments=tuple(increments),
             source=source,
-            _children={k: tuple(v) for k, v in children.items()},
         )
         taxonomy._validate()
         return taxonomy
@@ -173,9 +166,6 @@ class Taxonomy:
     def parent_of(self, name: str) -> str | None:
         return self.measures[name].parent
 
-    def children_of(self, name: str) -> tuple[str, ...]:
-        return tuple(self._children.get(name, ()))
-
     def ancestors(self, name: str) -> tuple[str, ...]:
         out: list[str] = []
         parent = self.measures[name].parent
@@ -183,29 +173,3 @@ class Taxonomy:
             out.append(parent)
             parent = self.measures[parent].parent
         return tuple(out)
-
-    def parent_pairs(self) -> tuple[tuple[str, str], ...]:
-        """(child, parent) for every measure with a parent."""
-        return tuple((m.name, m.parent) for m in self.measures.values() if m.parent)
-
-    def cumulative(self) -> tuple[str, ...]:
-        return tuple(m.name for m in self.measures.values() if m.cumulative)
-
-    def notes_for(self, names: Iterable[str]) -> tuple[str, ...]:
-        """Definition notes of the measures and their ancestors, each once."""
-        out: list[str] = []
-        for name in names:
-            if name not in self.measures:
-                continue
-            for m in (name, *self.ancestors(name)):
-                for note in self.measures[m].notes:
-                    if note not in out:
-                        out.append(note)
-        return tuple(out)
-
-
-def load_taxonomy(path: Path, base: Taxonomy | None = None) -> Taxonomy:
-    """Read a taxonomy YAML file (safely), extending ``base``."""
-    from toolkit.suite import read_yaml
-
-    return Taxonomy.from_mapping(read_yaml(path), source=str(path), base=base)

@@ -186,8 +186,10 @@ def read_figures(
         frames.append(mapped.figures)
         records.extend(dict(p, origin_file=display) for p in raw.problems)
         if len(mapped.problems):
-            rows = mapped.problems.drop(columns=["record"]).assign(origin_file=display)
-            records.extend(dict(r, kind="input") for r in rows.to_dict("records"))
+            rows = mapped.problems.drop(columns=["record"]).assign(
+                origin_file=display, kind="input"
+            )
+            records.extend({str(k): v for k, v in r.items()} for r in rows.to_dict("records"))
         if raw.rows_read == 0:
             records.append(
                 fd.input_finding(
