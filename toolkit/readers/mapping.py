@@ -39,56 +39,32 @@ def text_columns(profile: Profile) -> set[str]:
     return cols
 
 
+_PROBLEM_COLUMNS = ("record", "column", "severity", "rule", "observed", "expected", "message")
+
+
 class _Problems:
     """Collects per-record problems as arrays (no Python loop over rows)."""
 
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
 
-    def add(
-        self,
-        records: np.ndarray,
-        *,
-        column: str | None,
-        severity: str,
-        rule: str,
-        observed: Any,
-        expected: str,
-        message: Any,
-    ) -> None:
-        if len(records) == 0:
-            return
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "record": records,
-                    "column": column,
-                    "severity": severity,
-                    "rule": rule,
-                    "observed": observed,
-                    "expected": expected,
-                    "message": message,
-                }
-            )
-        )
+    def add(self, records: np.ndarray, **fields: Any) -> None:
+        """``fields``: column, severity, rule, observed, expected, message (scalars or arrays)."""
+        if len(records):
+            self.parts.append(pd.DataFrame({"record": records, **fields}))
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, column_numbers: Mapping[str, int], lines: np.ndarray) -> pd.DataFrame:
+        """One row per problem, with its line; a column read twice reports its problem once."""
         if not self.parts:
-            return pd.DataFrame(
-                {
-                    c: pd.Series([], dtype=object)
-                    for c in (
-                        "record",
-                        "column",
-                        "severity",
-                        "rule",
-                        "observed",
-                        "expected",
-                        "message",
-                    )
-                }
-            )
-        return pd.concat(self.parts, ignore_index=True)
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in _PROBLEM_COLUMNS})
+        probs = pd.concat(self.parts, ignore_index=True)[list(_PROBLEM_COLUMNS)]
+        probs = probs.drop_duplicates(["record", "column", "rule"], ignore_index=True)
+        where = probs["column"].map(
+            lambda c: f"column {c!r} (#{column_numbers[c]}): " if c in column_numbers else ""
+        )
+        probs["message"] = where + probs["message"].astype("str")
+        probs["origin_row"] = lines[probs["record"].to_numpy(dtype=np.int64)]
+        return probs
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -110,6 +86,14 @@ def _null_text(n: int) -> pd.Series:
     import pyarrow as pa
 
     return pd.Series(pa.nulls(n, pa.large_string()), dtype="str")
+
+
+def _const_text(value: str, n: int) -> pd.Series:
+    """``n`` copies of one text, built by Arrow (no Python string per row)."""
+    import pyarrow as pa
+
+    one = pa.array([value], pa.large_string())
+    return pd.Series(one.take(pa.array(np.zeros(n, dtype=np.int32))), dtype="str")
 
 
 def _parse_dates(raw: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
@@ -198,6 +182,187 @@ def _observed(series: pd.Series, mask: np.ndarray) -> np.ndarray:
     return series[mask].astype("str").to_numpy(dtype=object)
 
 
+@dataclass(frozen=True)
+class _Spec:
+    """One block of figures: a measure (None: named per record) from value/bound columns."""
+
+    measure: str | None
+    value: tuple[str, ...]
+    low: str | None = None
+    high: str | None = None
+    source: str | None = None
+
+
+def _specs(profile: Profile, long: LongSpec | None) -> list[_Spec]:
+    if long is not None:
+        return [_Spec(None, (long.value,), long.low, long.high)]
+    return [_Spec(f.measure, f.value, f.low, f.high, f.source) for f in profile.figures]
+
+
+def _layout(raw: RawTable, profile: Profile) -> tuple[LongSpec | None, dict[str, str]]:
+    """The long spec (if any) and the figures-table columns taken from export columns.
+
+    Raises :class:`InputError` when a column the profile reads is not in the header.
+    """
+    frame = raw.frame
+    if profile is CANONICAL:
+        value = "figure_text" if "figure_text" in frame and "value" not in frame else "value"
+        long = LongSpec(
+            measure="measure",
+            value=value,
+            low="low" if "low" in frame else None,
+            high="high" if "high" in frame else None,
+        )
+        return long, {c: c for c in MAPPABLE if c in frame}
+    for col, purpose in profile.export_columns().items():
+        if col not in frame.columns:
+            raise InputError(
+                f"column {col!r} ({purpose}, profile {profile.name!r}) not found in the "
+                "header." + did_you_mean(col, map(str, frame.columns)),
+                raw.path,
+                raw.header_line or None,
+            )
+    return profile.long, dict(profile.columns)
+
+
+def _record_columns(
+    frame: pd.DataFrame, profile: Profile, columns: Mapping[str, str], problems: _Problems
+) -> dict[str, pd.Series]:
+    """Figures-table columns that belong to the record (incident, source, dates, place…)."""
+    n = len(frame)
+    base: dict[str, pd.Series] = {}
+    for target in MAPPABLE:
+        if target in columns:
+            src = columns[target]
+            if target not in DATE_COLUMNS:
+                base[target] = _as_text(frame[src])
+                continue
+            formats = profile.formats_for(target)
+            base[target], failed = _parse_dates(frame[src], formats)
+            if failed.any():
+                fmts = " or ".join(formats)
+                problems.add(
+                    np.flatnonzero(failed),
+                    column=src,
+                    severity="error",
+                    rule="bad-date",
+                    observed=_observed(frame[src], failed),
+                    expected=fmts,
+                    message=f"{target}: not a date in format {fmts}; row not read",
+                )
+        elif target in profile.constants:
+            value = profile.constants[target]
+            base[target] = (
+                pd.Series(pd.Timestamp(value), index=frame.index).astype("datetime64[us]")
+                if target in DATE_COLUMNS
+                else _const_text(value, n)
+            )
+    source_per_figure = bool(profile.figures) and all(f.source for f in profile.figures)
+    for key in ("incident", "source"):
+        if key in base and not (key == "source" and source_per_figure):
+            missing = base[key].isna().to_numpy()
+            if missing.any():
+                problems.add(
+                    np.flatnonzero(missing),
+                    column=columns.get(key, key),
+                    severity="error",
+                    rule=f"missing-{key}",
+                    observed="",
+                    expected=key,
+                    message=f"no {key} in this row; row not read",
+                )
+    return base
+
+
+def _figures(
+    spec: _Spec,
+    long: LongSpec | None,
+    frame: pd.DataFrame,
+    profile: Profile,
+    taxonomy: Taxonomy,
+    words: Mapping[str, object],
+    problems: _Problems,
+) -> pd.DataFrame:
+    """One block: value, low, high, qualifier, figure_text, measure and blank, per record."""
+    canonical = profile is CANONICAL
+    n = len(frame)
+    if len(spec.value) > 1:  # a figure that is the sum of several columns
+        parts = [_read_counts(frame[c], words, profile.sentinels) for c in spec.value]
+        for c, part in zip(spec.value, parts, strict=True):
+            _collect_count_problems(problems, part, frame[c], c)
+        total = pd.concat([p["value"] for p in parts], axis=1).sum(axis=1, min_count=1)
+        total = total.astype("Int64")
+        fig = pd.DataFrame(
+            {
+                "value": total,
+                "low": total,
+                "high": total,
+                "qualifier": _const_text("exact", n).where(total.notna().to_numpy(), "unknown"),
+                "figure_text": _null_text(n),
+                "blank": np.logical_and.reduce([p["blank"].to_numpy() for p in parts]),
+            }
+        )
+    else:
+        value_col = spec.value[0]
+        fig = _read_counts(frame[value_col], words, profile.sentinels)
+        _collect_count_problems(problems, fig, frame[value_col], value_col)
+        if canonical and value_col == "value" and "qualifier" in frame:
+            q = _as_text(frame["qualifier"])
+            fig["qualifier"] = q.where(q.notna(), fig["qualifier"])
+            if "figure_text" in frame:
+                fig["figure_text"] = _as_text(frame["figure_text"])
+    for bound_col, name in ((spec.low, "low"), (spec.high, "high")):
+        if bound_col:
+            b = _read_counts(frame[bound_col], words, profile.sentinels)
+            _collect_count_problems(problems, b, frame[bound_col], bound_col)
+            # A figures table states its bounds; elsewhere a blank bound falls back to the
+            # value's own.
+            given = ~b["blank"].to_numpy()
+            fig[name] = b["value"] if canonical else b["value"].where(given, fig[name])
+    if (spec.low or spec.high) and not canonical:
+        has_bounds = fig["value"].notna() & (fig["low"].notna() | fig["high"].notna())
+        same = (fig["low"] == fig["value"]).fillna(False) & (fig["high"] == fig["value"]).fillna(
+            False
+        )
+        fig.loc[has_bounds & ~same & (fig["qualifier"] == "exact"), "qualifier"] = "range"
+    fig["measure"] = (
+        _measures(frame, long, taxonomy, problems)
+        if long is not None
+        else _const_text(str(spec.measure), n)
+    )
+    return fig
+
+
+def _measures(
+    frame: pd.DataFrame, long: LongSpec, taxonomy: Taxonomy, problems: _Problems
+) -> pd.Series:
+    """Measure names of a long export, mapped to the taxonomy; unknown ones are problems."""
+    names = _as_text(frame[long.measure])
+    if long.measures:
+        names = names.map(lambda v: long.measures.get(v, v) if v is not None else v).astype("str")
+    bad = (names.isna() | ~names.isin(list(taxonomy.names))).to_numpy()
+    if bad.any():
+        observed = names[bad].fillna("").to_numpy(dtype=object)
+        problems.add(
+            np.flatnonzero(bad),
+            column=long.measure,
+            severity="error",
+            rule="unknown-measure",
+            observed=observed,
+            expected="a measure of the taxonomy",
+            message=[
+                f"measure {o!r} is not in the taxonomy."
+                + did_you_mean(str(o), taxonomy.names)
+                + " Row not read"
+                for o in observed
+            ],
+        )
+    return names
+
+
+_FIGURE_COLUMNS = ("measure", "value", "low", "high", "qualifier", "figure_text")
+
+
 def apply_profile(
     raw: RawTable,
     profile: Profile,
@@ -207,211 +372,72 @@ def apply_profile(
 ) -> Mapped:
     """Turn one raw table into figures; see the module docstring."""
     frame = raw.frame.reset_index(drop=True)
-    n = len(frame)
-    canonical = profile is CANONICAL
-    long: LongSpec | None
-    if canonical:
-        value_col = "figure_text" if "figure_text" in frame and "value" not in frame else "value"
-        long = LongSpec(
-            measure="measure",
-            value=value_col,
-            low="low" if "low" in frame else None,
-            high="high" if "high" in frame else None,
-        )
-        columns = {c: c for c in MAPPABLE if c in frame}
-    else:
-        long = profile.long
-        columns = dict(profile.columns)
-        for col, purpose in profile.export_columns().items():
-            if col not in frame.columns:
-                raise InputError(
-                    f"column {col!r} ({purpose}, profile {profile.name!r}) not found in the "
-                    "header." + did_you_mean(col, map(str, frame.columns)),
-                    raw.path,
-                    raw.header_line or None,
-                )
+    long, columns = _layout(raw, profile)
     problems = _Problems()
-    number = raw.column_numbers
+    base = _record_columns(frame, profile, columns, problems)
+    specs = _specs(profile, long)
+    blocks = [_figures(spec, long, frame, profile, taxonomy, words, problems) for spec in specs]
 
-    def col_ref(col: str) -> str:
-        return col
+    probs = problems.frame(raw.column_numbers, raw.lines)
+    rejected = np.zeros(len(frame), dtype=bool)
+    rejected[probs.loc[probs["severity"] == "error", "record"].to_numpy(dtype=np.int64)] = True
 
-    # Per-record columns.
-    base: dict[str, Any] = {}
-    for target in MAPPABLE:
-        if target in columns:
-            src = columns[target]
-            if target in DATE_COLUMNS:
-                parsed, failed = _parse_dates(frame[src], profile.formats_for(target))
-                base[target] = parsed
-                if failed.any():
-                    fmts = " or ".join(profile.formats_for(target))
-                    problems.add(
-                        np.flatnonzero(failed),
-                        column=col_ref(src),
-                        severity="error",
-                        rule="bad-date",
-                        observed=_observed(frame[src], failed),
-                        expected=fmts,
-                        message=f"{target}: not a date in format {fmts}; row not read",
-                    )
-            else:
-                base[target] = _as_text(frame[src])
-        elif target in profile.constants:
-            value = profile.constants[target]
-            base[target] = (
-                pd.Series(pd.Timestamp(value), index=frame.index).astype("datetime64[us]")
-                if target in DATE_COLUMNS
-                else pd.Series(value, index=frame.index, dtype="str")
-            )
-    for key in ("incident", "source"):
-        if key in base:
-            missing = base[key].isna().to_numpy()
-            if missing.any() and not (
-                key == "source" and profile.figures and all(f.source for f in profile.figures)
-            ):
-                problems.add(
-                    np.flatnonzero(missing),
-                    column=col_ref(columns.get(key, key)),
-                    severity="error",
-                    rule=f"missing-{key}",
-                    observed="",
-                    expected=key,
-                    message=f"no {key} in this row; row not read",
-                )
-
-    # Figures: blocks of (record, measure, figure) rows.
-    blocks: list[pd.DataFrame] = []
-    blank_cells = 0
-    specs: list[tuple[str | None, tuple[str, ...], str | None, str | None, str | None]] = []
-    if long is not None:
-        specs.append((None, (long.value,), long.low, long.high, None))
-    else:
-        specs.extend((f.measure, f.value, f.low, f.high, f.source) for f in profile.figures)
-    for measure, value_cols, low_col, high_col, source in specs:
-        if len(value_cols) > 1:  # a figure that is the sum of several columns
-            parts = [_read_counts(frame[c], words, profile.sentinels) for c in value_cols]
-            for c, part in zip(value_cols, parts, strict=True):
-                _collect_count_problems(problems, part, frame[c], col_ref(c))
-            total = pd.concat([p["value"] for p in parts], axis=1).sum(axis=1, min_count=1)
-            total = total.astype("Int64")
-            fig = pd.DataFrame(
-                {
-                    "value": total,
-                    "low": total,
-                    "high": total,
-                    "qualifier": pd.Series("exact", index=pd.RangeIndex(n), dtype="str").where(
-                        total.notna().to_numpy(), "unknown"
-                    ),
-                    "figure_text": _null_text(n),
-                    "blank": np.logical_and.reduce([p["blank"].to_numpy() for p in parts]),
-                }
-            )
-        else:
-            value_col = value_cols[0]
-            fig = _read_counts(frame[value_col], words, profile.sentinels)
-            _collect_count_problems(problems, fig, frame[value_col], col_ref(value_col))
-            if canonical and "qualifier" in frame and value_col == "value":
-                q = _as_text(frame["qualifier"])
-                fig["qualifier"] = q.where(q.notna(), fig["qualifier"])
-                if "figure_text" in frame:
-                    fig["figure_text"] = _as_text(frame["figure_text"])
-        for bound_col, name in ((low_col, "low"), (high_col, "high")):
-            if bound_col:
-                b = _read_counts(frame[bound_col], words, profile.sentinels)
-                _collect_count_problems(problems, b, frame[bound_col], col_ref(bound_col))
-                # A figures table states its bounds; elsewhere a blank bound falls back to
-                # the value's own.
-                fig[name] = (
-                    b["value"] if canonical else b["value"].where(~b["blank"].to_numpy(), fig[name])
-                )
-        if (low_col or high_col) and not canonical:
-            has_bounds = fig["value"].notna() & (fig["low"].notna() | fig["high"].notna())
-            same = (fig["low"] == fig["value"]).fillna(False) & (
-                fig["high"] == fig["value"]
-            ).fillna(False)
-            fig.loc[has_bounds & ~same & (fig["qualifier"] == "exact"), "qualifier"] = "range"
-        fig["record"] = np.arange(n)
-        if long is not None:
-            names = _as_text(frame[long.measure])
-            if long.measures:
-                mapped = names.map(lambda v: long.measures.get(v, v) if v is not None else v)
-                names = mapped.astype("str")
-            unknown = names.notna() & ~names.isin(list(taxonomy.names))
-            bad = (unknown | names.isna()).to_numpy()
-            if bad.any():
-                observed = names[bad].fillna("").to_numpy(dtype=object)
-                problems.add(
-                    np.flatnonzero(bad),
-                    column=col_ref(long.measure),
-                    severity="error",
-                    rule="unknown-measure",
-                    observed=observed,
-                    expected="a measure of the taxonomy",
-                    message=[
-                        f"measure {o!r} is not in the taxonomy."
-                        + did_you_mean(str(o), taxonomy.names)
-                        + " Row not read"
-                        for o in observed
-                    ],
-                )
-            fig["measure"] = names
-        else:
-            fig["measure"] = pd.Series(measure, index=fig.index, dtype="str")
-        if source is not None:
-            fig["source_override"] = source
-        if long is not None:
-            blocks.append(fig)  # a long record names its measure: an empty figure is unknown
-        else:
-            blank_cells += int(fig["blank"].sum())  # a wide blank cell is no figure
-            blocks.append(fig[~fig["blank"].to_numpy()])
-
-    # A column read twice (on its own and inside a sum) reports its problems once.
-    probs = problems.frame().drop_duplicates(["record", "column", "rule"], ignore_index=True)
-    if len(probs):
-        where = probs["column"].map(
-            lambda c: f"column {c!r} (#{number[c]}): " if c in number else ""
-        )
-        probs["message"] = where + probs["message"].astype("str")
-    rejected = np.zeros(n, dtype=bool)
-    err = probs["severity"] == "error"
-    rejected[probs.loc[err, "record"].astype("int64").to_numpy()] = True
-
-    figs = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame({"record": []})
-    figs = figs[~rejected[figs["record"].to_numpy(dtype=np.int64)]]
-    rec = figs["record"].to_numpy(dtype=np.int64)
-    index = pd.RangeIndex(len(rec))
-    # Series.take keeps Arrow-backed text as Arrow: no Python string per row.
-    out: dict[str, Any] = {}
-    for target in MAPPABLE:
-        if target in base:
-            out[target] = base[target].take(rec).set_axis(index)
-    for c in ("measure", "value", "low", "high", "qualifier", "figure_text"):
-        out[c] = figs[c].set_axis(index)
-    if "source_override" in figs:
-        override = figs["source_override"].set_axis(index).astype("str")
-        src = out.get("source", _null_text(len(rec)))
-        out["source"] = override.where(override.notna(), src)
-    out["origin_file"] = pd.Series(display_path, index=index, dtype="str")
-    out["origin_row"] = pd.Series(raw.lines[rec], index=index, dtype="Int64")
-    result = pd.DataFrame(out, index=index)
     used = set(profile.export_columns()) | set(columns.values())
-    if canonical:
+    if profile is CANONICAL:
         used |= set(ft.COLUMNS)
-    extras = [c for c in frame.columns if c not in used]
-    if extras:
-        extra_frame = frame[extras].take(rec).reset_index(drop=True)
-        extra_frame.columns = [f"export.{c}" if c in ft.DTYPES else str(c) for c in extras]
-        result = pd.concat([result, extra_frame], axis=1)
-    result = ft.conform(result)
-    probs["origin_row"] = raw.lines[probs["record"].to_numpy(dtype=np.int64)] if len(probs) else []
+    extras = frame[[c for c in frame.columns if c not in used]]
+    extras.columns = [f"export.{c}" if c in ft.DTYPES else str(c) for c in extras.columns]
+
+    parts: list[pd.DataFrame] = []
+    blank_cells = 0
+    for spec, fig in zip(specs, blocks, strict=True):
+        keep = ~rejected
+        if long is None:  # a wide blank cell is no figure; a long record always names one
+            blank = fig["blank"].to_numpy()
+            blank_cells += int(blank.sum())
+            keep &= ~blank
+        parts.append(_block_rows(keep, base, fig, extras, spec.source, raw.lines, display_path))
+    figures = pd.concat(parts, ignore_index=True) if parts else ft.empty()
+    rejected_by_reader = sum(1 for p in raw.problems if p.get("severity") == "error")
     return Mapped(
-        figures=result,
+        figures=ft.conform(figures),
         problems=probs,
-        rows_rejected=int(rejected.sum())
-        + sum(1 for p in raw.problems if p.get("severity") == "error"),
+        rows_rejected=int(rejected.sum()) + rejected_by_reader,
         blank_cells=blank_cells,
     )
+
+
+def _block_rows(
+    keep: np.ndarray,
+    base: Mapping[str, pd.Series],
+    fig: pd.DataFrame,
+    extras: pd.DataFrame,
+    source: str | None,
+    lines: np.ndarray,
+    display_path: str,
+) -> pd.DataFrame:
+    """The kept records of one block as figures-table rows.
+
+    Filtering (not taking) keeps Arrow-backed text as Arrow, and when every record is kept
+    the columns are used as they are, without a copy.
+    """
+    whole = bool(keep.all())
+
+    def pick(col: pd.Series) -> pd.Series:
+        return col if whole else col[keep]
+
+    n = int(keep.sum())
+    cols: dict[str, pd.Series] = {t: pick(c) for t, c in base.items()}
+    cols.update({c: pick(fig[c]) for c in _FIGURE_COLUMNS})
+    if source is not None:
+        cols["source"] = _const_text(source, n)
+    cols["origin_file"] = _const_text(display_path, n)
+    cols["origin_row"] = pd.Series(lines if whole else lines[keep], dtype="Int64")
+    index = pd.RangeIndex(n)
+    block = pd.DataFrame({k: v.set_axis(index) for k, v in cols.items()}, index=index)
+    if len(extras.columns):
+        block = pd.concat([block, (extras if whole else extras[keep]).set_axis(index)], axis=1)
+    return block
 
 
 def _collect_count_problems(
