@@ -383,6 +383,15 @@ def test_row_problems_become_findings_and_the_run_goes_on(tmp_path, cli):
     assert "rows.csv:5: [input/bad-date]" in run.out
 
 
+def test_iso_datetimes_with_time_and_zone_become_dates(tmp_path):
+    text = "id,date,killed,civilians\na,2017-10-21T23:30:00Z,5,1\nb,2017-10-22 08:00,6,2\n"
+    p = _write(tmp_path, "t.csv", text)
+    res = read_figures(p, suite=tmp_path / "expectations")
+    assert res.rows_rejected == 0
+    got = res.figures.drop_duplicates("incident").set_index("incident")["reported_on"]
+    assert got.to_dict() == {"a": pd.Timestamp("2017-10-21"), "b": pd.Timestamp("2017-10-22")}
+
+
 def test_directory_says_which_files_nobody_claims(tmp_path, cli):
     d = _copy_suite(tmp_path)
     shutil.copy(AQ / "sohr.csv", d)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from toolkit.qualifiers import QUALIFIERS
@@ -42,12 +43,23 @@ def empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in DTYPES.items()})
 
 
+def missing_column(dtype: str, n: int) -> pd.Series:
+    """``n`` missing values of a figures-table dtype, built without a Python object per row."""
+    if dtype == "str":
+        import pyarrow as pa
+
+        return pd.Series(pa.nulls(n, pa.large_string()), dtype="str")
+    if dtype == "Int64":
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool)))
+    return pd.Series(np.full(n, np.datetime64("NaT"), dtype=dtype))
+
+
 def conform(df: pd.DataFrame) -> pd.DataFrame:
     """Add missing optional columns and cast every canonical column to its dtype."""
     out = df.copy(deep=False)
     for c, t in DTYPES.items():
         if c not in out:
-            out[c] = pd.Series(pd.NA if t != "datetime64[us]" else pd.NaT, index=out.index)
+            out[c] = missing_column(t, len(out)).set_axis(out.index)
         if str(out[c].dtype) != t:
             col = pd.to_datetime(out[c]) if t == "datetime64[us]" else out[c]
             out[c] = col.astype(t)  # type: ignore[call-overload]  # dtype names from DTYPES

@@ -387,7 +387,7 @@ def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFram
         per_unique = pd.Series([getattr(p, name) for p in parsed], dtype="str")
         out[name] = per_unique.take(take).set_axis(texts.index)
     out["invalid"] = pd.Series(np.array([p.invalid for p in parsed])[take], index=texts.index)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
 
 
 def intervals(figures: pd.DataFrame, tolerance: float = 0.1) -> tuple[np.ndarray, np.ndarray]:

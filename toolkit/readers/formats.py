@@ -129,6 +129,8 @@ def _to_utf8(data: bytes, path: Path, encoding: str | None) -> tuple[bytes, list
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.isascii():  # the common case, and far cheaper to check than a full decode
+        return data, []
     try:
         data.decode("utf-8")
         return data, []
@@ -231,6 +233,9 @@ def _read_delimited(
         table = None  # the careful path below says what is wrong, with a line number
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if table is not None and not invalid and n_lines == 1 + skip + table.num_rows:
+        for i, f in enumerate(table.schema):  # ISO dates: datetime64, not datetime.date objects
+            if pa.types.is_date(f.type):
+                table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp("us")))
         frame = table.to_pandas()
         lines = np.arange(len(frame), dtype=np.int64) + 2 + skip
         return RawTable(path, "csv", frame, lines, 1, len(frame), [], numbers)

@@ -32,8 +32,17 @@ class Mapped:
 
 
 def text_columns(profile: Profile) -> set[str]:
-    """Export columns that must stay text (identifiers, names and dates)."""
-    cols = {col for target, col in profile.columns.items() if target in MAPPABLE}
+    """Export columns that must stay text: identifiers, names, and dates in explicit formats.
+
+    ISO dates are left to the file reader (pyarrow parses them strictly; a column with an
+    impossible date stays text and gets the careful parse here).
+    """
+    cols = {
+        col
+        for target, col in profile.columns.items()
+        if target in MAPPABLE
+        and not (target in DATE_COLUMNS and profile.formats_for(target) == ("ISO8601",))
+    }
     if profile.long:
         cols.add(profile.long.measure)
     return cols
@@ -83,9 +92,7 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 
 def _null_text(n: int) -> pd.Series:
-    import pyarrow as pa
-
-    return pd.Series(pa.nulls(n, pa.large_string()), dtype="str")
+    return ft.missing_column("str", n)
 
 
 def _const_text(value: str, n: int) -> pd.Series:
@@ -96,10 +103,36 @@ def _const_text(value: str, n: int) -> pd.Series:
     return pd.Series(one.take(pa.array(np.zeros(n, dtype=np.int32))), dtype="str")
 
 
+def _midnight(dates: pd.Series) -> pd.Series:
+    """Dates at midnight; a column that is already (the usual case) is not rewritten."""
+    ticks = dates.to_numpy().view(np.int64)
+    day = np.int64(86_400_000_000)  # microseconds
+    at_midnight = (ticks % day == 0) | dates.isna().to_numpy()
+    return dates if at_midnight.all() else dates.dt.normalize()
+
+
+def _to_datetime(texts: pd.Series, fmt: str) -> pd.Series:
+    """Strict parse (2017-02-30 fails) to naive UTC datetimes; NaT where the text fails."""
+
+    def one(text: str) -> pd.Timestamp | None:
+        try:
+            return pd.to_datetime(text, format=fmt, utc=True)
+        except (ValueError, OverflowError):
+            return None
+
+    try:
+        got = pd.to_datetime(texts, format=fmt, errors="coerce", utc=True)
+    except (ValueError, OverflowError):  # a mix pandas will not parse in one go
+        got = pd.to_datetime(texts.map(one), utc=True)
+    return got.dt.tz_localize(None).astype("datetime64[us]")
+
+
 def _parse_dates(raw: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
     """Dates (datetime64[us], normalized to midnight) and a mask of cells that failed."""
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        parsed = raw.astype("datetime64[us]").dt.normalize()
+        if getattr(raw.dtype, "tz", None) is not None:
+            raw = raw.dt.tz_convert("UTC").dt.tz_localize(None)
+        parsed = _midnight(raw.astype("datetime64[us]"))
         return parsed, np.zeros(len(raw), dtype=bool)
     if raw.dtype == object and len(raw) and raw.map(lambda v: hasattr(v, "year")).any():
         raw = raw.map(lambda v: v.isoformat() if hasattr(v, "year") else v)
@@ -111,12 +144,48 @@ def _parse_dates(raw: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, n
         todo = parsed_u.isna().to_numpy()
         if not todo.any():
             break
-        got = pd.to_datetime(u[todo], format=fmt, errors="coerce")  # strict: no 2017-02-30
-        parsed_u[todo] = got.astype("datetime64[us]")
+        parsed_u[todo] = _to_datetime(u[todo], fmt)
     values = np.append(parsed_u.dt.normalize().to_numpy(), np.datetime64("NaT", "us"))
     result = pd.Series(values[np.where(codes >= 0, codes, len(u))], index=raw.index)
     failed = (codes >= 0) & result.isna().to_numpy()
     return result, failed
+
+
+def _numeric_counts(series: pd.Series) -> pd.DataFrame:
+    """Counts from a numeric column: blanks, numbers past int64 and fractions are marked."""
+    n = len(series)
+    blank = series.isna().to_numpy()
+    too_big = fractional = np.zeros(n, dtype=bool)
+    if pd.api.types.is_integer_dtype(series.dtype):
+        ints = series.to_numpy(dtype="int64", na_value=0)
+    else:  # float: NaN for blanks, or numbers pyarrow could not fit in int64
+        arr = series.to_numpy(dtype="float64", na_value=np.nan)
+        too_big = ~blank & (np.abs(arr) > INT64_MAX)
+        fractional = ~blank & ~too_big & (arr != np.floor(arr))
+        ints = np.where(blank | too_big | fractional, 0, arr).astype(np.int64)
+    bad = too_big | fractional
+    value = pd.arrays.IntegerArray(ints, blank | bad)
+    problem = _null_text(n)
+    qualifier = _const_text("exact", n)
+    if bad.any():
+        messages = np.full(n, None, dtype=object)
+        messages[too_big] = "number is too large for a count"
+        messages[fractional] = "a count is a whole number"
+        problem = pd.Series(messages, dtype="str")
+        qualifier = qualifier.where(~bad, "unknown")
+    return pd.DataFrame(
+        {
+            "value": value,
+            "low": value.copy(),
+            "high": value.copy(),
+            "qualifier": qualifier,
+            "figure_text": _null_text(n),
+            "problem": problem,
+            "invalid": bad,
+            "blank": blank,
+        },
+        copy=False,
+    )
 
 
 def _read_counts(
@@ -126,35 +195,8 @@ def _read_counts(
 
     Columns: value, low, high, qualifier, figure_text, problem, invalid, blank.
     """
-    n = len(series)
     if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
-        arr = series.to_numpy(dtype="float64", na_value=np.nan)
-        blank = np.isnan(arr)
-        too_big = ~blank & (np.abs(arr) > INT64_MAX)
-        fractional = ~blank & ~too_big & (arr != np.floor(arr))
-        bad = too_big | fractional
-        ints = np.where(blank | bad, 0, arr).astype(np.int64)
-        if pd.api.types.is_integer_dtype(series.dtype):
-            ints = np.where(blank, 0, series.to_numpy(dtype="int64", na_value=0))
-        value = pd.array(ints, dtype="Int64")
-        value[blank | bad] = pd.NA
-        problem = np.full(n, None, dtype=object)
-        problem[too_big] = "number is too large for a count"
-        problem[fractional] = "a count is a whole number"
-        out = pd.DataFrame(
-            {
-                "value": value,
-                "low": value.copy(),
-                "high": value.copy(),
-                "qualifier": pd.Series("exact", index=pd.RangeIndex(n), dtype="str").where(
-                    ~bad, "unknown"
-                ),
-                "figure_text": _null_text(n),
-                "problem": _null_text(n) if not bad.any() else pd.Series(problem, dtype="str"),
-                "invalid": bad,
-                "blank": blank,
-            }
-        )
+        out = _numeric_counts(series)
     else:
         text = _as_text(series)
         parsed = parse_figures(text.reset_index(drop=True), words)
@@ -434,7 +476,7 @@ def _block_rows(
     cols["origin_file"] = _const_text(display_path, n)
     cols["origin_row"] = pd.Series(lines if whole else lines[keep], dtype="Int64")
     index = pd.RangeIndex(n)
-    block = pd.DataFrame({k: v.set_axis(index) for k, v in cols.items()}, index=index)
+    block = pd.DataFrame({k: v.set_axis(index) for k, v in cols.items()}, index=index, copy=False)
     if len(extras.columns):
         block = pd.concat([block, (extras if whole else extras[keep]).set_axis(index)], axis=1)
     return block
