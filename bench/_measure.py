@@ -1,30 +1,31 @@
-"""Run one snippet in a fresh process; print wall seconds and peak RSS (MiB) as JSON."""
+"""Time one benchmark function in a fresh process: wall seconds and peak RSS (MiB).
+
+    measure("bench_read:read_pandas", "/tmp/x.csv")
+
+runs ``python bench/_measure.py bench_read:read_pandas /tmp/x.csv`` and returns the best
+of ``repeat`` runs. The child imports the named function from this folder and calls it
+with the string arguments; nothing is evaluated from a string.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
+import resource
 import subprocess
 import sys
+import time
+from pathlib import Path
 
-_RUNNER = """
-import json, resource, sys, time
-setup, stmt = sys.argv[1], sys.argv[2]
-ns = {}
-exec(setup, ns)
-t = time.perf_counter()
-exec(stmt, ns)
-dt = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": dt, "rss_mib": rss}))
-"""
+HERE = Path(__file__).resolve().parent
 
 
-def measure(setup: str, stmt: str, repeat: int = 3) -> dict[str, float]:
+def measure(target: str, *args: str, repeat: int = 3) -> dict[str, float]:
     """Best wall time of ``repeat`` fresh processes (machines here are shared and noisy)."""
     runs = []
     for _ in range(repeat):
         out = subprocess.run(
-            [sys.executable, "-c", _RUNNER, setup, stmt],
+            [sys.executable, str(HERE / "_measure.py"), target, *args],
             capture_output=True,
             text=True,
             check=True,
@@ -32,3 +33,29 @@ def measure(setup: str, stmt: str, repeat: int = 3) -> dict[str, float]:
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     best = min(runs, key=lambda r: r["seconds"])
     return {"seconds": best["seconds"], "rss_mib": max(r["rss_mib"] for r in runs)}
+
+
+def _child() -> None:
+    module_name, func_name = sys.argv[1].split(":")
+    sys.path.insert(0, str(HERE))
+    func = getattr(importlib.import_module(module_name), func_name)
+    start = time.perf_counter()
+    func(*sys.argv[2:])
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "rss_mib": _peak_rss_mib()}))
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak RSS. VmHWM starts afresh at exec; ru_maxrss would carry the
+    parent's peak over from fork, so it is only the fallback off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    _child()

@@ -99,8 +99,7 @@ def _const_text(value: str, n: int) -> pd.Series:
     """``n`` copies of one text, built by Arrow (no Python string per row)."""
     import pyarrow as pa
 
-    one = pa.array([value], pa.large_string())
-    return pd.Series(one.take(pa.array(np.zeros(n, dtype=np.int32))), dtype="str")
+    return pd.Series(pa.repeat(pa.scalar(value, pa.large_string()), n), dtype="str")
 
 
 def _midnight(dates: pd.Series) -> pd.Series:
