@@ -1,10 +1,10 @@
 """Time one benchmark function in a fresh process: wall seconds and peak RSS (MiB).
 
-    measure("bench_read:read_pandas", "/tmp/x.csv")
+    measure_pair("bench_read:read_crosscheck", "bench_read:read_pandas", "/tmp/x.csv", "")
 
-runs ``python bench/_measure.py bench_read:read_pandas /tmp/x.csv`` and returns the best
-of ``repeat`` runs. The child imports the named function from this folder and calls it
-with the string arguments; nothing is evaluated from a string.
+runs ``python bench/_measure.py TARGET ARGS…`` for each target in turn and returns the best
+of ``repeat`` runs of each. The child imports the named function from this folder and calls
+it with the string arguments; nothing is evaluated from a string.
 """
 
 from __future__ import annotations
@@ -20,19 +20,31 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def measure(target: str, *args: str, repeat: int = 3) -> dict[str, float]:
-    """Best wall time of ``repeat`` fresh processes (machines here are shared and noisy)."""
-    runs = []
+def _run(target: str, args: tuple[str, ...]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "_measure.py"), target, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure_pair(
+    ours: str, baseline: str, *args: str, repeat: int = 5
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Best wall time of ``repeat`` fresh processes each, the two runs interleaved so that
+    load on this shared machine falls on both alike. Peak RSS is the largest seen."""
+    runs: dict[str, list[dict[str, float]]] = {ours: [], baseline: []}
     for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, str(HERE / "_measure.py"), target, *args],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    best = min(runs, key=lambda r: r["seconds"])
-    return {"seconds": best["seconds"], "rss_mib": max(r["rss_mib"] for r in runs)}
+        for target in (baseline, ours):
+            runs[target].append(_run(target, args))
+
+    def best(rs: list[dict[str, float]]) -> dict[str, float]:
+        return {"seconds": min(r["seconds"] for r in rs), "rss_mib": max(r["rss_mib"] for r in rs)}
+
+    return best(runs[ours]), best(runs[baseline])
 
 
 def _child() -> None:

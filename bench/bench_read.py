@@ -17,13 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
 
 import pandas as pd
 import pyarrow.csv  # noqa: F401  # imported before timing, for both sides alike
-from _measure import measure
+from _measure import measure_pair
 from generate import WIDE_PROFILE, generate, write_long_csv, write_wide_csv
 
 from toolkit.readers import read_figures
 
 
-def read_pandas(path: str) -> None:
+def read_pandas(path: str, _suite: str) -> None:
     """The baseline: a bare pandas.read_csv with the pyarrow engine."""
     pd.read_csv(path, engine="pyarrow")
 
@@ -58,8 +58,9 @@ def main() -> None:
         ):
             with open(path) as fh:
                 n_lines = sum(1 for _ in fh) - 1
-            base = measure("bench_read:read_pandas", str(path))
-            ours = measure("bench_read:read_crosscheck", str(path), str(suite or ""))
+            ours, base = measure_pair(
+                "bench_read:read_crosscheck", "bench_read:read_pandas", str(path), str(suite or "")
+            )
             ratio = ours["seconds"] / base["seconds"]
             print(
                 f"{name:<10} {n_lines:>9} {ours['seconds']:>13.2f} {base['seconds']:>9.2f} "

@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import mmap
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,16 +83,8 @@ def read_raw(path: Path, profile: Profile | None, *, columns_as_text: set[str]) 
     if path.is_dir():
         raise InputError("is a directory, not a file", path)
     fmt, gz = detect_format(path, profile)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", path) from None
-    if gz:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"not a valid gzip file: {exc}", path) from None
-    if not data[:65536].strip() and not data.strip():
+    data = _load(path, gz, mapped=fmt in ("csv", "tsv"))
+    if _is_blank(data):
         raise InputError("file is empty: expected a header line and rows", path, 1)
     if fmt in ("csv", "tsv"):
         delimiter = (profile.delimiter if profile else None) or ("\t" if fmt == "tsv" else ",")
@@ -100,18 +93,50 @@ def read_raw(path: Path, profile: Profile | None, *, columns_as_text: set[str]) 
         raw.problems[:0] = problems
     elif fmt == "json":
         text_bytes, problems = _to_utf8(data, path, profile.encoding if profile else None)
-        raw = _read_json(path, text_bytes.decode("utf-8"), profile)
+        raw = _read_json(path, bytes(text_bytes).decode("utf-8"), profile)
         raw.problems[:0] = problems
     elif fmt == "xlsx":
-        raw = _read_xlsx(path, data, profile)
+        raw = _read_xlsx(path, bytes(data), profile)
     else:
-        raw = _read_parquet(path, data)
+        raw = _read_parquet(path, bytes(data))
     raw.format = fmt + (".gz" if gz else "")
     return raw
 
 
-def _to_utf8(data: bytes, path: Path, encoding: str | None) -> tuple[bytes, list[dict[str, Any]]]:
-    """Return UTF-8 bytes without BOM, and a finding when a fallback decoding was used."""
+Data = bytes | mmap.mmap
+
+
+def _load(path: Path, gz: bool, *, mapped: bool) -> Data:
+    """The file's bytes: memory-mapped read-only (no copy) where the reader can use that."""
+    try:
+        if gz:
+            try:
+                return gzip.decompress(path.read_bytes())
+            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                raise InputError(f"not a valid gzip file: {exc}", path) from None
+        if not mapped or path.stat().st_size == 0:
+            return path.read_bytes()
+        with open(path, "rb") as fh:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", path) from None
+
+
+def _octets(data: Data) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8)
+
+
+def _is_blank(data: Data) -> bool:
+    if bytes(data[:65536]).strip():
+        return False
+    return len(data) <= 65536 or bool(np.isin(_octets(data), list(b" \t\r\n\f\v")).all())
+
+
+def _to_utf8(data: Data, path: Path, encoding: str | None) -> tuple[Data, list[dict[str, Any]]]:
+    """Return UTF-8 data without BOM, and a finding when a fallback decoding was used."""
+    if not encoding and len(data) and int(_octets(data).max()) < 128:
+        return data, []  # ASCII: the common case, and far cheaper to check than a decode
+    data = bytes(data)
     if encoding:
         try:
             return data.decode(encoding).lstrip("\ufeff").encode("utf-8"), []
@@ -129,8 +154,6 @@ def _to_utf8(data: bytes, path: Path, encoding: str | None) -> tuple[bytes, list
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if data.isascii():  # the common case, and far cheaper to check than a full decode
-        return data, []
     try:
         data.decode("utf-8")
         return data, []
@@ -186,12 +209,12 @@ def _is_hashtag_row(cells: list[str]) -> bool:
 
 
 def _read_delimited(
-    path: Path, data: bytes, delimiter: str, profile: Profile | None, columns_as_text: set[str]
+    path: Path, data: Data, delimiter: str, profile: Profile | None, columns_as_text: set[str]
 ) -> RawTable:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    text_head = data[: 1 << 16].decode("utf-8", errors="replace")
+    text_head = bytes(data[: 1 << 16]).decode("utf-8", errors="replace")
     head_rows = list(csv.reader(io.StringIO(text_head), delimiter=delimiter))[:2]
     names = head_rows[0] if head_rows else []
     numbers = _check_header(path, names)
@@ -214,7 +237,7 @@ def _read_delimited(
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(skip_rows_after_names=skip),
             parse_options=pacsv.ParseOptions(
                 # A value spanning lines breaks a row in two: the careful path below reads
@@ -231,7 +254,7 @@ def _read_delimited(
         )
     except pa.ArrowInvalid:
         table = None  # the careful path below says what is wrong, with a line number
-    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    n_lines = int(np.count_nonzero(_octets(data) == ord("\n"))) + (data[-1:] != b"\n")
     if table is not None and not invalid and n_lines == 1 + skip + table.num_rows:
         for i, f in enumerate(table.schema):  # ISO dates: datetime64, not datetime.date objects
             if pa.types.is_date(f.type):
@@ -242,7 +265,7 @@ def _read_delimited(
     # Ragged rows, blank lines or values spanning lines: the careful path.
     del table
     try:
-        return _read_delimited_slow(path, data, delimiter, names, skip, numbers)
+        return _read_delimited_slow(path, bytes(data), delimiter, names, skip, numbers)
     except csv.Error as exc:
         raise InputError(f"not a readable {delimiter!r}-separated file: {exc}", path) from None
 

@@ -164,7 +164,8 @@ def _numeric_counts(series: pd.Series) -> pd.DataFrame:
         ints = np.where(blank | too_big | fractional, 0, arr).astype(np.int64)
     bad = too_big | fractional
     value = pd.arrays.IntegerArray(ints, blank | bad)
-    problem = _null_text(n)
+    nulls = _null_text(n)  # immutable Arrow data: one array serves both text columns
+    problem = nulls
     qualifier = _const_text("exact", n)
     if bad.any():
         messages = np.full(n, None, dtype=object)
@@ -178,7 +179,7 @@ def _numeric_counts(series: pd.Series) -> pd.DataFrame:
             "low": value.copy(),
             "high": value.copy(),
             "qualifier": qualifier,
-            "figure_text": _null_text(n),
+            "figure_text": nulls,
             "problem": problem,
             "invalid": bad,
             "blank": blank,
