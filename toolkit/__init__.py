@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import CrosscheckError, InputError, SuiteError
 
 if TYPE_CHECKING:
+    from toolkit.checking import CheckResult, check
     from toolkit.readers import ReadResult, read, read_figures
     from toolkit.suite import Suite, load_suite
 
 # Public names and the module each lives in. Imported on first use, so that `crosscheck
 # --help` and `import toolkit` stay fast (pandas, pandera, GX and matplotlib load when needed).
 _LAZY = {
+    "CheckResult": "toolkit.checking",
+    "check": "toolkit.checking",
     "ReadResult": "toolkit.readers",
     "read": "toolkit.readers",
     "read_figures": "toolkit.readers",
@@ -28,11 +31,13 @@ _LAZY = {
 }
 
 __all__ = [
+    "CheckResult",
     "CrosscheckError",
     "InputError",
     "ReadResult",
     "Suite",
     "SuiteError",
+    "check",
     "load_suite",
     "read",
     "read_figures",

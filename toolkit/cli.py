@@ -68,7 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_read.add_argument("--findings", metavar="FILE", help="write input findings (.csv/.json)")
 
-    p_demo = sub.add_parser("demo", help="read the bundled Al-Qaryatayn fixtures")
+    p_check = sub.add_parser("check", help="read exports and check schema and rules")
+    common(p_check)
+    p_check.add_argument(
+        "--engine",
+        choices=("native",),
+        default="native",
+        help="rule engine (default: native, vectorized pandas)",
+    )
+    p_check.add_argument("--json", metavar="FILE", help="write every finding as JSON")
+    p_check.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
+
+    p_demo = sub.add_parser("demo", help="check the bundled Al-Qaryatayn fixtures")
     p_demo.add_argument(
         "--fixtures",
         metavar="DIR",
@@ -99,7 +110,9 @@ def _summary_read(result: ReadResult, out: TextIO) -> None:
             print(f"  {source:<40} {measure:<32} {n:>8}", file=out)
 
 
-def _print_findings(findings: pd.DataFrame, out: TextIO, limit: int | None = 20) -> None:
+def _print_findings(
+    findings: pd.DataFrame, out: TextIO, limit: int | None = 20, hint: str = "--csv FILE"
+) -> None:
     from toolkit.findings import location
 
     if not len(findings):
@@ -112,9 +125,7 @@ def _print_findings(findings: pd.DataFrame, out: TextIO, limit: int | None = 20)
         sev = _paint(f"{row['severity']:<7}", _SEV_CODE.get(row["severity"], "0"), on)
         print(f"  {sev} {loc}: [{row['kind']}/{row['rule']}] {row['message']}", file=out)
     if limit is not None and len(findings) > limit:
-        print(
-            f"  … and {len(findings) - limit} more (write them all with --findings FILE)", file=out
-        )
+        print(f"  … and {len(findings) - limit} more (write them all with {hint})", file=out)
 
 
 def _exit_code(findings: pd.DataFrame, fail_on: str) -> int:
@@ -130,7 +141,7 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
 
     result = read_figures(args.paths, args.suite)
     _summary_read(result, out)
-    _print_findings(result.findings, out)
+    _print_findings(result.findings, out, hint="--findings FILE")
     print(
         f"rows read {result.rows_read} = accepted {result.rows_accepted} + rejected "
         f"{result.rows_rejected}; figures {len(result.figures)}",
@@ -143,12 +154,48 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
     return _exit_code(result.findings, args.fail_on)
 
 
+def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from toolkit.checking import check
+    from toolkit.readers import read_figures
+    from toolkit.writers import write_table
+
+    read = read_figures(args.paths, args.suite)
+    result = check(read.figures, read.suite, engine=args.engine)
+    findings = result.findings
+    print(f"suite: {read.suite.name} ({read.suite.path}); {len(result.rules)} rules", file=out)
+    for f in read.files:
+        print(
+            f"  {f.path}: {f.rows_read} rows read, {f.rows_accepted} accepted, "
+            f"{f.rows_rejected} rejected, {f.figures} figures",
+            file=out,
+        )
+    if len(findings):
+        print("findings by kind and severity:", file=out)
+        for line in result.summary.to_string().splitlines():
+            print(f"  {line}", file=out)
+    _print_findings(findings, out)
+    for path in (args.json, args.csv):
+        if path:
+            print(f"wrote {write_table(findings, path)}", file=out)
+    print(
+        f"rows read {read.rows_read} = accepted {read.rows_accepted} + rejected "
+        f"{read.rows_rejected}; figures {len(read.figures)}; findings {len(findings)}",
+        file=out,
+    )
+    return _exit_code(findings, args.fail_on)
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     fixtures = Path(args.fixtures) if args.fixtures else _repo_fixture("al-qaryatayn")
     ns = argparse.Namespace(
-        paths=[str(fixtures)], suite=None, fail_on=args.fail_on, output=None, findings=None
+        paths=[str(fixtures)],
+        suite=None,
+        fail_on=args.fail_on,
+        engine="native",
+        json=None,
+        csv=None,
     )
-    return _cmd_read(ns, out)
+    return _cmd_check(ns, out)
 
 
 def _repo_fixture(name: str) -> Path:
@@ -159,7 +206,7 @@ def _repo_fixture(name: str) -> Path:
     raise CrosscheckError(f"fixtures/{name} not found: run from the repository or pass --fixtures")
 
 
-_COMMANDS: dict[str, Any] = {"read": _cmd_read, "demo": _cmd_demo}
+_COMMANDS: dict[str, Any] = {"read": _cmd_read, "check": _cmd_check, "demo": _cmd_demo}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

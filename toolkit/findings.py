@@ -71,11 +71,16 @@ def from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     rows = list(records)
     if not rows:
         return empty()
-    df = pd.DataFrame.from_records(rows)
+    return from_frame(pd.DataFrame.from_records(rows))
+
+
+def from_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Findings from a frame with some of the finding columns; the rest are missing."""
+    df = df.copy()
     for c in COLUMNS:
         if c not in df:
             df[c] = None
-    return _typed(df[list(COLUMNS)].copy())
+    return _typed(df[list(COLUMNS)])
 
 
 _SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}

@@ -221,7 +221,7 @@ def _read_counts(
 
 
 def _observed(series: pd.Series, mask: np.ndarray) -> np.ndarray:
-    return series[mask].astype("str").to_numpy(dtype=object)
+    return _as_text(series[mask]).fillna("").to_numpy(dtype=object)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,136 @@
+"""Check stage: schema and consistency rules over a figures table, as one findings table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit import figures as ft
+from toolkit import findings as fd
+from toolkit.errors import CrosscheckError
+from toolkit.rules import Rule, derive
+from toolkit.rules.native import REGISTRY, Outcome
+from toolkit.rules.views import Views
+from toolkit.schema import check_schema
+from toolkit.suite import Suite, load_suite
+
+ENGINES = ("native",)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Findings of a check, worst first, and the rules that ran."""
+
+    findings: pd.DataFrame
+    rules: tuple[Rule, ...]
+    suite: Suite
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return not bool((self.findings["severity"] == "error").any())
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Counts of findings by kind and severity."""
+        table = self.findings.groupby(["kind", "severity"]).size().unstack(fill_value=0)
+        return table.reindex(columns=list(fd.SEVERITIES), fill_value=0)
+
+
+def _suite_of(figures: pd.DataFrame, suite: str | Path | Suite | None) -> Suite:
+    if isinstance(suite, Suite):
+        return suite
+    if suite is not None:
+        return load_suite(suite)
+    carried = figures.attrs.get("crosscheck", {}).get("suite")
+    return load_suite(carried) if carried else load_suite()
+
+
+def check(
+    figures: pd.DataFrame, suite: str | Path | Suite | None = None, engine: str = "native"
+) -> CheckResult:
+    """Check a figures table against the schema and the suite's rules.
+
+    Parameters
+    ----------
+    figures
+        A figures table (from :func:`toolkit.read`); its input findings come along.
+    suite
+        A suite folder; by default the one the table was read with.
+    engine
+        ``"native"``: vectorized pandas.
+
+    Examples
+    --------
+    >>> import toolkit as cc
+    >>> result = cc.check(cc.read("fixtures/al-qaryatayn"))
+    >>> result.ok
+    True
+    """
+    if engine not in ENGINES:
+        raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    the_suite = _suite_of(figures, suite)
+    figures = ft.conform(figures.reset_index(drop=True))
+    rules = tuple(derive(the_suite))
+    views = Views(figures, the_suite.compare["about_tolerance"])
+    found = [
+        fd.from_records(figures.attrs.get("crosscheck", {}).get("input_findings", [])),
+        check_schema(figures, the_suite.taxonomy),
+    ]
+    for rule in rules:
+        outcome = REGISTRY[rule.expectation](views, **rule.kwargs)
+        found.append(_rule_findings(figures, views, rule, outcome))
+    return CheckResult(
+        fd.sort(pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)),
+        rules,
+        the_suite,
+    )
+
+
+def _rule_findings(
+    figures: pd.DataFrame, views: Views, rule: Rule, outcome: Outcome
+) -> pd.DataFrame:
+    fail = outcome.fail
+    if not fail.any():
+        return fd.empty()
+    severity = rule.severity
+    note = ""
+    applies = int(outcome.applies.sum())
+    if rule.mostly < 1 and fail.sum() <= (1 - rule.mostly) * applies:
+        severity, note = "info", f" (within mostly={rule.mostly:g})"
+    sub = figures.loc[fail]
+    lo, hi = views.lo[fail], views.hi[fail]
+    observed = [_interval(a, b) for a, b in zip(lo, hi, strict=True)]
+    expected: Any = (
+        outcome.expected[fail] if isinstance(outcome.expected, np.ndarray) else (outcome.expected)
+    )
+    return fd.from_frame(
+        pd.DataFrame(
+            {
+                "kind": "rule",
+                "rule": rule.name,
+                "severity": severity,
+                "incident": sub["incident"].to_numpy(),
+                "source": sub["source"].to_numpy(),
+                "measure": sub["measure"].to_numpy(),
+                "reported_on": sub["reported_on"].to_numpy(),
+                "origin_file": sub["origin_file"].to_numpy(),
+                "origin_row": sub["origin_row"].to_numpy(),
+                "observed": observed,
+                "expected": expected,
+                "message": rule.message + note,
+            }
+        )
+    )
+
+
+def _interval(lo: float, hi: float) -> str:
+    if np.isnan(lo):
+        return "unknown"
+    if lo == hi:
+        return f"{lo:g}"
+    return f"[{lo:g}, {'∞' if np.isinf(hi) else f'{hi:g}'}]"

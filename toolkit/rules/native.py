@@ -1,0 +1,277 @@
+"""The native engine: each expectation type is a vectorized function from views to masks.
+
+The registry is an explicit dict from Great Expectations' expectation type to a function
+returning an :class:`Outcome` (which rows fail, which rows the rule applies to, and what was
+expected of each). Functions only read the views they are given, so the engine can run
+partition by partition (one partition per incident keeps every cross-row rule whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.rules.views import Views
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``fail`` and ``applies`` are boolean masks over the figures rows."""
+
+    fail: np.ndarray
+    applies: np.ndarray
+    expected: np.ndarray | str = ""
+
+
+def _fmt(x: np.ndarray) -> np.ndarray:
+    """Numbers for messages: whole numbers without '.0', inf as '∞'."""
+    out = np.full(len(x), "", dtype=object)
+    finite = np.isfinite(x)
+    out[finite] = [f"{v:g}" for v in x[finite]]
+    out[np.isinf(x)] = "∞"
+    return out
+
+
+def _column(views: Views, name: str) -> np.ndarray:
+    col = views.figures[name]
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return col.to_numpy(dtype="datetime64[us]")
+    return col.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def pair_greater(
+    views: Views,
+    column_A: str,
+    column_B: str,
+    or_equal: bool = False,
+    ignore_row_if: str = "both_values_are_missing",
+) -> Outcome:
+    """GX's expect_column_pair_values_a_to_be_greater_than_b."""
+    a, b = _column(views, column_A), _column(views, column_B)
+    a_missing, b_missing = pd.isna(a), pd.isna(b)
+    ignored = (
+        (a_missing | b_missing)
+        if ignore_row_if == "either_value_is_missing"
+        else (a_missing & b_missing)
+    )
+    with np.errstate(invalid="ignore"):
+        ok = (a >= b) if or_equal else (a > b)
+    applies = ~ignored
+    return Outcome(applies & ~ok, applies, f"{column_A} {'>=' if or_equal else '>'} {column_B}")
+
+
+def within_bounds(views: Views) -> Outcome:
+    """Where the export gave bounds (exact figures and ranges): low <= value <= high.
+
+    Other qualifiers derive their bounds from the value ("more than 60": low 61), so the
+    check would only restate the parser.
+    """
+    f = views.figures
+    value, low, high = (_column(views, c) for c in ("value", "low", "high"))
+    applies = f["qualifier"].isin(["exact", "range"]).to_numpy()
+    with np.errstate(invalid="ignore"):
+        fail = (low > value) | (value > high) | (low > high)
+    expected = "[" + _fmt(low) + ", " + _fmt(high) + "]"
+    return Outcome(applies & fail, applies, expected)
+
+
+def between(views: Views, column: str, min_value: Any = None, max_value: Any = None) -> Outcome:
+    """GX's expect_column_values_to_be_between (dates; "today" is the day of the run)."""
+    values = _column(views, column)
+    applies = ~pd.isna(values)
+
+    def as_value(v: Any) -> Any:
+        if v is None:
+            return None
+        if v == "today":
+            v = date.today().isoformat()
+        return np.datetime64(str(v), "us") if values.dtype.kind == "M" else float(v)
+
+    lo, hi = as_value(min_value), as_value(max_value)
+    fail = np.zeros(len(values), dtype=bool)
+    if lo is not None:
+        fail |= applies & (values < lo)
+    if hi is not None:
+        fail |= applies & (values > hi)
+    parts = [
+        f">= {min_value}" if min_value is not None else "",
+        f"<= {max_value}" if max_value is not None else "",
+    ]
+    return Outcome(fail, applies, " and ".join(p for p in parts if p))
+
+
+def not_above_parent(views: Views, child: str, parent: str) -> Outcome:
+    """A part contradicts its whole only when its low bound exceeds the whole's high bound."""
+    rows = views.rows_of(child)
+    _, parent_hi = views.loosest(parent)
+    p_hi = parent_hi[views.report[rows]]
+    fail = np.zeros(len(views.figures), dtype=bool)
+    applies = np.zeros(len(views.figures), dtype=bool)
+    has_parent = ~np.isnan(p_hi)
+    applies[rows[has_parent]] = True
+    with np.errstate(invalid="ignore"):
+        fail[rows] = views.lo[rows] > p_hi
+    expected = np.full(len(views.figures), "", dtype=object)
+    expected[rows] = "<= " + _fmt(p_hi) + f" ({parent})"
+    return Outcome(fail, applies, expected)
+
+
+def _parts_sum(views: Views, parts: list[str], bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per report: the sum of the parts' (lo if bound 0 else hi) and how many are present."""
+    total = np.zeros(views.n_reports)
+    present = np.zeros(views.n_reports, dtype=np.int64)
+    for part in parts:
+        lo, hi = views.loosest(part)
+        val = lo if bound == 0 else hi
+        given = ~np.isnan(val)
+        total[given] += val[given]
+        present += given
+    return total, present
+
+
+def parts_not_above_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
+    rows = views.rows_of(whole)
+    parts_lo, present = _parts_sum(views, parts, 0)
+    r = views.report[rows]
+    fail = np.zeros(len(views.figures), dtype=bool)
+    applies = np.zeros(len(views.figures), dtype=bool)
+    applies[rows] = present[r] > 0
+    with np.errstate(invalid="ignore"):
+        fail[rows] = applies[rows] & (parts_lo[r] > views.hi[rows])
+    expected = np.full(len(views.figures), "", dtype=object)
+    expected[rows] = "parts sum to at least " + _fmt(parts_lo[r])
+    return Outcome(fail, applies, expected)
+
+
+def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
+    """Exhaustive partition: with every part given, the parts' interval sum must meet the
+    whole's interval."""
+    rows = views.rows_of(whole)
+    parts_lo, present = _parts_sum(views, parts, 0)
+    parts_hi, _ = _parts_sum(views, parts, 1)
+    r = views.report[rows]
+    fail = np.zeros(len(views.figures), dtype=bool)
+    applies = np.zeros(len(views.figures), dtype=bool)
+    applies[rows] = present[r] == len(parts)
+    with np.errstate(invalid="ignore"):
+        apart = (parts_lo[r] > views.hi[rows]) | (parts_hi[r] < views.lo[rows])
+    fail[rows] = applies[rows] & apart
+    expected = np.full(len(views.figures), "", dtype=object)
+    expected[rows] = "= the parts' sum [" + _fmt(parts_lo[r]) + ", " + _fmt(parts_hi[r]) + "]"
+    return Outcome(fail, applies, expected)
+
+
+def _per_series_date(views: Views, rows: np.ndarray) -> pd.DataFrame:
+    dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[rows]
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "series": views.series[rows],
+            "date": dates,
+            "lo": views.lo[rows],
+            "hi": views.hi[rows],
+        }
+    )
+
+
+def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
+    """A later figure whose high bound is below an earlier figure's low bound is a drop."""
+    rows = views.rows_of(measure)
+    frame = _per_series_date(views, rows)
+    frame = frame[frame["date"].notna()]
+    n = len(views.figures)
+    fail = np.zeros(n, dtype=bool)
+    applies = np.zeros(n, dtype=bool)
+    expected = np.full(n, "", dtype=object)
+    if frame.empty:
+        return Outcome(fail, applies, expected)
+    per_day = frame.groupby(["series", "date"], sort=True)["lo"].max().reset_index()
+    running = per_day.groupby("series")["lo"].cummax()
+    per_day["earlier"] = running.groupby(per_day["series"]).shift(1)
+    frame = frame.merge(per_day[["series", "date", "earlier"]], on=["series", "date"])
+    earlier = frame["earlier"].to_numpy(dtype="float64")
+    r = frame["row"].to_numpy()
+    applies[r] = ~np.isnan(earlier)
+    with np.errstate(invalid="ignore"):
+        fail[r] = frame["hi"].to_numpy() < earlier
+    expected[r] = ">= " + _fmt(earlier) + " (given earlier)"
+    return Outcome(fail, applies, expected)
+
+
+def one_figure_per_report(views: Views) -> Outcome:
+    """Rows of a (report, measure) group whose intervals are not all the same."""
+    key = pd.factorize(
+        views.report.astype(np.int64) * (int(views.series.max(initial=0)) + 1) + views.series
+    )[0]
+    lo = np.nan_to_num(views.lo, nan=-1.0)
+    hi = np.nan_to_num(views.hi, nan=-1.0)
+    frame = pd.DataFrame({"key": key, "lo": lo, "hi": hi})
+    g = frame.groupby("key")
+    differ = (g["lo"].transform("min") != g["lo"].transform("max")) | (
+        g["hi"].transform("min") != g["hi"].transform("max")
+    )
+    applies = np.ones(len(views.figures), dtype=bool)
+    return Outcome(differ.to_numpy(), applies, "one figure per incident, measure and date")
+
+
+def increment_matches_cumulative(views: Views, measure: str, of: str) -> Outcome:
+    """A report's new figure equals the change in the cumulative since the source's previous
+    report (compared on point values, where both are known)."""
+    n = len(views.figures)
+    fail = np.zeros(n, dtype=bool)
+    applies = np.zeros(n, dtype=bool)
+    expected = np.full(n, "", dtype=object)
+    cum_rows = views.rows_of(of)
+    cum = (
+        pd.DataFrame(
+            {
+                "incident": views.figures["incident"].to_numpy(dtype=object)[cum_rows],
+                "source": views.figures["source"].to_numpy(dtype=object)[cum_rows],
+                "date": views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[cum_rows],
+                "value": views.figures["value"].to_numpy(dtype="float64", na_value=np.nan)[
+                    cum_rows
+                ],
+            }
+        )
+        .dropna()
+        .groupby(["incident", "source", "date"])["value"]
+        .max()
+        .reset_index()
+    )
+    cum = cum.sort_values(["incident", "source", "date"])
+    cum["change"] = cum.groupby(["incident", "source"])["value"].diff()
+    new_rows = views.rows_of(measure)
+    new = pd.DataFrame(
+        {
+            "row": new_rows,
+            "incident": views.figures["incident"].to_numpy(dtype=object)[new_rows],
+            "source": views.figures["source"].to_numpy(dtype=object)[new_rows],
+            "date": views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[new_rows],
+            "value": views.figures["value"].to_numpy(dtype="float64", na_value=np.nan)[new_rows],
+        }
+    ).merge(cum[["incident", "source", "date", "change"]], on=["incident", "source", "date"])
+    new = new[new["change"].notna() & new["value"].notna()]
+    r = new["row"].to_numpy()
+    applies[r] = True
+    fail[r] = new["value"].to_numpy() != new["change"].to_numpy()
+    expected[r] = "= " + _fmt(new["change"].to_numpy()) + f" (change in {of})"
+    return Outcome(fail, applies, expected)
+
+
+Check = Callable[..., Outcome]
+REGISTRY: dict[str, Check] = {
+    "expect_figure_within_bounds": within_bounds,
+    "expect_column_pair_values_a_to_be_greater_than_b": pair_greater,
+    "expect_column_values_to_be_between": between,
+    "expect_figure_not_above_parent": not_above_parent,
+    "expect_parts_not_above_whole": parts_not_above_whole,
+    "expect_parts_to_equal_whole": parts_equal_whole,
+    "expect_cumulative_figure_not_to_drop": cumulative_not_to_drop,
+    "expect_one_figure_per_report": one_figure_per_report,
+    "expect_increment_to_match_cumulative": increment_matches_cumulative,
+}

@@ -1,0 +1,87 @@
+"""The shapes rules look at, computed once per check: intervals and group keys.
+
+Cross-row rules (child <= parent in one report, cumulative tolls over time, one figure per
+report) all group figures by report or by series; the keys are computed here once and
+shared, since computing them dominates the cost of those rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from toolkit.qualifiers import intervals
+
+
+@dataclass
+class Views:
+    """A figures table with its intervals and group keys.
+
+    ``report``: one code per (incident, source, reported_on). ``series``: one code per
+    (incident, source, measure). Missing dates form their own report.
+    """
+
+    figures: pd.DataFrame
+    tolerance: float = 0.1
+
+    @cached_property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return intervals(self.figures, self.tolerance)
+
+    @property
+    def lo(self) -> np.ndarray:
+        return self.bounds[0]
+
+    @property
+    def hi(self) -> np.ndarray:
+        return self.bounds[1]
+
+    @cached_property
+    def measure(self) -> np.ndarray:
+        return self.figures["measure"].to_numpy(dtype=object)
+
+    @cached_property
+    def _codes(self) -> dict[str, np.ndarray]:
+        f = self.figures
+        codes = {
+            c: pd.factorize(f[c], use_na_sentinel=False)[0]
+            for c in ("incident", "source", "measure")
+        }
+        codes["date"] = pd.factorize(f["reported_on"], use_na_sentinel=False)[0]
+        return codes
+
+    def _combine(self, *names: str) -> np.ndarray:
+        key = np.zeros(len(self.figures), dtype=np.int64)
+        for name in names:
+            c = self._codes[name].astype(np.int64)
+            key = key * (int(c.max(initial=0)) + 1) + c
+        return pd.factorize(key)[0]
+
+    @cached_property
+    def report(self) -> np.ndarray:
+        return self._combine("incident", "source", "date")
+
+    @cached_property
+    def series(self) -> np.ndarray:
+        return self._combine("incident", "source", "measure")
+
+    @cached_property
+    def n_reports(self) -> int:
+        return int(self.report.max(initial=-1)) + 1
+
+    def rows_of(self, measure: str) -> np.ndarray:
+        return np.flatnonzero(self.measure == measure)
+
+    def loosest(self, measure: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per report, the loosest interval of ``measure`` (lowest lo, highest hi); NaN
+        where the report has no figure for it."""
+        rows = self.rows_of(measure)
+        lo = np.full(self.n_reports, np.nan)
+        hi = np.full(self.n_reports, np.nan)
+        r = self.report[rows]
+        np.fmin.at(lo, r, self.lo[rows])
+        np.fmax.at(hi, r, self.hi[rows])
+        return lo, hi
