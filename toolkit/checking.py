@@ -83,7 +83,8 @@ def check(
     ]
     for rule in rules:
         outcome = REGISTRY[rule.expectation](views, **rule.kwargs)
-        found.append(_rule_findings(figures, views, rule, outcome))
+        if outcome.fail.any():
+            found.append(_rule_findings(figures, views, rule, outcome))
     return CheckResult(
         fd.sort(pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)),
         rules,
@@ -95,8 +96,6 @@ def _rule_findings(
     figures: pd.DataFrame, views: Views, rule: Rule, outcome: Outcome
 ) -> pd.DataFrame:
     fail = outcome.fail
-    if not fail.any():
-        return fd.empty()
     severity = rule.severity
     note = ""
     applies = int(outcome.applies.sum())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -36,9 +37,14 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@cache
+def _empty() -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS}))
+
+
 def empty() -> pd.DataFrame:
     """A findings frame with no rows and every column typed."""
-    return _typed(pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS}))
+    return _empty().copy()
 
 
 def input_finding(

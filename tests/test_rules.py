@@ -1,0 +1,205 @@
+"""Each rule family on small inline frames (pass and fail), the native engine's outcomes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from toolkit import figures as ft
+from toolkit.checking import check
+from toolkit.qualifiers import parse_figures
+from toolkit.suite import load_suite
+
+SUITE = load_suite()
+
+
+def frame(*rows: tuple) -> pd.DataFrame:
+    """Rows of (incident, source, measure, figure text, reported_on[, event_start, event_end])."""
+    cols = [
+        "incident",
+        "source",
+        "measure",
+        "figure_text",
+        "reported_on",
+        "event_start",
+        "event_end",
+    ]
+    df = pd.DataFrame([list(r) + [None] * (len(cols) - len(r)) for r in rows], columns=cols)
+    parsed = parse_figures(df["figure_text"].astype("str"))
+    df = pd.concat([df, parsed[["value", "low", "high", "qualifier"]]], axis=1)
+    for c in ("reported_on", "event_start", "event_end"):
+        df[c] = pd.to_datetime(df[c])
+    df["origin_file"] = "inline.csv"
+    df["origin_row"] = range(2, len(df) + 2)
+    return ft.conform(df)
+
+
+def rule_hits(df: pd.DataFrame) -> list[tuple[str, int]]:
+    f = check(df, SUITE).findings
+    f = f[f["kind"] == "rule"]
+    return sorted(zip(f["rule"], f["origin_row"].astype(int), strict=True))
+
+
+D = "2017-10-21"
+
+
+def test_subtotal_contradicts_total_only_when_its_low_bound_exceeds_the_high_bound():
+    # "at least 83 of at least 128" is fine; so is 130 of "at least 128"
+    assert (
+        rule_hits(
+            frame(
+                ("q", "SOHR", "killed", "at least 128", D),
+                ("q", "SOHR", "killed.civilians", "at least 83", D),
+                ("q", "SOHR", "killed.children", "130", D),
+            )
+        )
+        == []
+    )
+    hits = rule_hits(
+        frame(
+            ("q", "SOHR", "killed", "128", D), ("q", "SOHR", "killed.civilians", "more than 128", D)
+        )
+    )
+    assert ("killed.civilians <= killed", 3) in hits
+
+
+def test_child_and_parent_must_be_in_the_same_report():
+    # a bigger subtotal from another source, or another date, is not this rule's business
+    assert (
+        rule_hits(
+            frame(
+                ("q", "SOHR", "killed", "100", D),
+                ("q", "AP", "killed.civilians", "150", D),
+                ("q", "SOHR", "killed.civilians", "150", "2017-10-22"),
+            )
+        )
+        == []
+    )
+
+
+def test_parts_may_not_sum_past_the_whole():
+    ok = frame(
+        ("q", "S", "killed", "100", D),
+        ("q", "S", "killed.civilians", "60", D),
+        ("q", "S", "killed.combatants", "40", D),
+    )
+    assert rule_hits(ok) == []
+    bad = frame(
+        ("q", "S", "killed", "100", D),
+        ("q", "S", "killed.civilians", "60", D),
+        ("q", "S", "killed.combatants", "at least 41", D),
+    )
+    assert [h[0] for h in rule_hits(bad)] == [
+        "killed.civilians + killed.combatants + killed.perpetrators + killed.unknown <= killed"
+    ]
+
+
+def test_exhaustive_partition_must_add_up(tmp_path):
+    (tmp_path / "suite.yaml").write_text("name: t\n")
+    (tmp_path / "taxonomy.yaml").write_text(
+        "measures: {killed.side_a: {}, killed.side_b: {}}\n"
+        "partitions: [{whole: killed, parts: [killed.side_a, killed.side_b], exhaustive: true}]\n"
+    )
+    suite = load_suite(tmp_path)
+    rows = [
+        ("e", "UCDP", "killed", "10", D),
+        ("e", "UCDP", "killed.side_a", "4", D),
+        ("e", "UCDP", "killed.side_b", "5", D),
+    ]
+    f = check(frame(*rows), suite).findings
+    assert f["rule"].tolist() == ["killed.side_a + killed.side_b == killed"]
+    rows[2] = ("e", "UCDP", "killed.side_b", "6", D)
+    assert check(frame(*rows), suite).findings.empty
+    # with a part missing, equality cannot be judged
+    assert check(frame(*rows[:2]), suite).findings.empty
+
+
+def test_bounds_given_by_the_export():
+    df = frame(("e", "UCDP", "killed", "3", D))
+    df.loc[0, ["low", "high", "qualifier"]] = [0, 0, "range"]  # UCDP 84006: low 0 best 3 high 0
+    assert rule_hits(df) == [("low <= value <= high", 2)]
+    df.loc[0, "high"] = 5
+    assert rule_hits(df) == []
+
+
+def test_dates():
+    hits = rule_hits(
+        frame(
+            ("a", "S", "killed", "5", "2017-10-21", "2017-10-01", "2017-10-20"),  # fine
+            ("b", "S", "killed", "5", "2017-10-21", "2017-10-20", "2017-10-01"),  # ends first
+            ("c", "S", "killed", "5", "2017-09-21", "2017-10-01", "2017-10-20"),  # early report
+            ("d", "S", "killed", "5", "2999-01-01", "2017-10-01", "2017-10-20"),  # future
+            ("e", "S", "killed", "5", "1900-01-01"),  # before floor
+        )
+    )
+    assert hits == [
+        ("event_start <= event_end", 3),
+        ("reported_on >= 1946-01-01", 6),
+        ("reported_on >= event_start", 4),
+        ("reported_on not in the future", 5),
+    ]
+
+
+def test_cumulative_tolls_do_not_drop_as_intervals():
+    # AP: "at least 67" then "more than 70" is a rise; SOHR 128 then 100 is a drop
+    hits = rule_hits(
+        frame(
+            ("q", "AP", "killed", "at least 67", "2017-10-23"),
+            ("q", "AP", "killed", "more than 70", "2017-10-24"),
+            ("q", "SOHR", "killed", "128", "2017-10-21"),
+            ("q", "SOHR", "killed", "100", "2017-10-25"),
+            ("q", "SOHR", "missing", "13", "2017-10-21"),
+            ("q", "SOHR", "missing", "5", "2017-10-25"),  # missing is not cumulative
+        )
+    )
+    assert hits == [("killed does not drop", 5)]
+
+
+def test_one_source_one_figure_per_report():
+    hits = rule_hits(
+        frame(
+            ("q", "S", "killed", "128", D),
+            ("q", "S", "killed", "130", D),
+            ("q", "T", "killed", "128", D),
+            ("q", "T", "killed", "128", D),
+        )
+    )
+    assert hits == [("one figure per report", 2), ("one figure per report", 3)]
+
+
+def test_severity_and_mostly_from_the_suite(tmp_path):
+    (tmp_path / "suite.yaml").write_text(
+        "name: t\nseverity: {one-figure-per-report: warning}\n"
+        "mostly: {child-not-above-parent: 0.5}\n"
+    )
+    suite = load_suite(tmp_path)
+    df = frame(
+        ("q", "S", "killed", "128", D),
+        ("q", "S", "killed", "130", D),
+        ("a", "S", "killed", "10", D),
+        ("a", "S", "killed.women", "11", D),
+        ("b", "S", "killed", "10", D),
+        ("b", "S", "killed.women", "9", D),
+    )
+    f = check(df, suite).findings.set_index("rule")
+    assert f.loc["one figure per report", "severity"].tolist() == ["warning", "warning"]
+    assert f.loc["killed.women <= killed", "severity"] == "info"  # 1 of 2 fails: within 0.5
+    assert "within mostly=0.5" in f.loc["killed.women <= killed", "message"]
+
+
+def test_schema_findings_point_at_rows():
+    df = frame(("q", "S", "killed", "5", D), ("q", "S", "kiled", "5", D))
+    df.loc[0, "country"] = "XXX"
+    df["value"] = df["value"].astype("Int64")
+    df.loc[1, "value"] = -1
+    f = check(df, SUITE).findings
+    schema = f[f["kind"] == "schema"]
+    got = sorted(zip(schema["column"], schema["origin_row"].astype(int), strict=True))
+    assert got == [("country", 2), ("measure", 3), ("value", 3)]
+
+
+def test_unknown_engine_is_a_clear_error():
+    from toolkit.errors import CrosscheckError
+
+    with pytest.raises(CrosscheckError, match="unknown engine 'spark'"):
+        check(frame(("q", "S", "killed", "5", D)), SUITE, engine="spark")
