@@ -105,7 +105,7 @@ def _rule_findings(
     lo, hi = views.lo[fail], views.hi[fail]
     observed = [_interval(a, b) for a, b in zip(lo, hi, strict=True)]
     expected: Any = (
-        outcome.expected[fail] if isinstance(outcome.expected, np.ndarray) else (outcome.expected)
+        outcome.expected if isinstance(outcome.expected, str) else (outcome.expected(fail))
     )
     return fd.from_frame(
         pd.DataFrame(

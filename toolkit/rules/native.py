@@ -21,11 +21,13 @@ from toolkit.rules.views import Views
 
 @dataclass(frozen=True)
 class Outcome:
-    """``fail`` and ``applies`` are boolean masks over the figures rows."""
+    """``fail`` and ``applies`` are boolean masks over the figures rows; ``expected`` says
+    what was expected, as text or as a function giving the text for a mask of rows (so
+    messages are only formatted for the rows that fail)."""
 
     fail: np.ndarray
     applies: np.ndarray
-    expected: np.ndarray | str = ""
+    expected: Callable[[np.ndarray], Any] | str = ""
 
 
 def _fmt(x: np.ndarray) -> np.ndarray:
@@ -76,8 +78,9 @@ def within_bounds(views: Views) -> Outcome:
     applies = f["qualifier"].isin(["exact", "range"]).to_numpy()
     with np.errstate(invalid="ignore"):
         fail = (low > value) | (value > high) | (low > high)
-    expected = "[" + _fmt(low) + ", " + _fmt(high) + "]"
-    return Outcome(applies & fail, applies, expected)
+    return Outcome(
+        applies & fail, applies, lambda m: "[" + _fmt(low[m]) + ", " + _fmt(high[m]) + "]"
+    )
 
 
 def between(views: Views, column: str, min_value: Any = None, max_value: Any = None) -> Outcome:
@@ -112,13 +115,12 @@ def not_above_parent(views: Views, child: str, parent: str) -> Outcome:
     p_hi = parent_hi[views.report[rows]]
     fail = np.zeros(len(views.figures), dtype=bool)
     applies = np.zeros(len(views.figures), dtype=bool)
-    has_parent = ~np.isnan(p_hi)
-    applies[rows[has_parent]] = True
+    applies[rows[~np.isnan(p_hi)]] = True
     with np.errstate(invalid="ignore"):
         fail[rows] = views.lo[rows] > p_hi
-    expected = np.full(len(views.figures), "", dtype=object)
-    expected[rows] = "<= " + _fmt(p_hi) + f" ({parent})"
-    return Outcome(fail, applies, expected)
+    limit = np.full(len(views.figures), np.nan)
+    limit[rows] = p_hi
+    return Outcome(fail, applies, lambda m: "<= " + _fmt(limit[m]) + f" ({parent})")
 
 
 def _parts_sum(views: Views, parts: list[str], bound: int) -> tuple[np.ndarray, np.ndarray]:
@@ -143,9 +145,9 @@ def parts_not_above_whole(views: Views, whole: str, parts: list[str]) -> Outcome
     applies[rows] = present[r] > 0
     with np.errstate(invalid="ignore"):
         fail[rows] = applies[rows] & (parts_lo[r] > views.hi[rows])
-    expected = np.full(len(views.figures), "", dtype=object)
-    expected[rows] = "parts sum to at least " + _fmt(parts_lo[r])
-    return Outcome(fail, applies, expected)
+    total = np.full(len(views.figures), np.nan)
+    total[rows] = parts_lo[r]
+    return Outcome(fail, applies, lambda m: "parts sum to at least " + _fmt(total[m]))
 
 
 def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
@@ -161,9 +163,12 @@ def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
     with np.errstate(invalid="ignore"):
         apart = (parts_lo[r] > views.hi[rows]) | (parts_hi[r] < views.lo[rows])
     fail[rows] = applies[rows] & apart
-    expected = np.full(len(views.figures), "", dtype=object)
-    expected[rows] = "= the parts' sum [" + _fmt(parts_lo[r]) + ", " + _fmt(parts_hi[r]) + "]"
-    return Outcome(fail, applies, expected)
+    lo = np.full(len(views.figures), np.nan)
+    hi = np.full(len(views.figures), np.nan)
+    lo[rows], hi[rows] = parts_lo[r], parts_hi[r]
+    return Outcome(
+        fail, applies, lambda m: "= the parts' sum [" + _fmt(lo[m]) + ", " + _fmt(hi[m]) + "]"
+    )
 
 
 def _per_series_date(views: Views, rows: np.ndarray) -> pd.DataFrame:
@@ -187,9 +192,8 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     n = len(views.figures)
     fail = np.zeros(n, dtype=bool)
     applies = np.zeros(n, dtype=bool)
-    expected = np.full(n, "", dtype=object)
     if frame.empty:
-        return Outcome(fail, applies, expected)
+        return Outcome(fail, applies)
     per_day = frame.groupby(["series", "date"], sort=True)["lo"].max().reset_index()
     running = per_day.groupby("series")["lo"].cummax()
     per_day["earlier"] = running.groupby(per_day["series"]).shift(1)
@@ -199,8 +203,9 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     applies[r] = ~np.isnan(earlier)
     with np.errstate(invalid="ignore"):
         fail[r] = frame["hi"].to_numpy() < earlier
-    expected[r] = ">= " + _fmt(earlier) + " (given earlier)"
-    return Outcome(fail, applies, expected)
+    limit = np.full(n, np.nan)
+    limit[r] = earlier
+    return Outcome(fail, applies, lambda m: ">= " + _fmt(limit[m]) + " (given earlier)")
 
 
 def one_figure_per_report(views: Views) -> Outcome:
@@ -225,7 +230,6 @@ def increment_matches_cumulative(views: Views, measure: str, of: str) -> Outcome
     n = len(views.figures)
     fail = np.zeros(n, dtype=bool)
     applies = np.zeros(n, dtype=bool)
-    expected = np.full(n, "", dtype=object)
     cum_rows = views.rows_of(of)
     cum = (
         pd.DataFrame(
@@ -259,8 +263,9 @@ def increment_matches_cumulative(views: Views, measure: str, of: str) -> Outcome
     r = new["row"].to_numpy()
     applies[r] = True
     fail[r] = new["value"].to_numpy() != new["change"].to_numpy()
-    expected[r] = "= " + _fmt(new["change"].to_numpy()) + f" (change in {of})"
-    return Outcome(fail, applies, expected)
+    change = np.full(n, np.nan)
+    change[r] = new["change"].to_numpy()
+    return Outcome(fail, applies, lambda m: "= " + _fmt(change[m]) + f" (change in {of})")
 
 
 Check = Callable[..., Outcome]

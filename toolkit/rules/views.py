@@ -40,8 +40,12 @@ class Views:
         return self.bounds[1]
 
     @cached_property
-    def measure(self) -> np.ndarray:
-        return self.figures["measure"].to_numpy(dtype=object)
+    def _measure_rows(self) -> dict[str, np.ndarray]:
+        codes = self._codes["measure"]
+        names = pd.unique(self.figures["measure"])  # same order as factorize's codes
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        return {str(name): order[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)}
 
     @cached_property
     def _codes(self) -> dict[str, np.ndarray]:
@@ -73,11 +77,21 @@ class Views:
         return int(self.report.max(initial=-1)) + 1
 
     def rows_of(self, measure: str) -> np.ndarray:
-        return np.flatnonzero(self.measure == measure)
+        """Row positions of one measure, in table order (grouped once for all rules)."""
+        return self._measure_rows.get(measure, np.zeros(0, dtype=np.int64))
 
     def loosest(self, measure: str) -> tuple[np.ndarray, np.ndarray]:
         """Per report, the loosest interval of ``measure`` (lowest lo, highest hi); NaN
-        where the report has no figure for it."""
+        where the report has no figure for it. Computed once per measure."""
+        if measure not in self._loosest:
+            self._loosest[measure] = self._loosest_of(measure)
+        return self._loosest[measure]
+
+    @cached_property
+    def _loosest(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {}
+
+    def _loosest_of(self, measure: str) -> tuple[np.ndarray, np.ndarray]:
         rows = self.rows_of(measure)
         lo = np.full(self.n_reports, np.nan)
         hi = np.full(self.n_reports, np.nan)
