@@ -46,3 +46,4 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".", *CONSTRAINTS)
     rows = session.posargs[0] if session.posargs else "1000000"
     session.run("python", "bench/bench_read.py", rows)
+    session.run("python", "bench/bench_check.py", rows, "--scale")

@@ -1,0 +1,117 @@
+"""Check benchmark: the native engine vs a hand-written pandas version of the same rules.
+
+    nox -s bench            (or: python bench/bench_check.py [FIGURES])
+
+A generated figures table (incidents x 5 sources x 1 report x 2 measures), the default
+suite. The hand-written baseline computes the same failing rows with boolean masks,
+groupby and unstack, as a competent analyst would; the test suite holds both to the same
+rows. Also prints 10x rows vs 1x (target t10/t1 <= 11) and peak RSS vs the frame's memory.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+
+import numpy as np
+import pandas as pd
+from _measure import measure_pair
+from generate import generate
+
+from toolkit.checking import check
+from toolkit.qualifiers import intervals
+from toolkit.suite import load_suite
+
+
+def hand_written(f: pd.DataFrame) -> set[tuple[str, int]]:
+    """The default suite's rules on a generated table (killed, killed.civilians), by hand."""
+    bad: set[tuple[str, int]] = set()
+    lo, hi = intervals(f, 0.1)
+    f = f.assign(lo=lo, hi=hi, pos=np.arange(len(f)))
+    value, low, high = (f[c].astype("float64") for c in ("value", "low", "high"))
+    given = f["qualifier"].isin(["exact", "range"])
+    for name, mask in (
+        ("bounds", given & ((low > value) | (value > high) | (low > high))),
+        ("dates", f["event_end"] < f["event_start"]),
+        ("reported", f["reported_on"] < f["event_start"]),
+        ("future", f["reported_on"] > pd.Timestamp(date.today())),
+        ("floor", f["reported_on"] < pd.Timestamp("1946-01-01")),
+    ):
+        bad |= {(name, p) for p in f.loc[mask.fillna(False), "pos"]}
+    keys = ["incident", "source", "reported_on"]
+    parent = f[f["measure"] == "killed"].groupby(keys)["hi"].max().rename("parent_hi")
+    child = f[f["measure"] == "killed.civilians"].join(parent, on=keys)
+    bad |= {("child", p) for p in child.loc[child["lo"] > child["parent_hi"], "pos"]}
+    # partition "killed by status": of its parts only civilians occur here
+    parts = f[f["measure"] == "killed.civilians"].groupby(keys)["lo"].min().rename("parts_lo")
+    whole = f[f["measure"] == "killed"].join(parts, on=keys)
+    bad |= {("parts", p) for p in whole.loc[whole["parts_lo"] > whole["hi"], "pos"]}
+    g = f.groupby([*keys, "measure"])
+    differ = (g["lo"].transform("min") != g["lo"].transform("max")) | (
+        g["hi"].transform("min") != g["hi"].transform("max")
+    )
+    bad |= {("duplicate", p) for p in f.loc[differ, "pos"]}
+    series = ["incident", "source", "measure"]
+    day = f.groupby([*series, "reported_on"])["lo"].max().reset_index()
+    day["earlier"] = day.groupby(series)["lo"].cummax().groupby([day[c] for c in series]).shift(1)
+    cum = f.merge(day[[*series, "reported_on", "earlier"]], on=[*series, "reported_on"])
+    bad |= {("drop", p) for p in cum.loc[cum["hi"] < cum["earlier"], "pos"]}
+    return bad
+
+
+_TABLES: dict[str, pd.DataFrame] = {}
+
+
+def _table(path: str) -> pd.DataFrame:
+    if path not in _TABLES:
+        _TABLES[path] = pd.read_parquet(path)
+    return _TABLES[path]
+
+
+def prepare(path: str) -> None:
+    """Load the table before timing (called by _measure)."""
+    _table(path)
+
+
+def run_native(path: str) -> None:
+    check(_table(path), load_suite())
+
+
+def run_hand(path: str) -> None:
+    hand_written(_table(path))
+
+
+def main() -> None:
+    figures = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        print(
+            f"{'figures':>9} {'native s':>9} {'by hand s':>10} {'ratio':>6} "
+            f"{'native RSS':>11} {'frame MiB':>10}"
+        )
+        seconds = {}
+        for n in (figures, figures * 10) if "--scale" in sys.argv else (figures,):
+            path = str(Path(tmp) / f"f{n}.parquet")
+            table = generate(n // 10, 5, 1).figures
+            table.to_parquet(path)
+            frame_mib = table.memory_usage(deep=True).sum() / 2**20
+            ours, base = measure_pair(
+                "bench_check:run_native", "bench_check:run_hand", path, repeat=3
+            )
+            seconds[n] = ours["seconds"]
+            print(
+                f"{n:>9} {ours['seconds']:>9.2f} {base['seconds']:>10.2f} "
+                f"{ours['seconds'] / base['seconds']:>6.2f} {ours['rss_mib']:>11.0f} "
+                f"{frame_mib:>10.0f}"
+            )
+        if len(seconds) == 2:
+            a, b = sorted(seconds)
+            print(f"t({b})/t({a}) = {seconds[b] / seconds[a]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
