@@ -7,7 +7,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from toolkit import figures as ft
+from toolkit.qualifiers import parse_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -38,3 +42,24 @@ def cli(capsys: pytest.CaptureFixture[str]):
         return Run(code, out.getvalue() + captured.out, captured.err)
 
     return run
+
+
+def frame(*rows: tuple) -> pd.DataFrame:
+    """Rows of (incident, source, measure, figure text, reported_on[, event_start, event_end])."""
+    cols = [
+        "incident",
+        "source",
+        "measure",
+        "figure_text",
+        "reported_on",
+        "event_start",
+        "event_end",
+    ]
+    df = pd.DataFrame([list(r) + [None] * (len(cols) - len(r)) for r in rows], columns=cols)
+    parsed = parse_figures(df["figure_text"].astype("str"))
+    df = pd.concat([df, parsed[["value", "low", "high", "qualifier"]]], axis=1)
+    for c in ("reported_on", "event_start", "event_end"):
+        df[c] = pd.to_datetime(df[c])
+    df["origin_file"] = "inline.csv"
+    df["origin_row"] = range(2, len(df) + 2)
+    return ft.conform(df)

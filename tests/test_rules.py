@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import frame
 
-from toolkit import figures as ft
 from toolkit.checking import check
-from toolkit.qualifiers import parse_figures
 from toolkit.suite import load_suite
 
 SUITE = load_suite()
-
-
-def frame(*rows: tuple) -> pd.DataFrame:
-    """Rows of (incident, source, measure, figure text, reported_on[, event_start, event_end])."""
-    cols = [
-        "incident",
-        "source",
-        "measure",
-        "figure_text",
-        "reported_on",
-        "event_start",
-        "event_end",
-    ]
-    df = pd.DataFrame([list(r) + [None] * (len(cols) - len(r)) for r in rows], columns=cols)
-    parsed = parse_figures(df["figure_text"].astype("str"))
-    df = pd.concat([df, parsed[["value", "low", "high", "qualifier"]]], axis=1)
-    for c in ("reported_on", "event_start", "event_end"):
-        df[c] = pd.to_datetime(df[c])
-    df["origin_file"] = "inline.csv"
-    df["origin_row"] = range(2, len(df) + 2)
-    return ft.conform(df)
 
 
 def rule_hits(df: pd.DataFrame) -> list[tuple[str, int]]:

@@ -18,7 +18,7 @@ from toolkit.rules.views import Views
 from toolkit.schema import check_schema
 from toolkit.suite import Suite, load_suite
 
-ENGINES = ("native",)
+ENGINES = ("native", "gx")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ def check(
     suite
         A suite folder; by default the one the table was read with.
     engine
-        ``"native"``: vectorized pandas.
+        ``"native"``: vectorized pandas (default); ``"gx"``: Great Expectations itself, the
+        reference the native engine is tested against.
 
     Examples
     --------
@@ -81,8 +82,13 @@ def check(
         fd.from_records(figures.attrs.get("crosscheck", {}).get("input_findings", [])),
         check_schema(figures, the_suite.taxonomy),
     ]
-    for rule in rules:
-        outcome = REGISTRY[rule.expectation](views, **rule.kwargs)
+    if engine == "gx":
+        from toolkit import gx
+
+        outcomes = gx.run(views, rules)
+    else:
+        outcomes = [REGISTRY[rule.expectation](views, **rule.kwargs) for rule in rules]
+    for rule, outcome in zip(rules, outcomes, strict=True):
         if outcome.fail.any():
             found.append(_rule_findings(figures, views, rule, outcome))
     return CheckResult(

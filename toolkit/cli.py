@@ -72,9 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p_check)
     p_check.add_argument(
         "--engine",
-        choices=("native",),
+        choices=("native", "gx"),
         default="native",
-        help="rule engine (default: native, vectorized pandas)",
+        help="rule engine: native (vectorized pandas, default) or gx (Great Expectations)",
     )
     p_check.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     p_check.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
