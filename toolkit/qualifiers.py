@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -351,20 +352,36 @@ def _bounded(value: int, qualifier: str) -> ParsedFigure:
     return ParsedFigure(value, value, value, "exact")
 
 
-def distinct(values: pd.Series) -> tuple[np.ndarray, list[object]]:
-    """(codes, uniques) of a column, -1 for missing; Arrow-backed text is hashed by Arrow."""
-    if values.dtype == "str":
-        import pyarrow as pa
-        import pyarrow.compute as pc
+def codes(values: pd.Series, missing_group: bool = False) -> np.ndarray:
+    """Integer codes of a column in order of first appearance; missing values get -1, or a
+    group of their own with ``missing_group``. Arrow-backed text is encoded by Arrow, with
+    no Python string per row."""
+    if values.dtype != "str":
+        out, _ = pd.factorize(values, use_na_sentinel=not missing_group)
+        return np.asarray(out, dtype=np.int64)
+    return _encoded(values, missing_group)[0]
 
-        arr = pa.array(values.array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        encoded = pc.dictionary_encode(arr)
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, encoded.dictionary.to_pylist()
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64), list(uniques)
+
+def _encoded(values: pd.Series, missing_group: bool) -> tuple[np.ndarray, Any]:
+    """(codes, Arrow dictionary) of Arrow-backed text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr, null_encoding="encode" if missing_group else "mask")
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return np.asarray(indices, dtype=np.int64), encoded.dictionary
+
+
+def distinct(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """(codes, uniques) of a column, -1 for missing."""
+    if values.dtype == "str":
+        out, dictionary = _encoded(values, missing_group=False)
+        return out, dictionary.to_pylist()
+    out, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(out, dtype=np.int64), list(uniques)
 
 
 def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFrame:

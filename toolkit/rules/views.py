@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from toolkit.qualifiers import intervals
+from toolkit.qualifiers import codes, intervals
 
 
 @dataclass
@@ -41,21 +41,19 @@ class Views:
 
     @cached_property
     def _measure_rows(self) -> dict[str, np.ndarray]:
-        codes = self._codes["measure"]
-        names = pd.unique(self.figures["measure"])  # same order as factorize's codes
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        measure = self._codes["measure"]
+        names = pd.unique(self.figures["measure"])  # same order as the codes: first seen
+        order = np.argsort(measure, kind="stable")
+        bounds = np.searchsorted(measure[order], np.arange(len(names) + 1))
         return {str(name): order[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)}
 
     @cached_property
     def _codes(self) -> dict[str, np.ndarray]:
         f = self.figures
-        codes = {
-            c: pd.factorize(f[c], use_na_sentinel=False)[0]
-            for c in ("incident", "source", "measure")
+        return {
+            c: codes(f[c], missing_group=True)
+            for c in ("incident", "source", "measure", "reported_on")
         }
-        codes["date"] = pd.factorize(f["reported_on"], use_na_sentinel=False)[0]
-        return codes
 
     def _combine(self, *names: str) -> np.ndarray:
         key = np.zeros(len(self.figures), dtype=np.int64)
@@ -66,7 +64,7 @@ class Views:
 
     @cached_property
     def report(self) -> np.ndarray:
-        return self._combine("incident", "source", "date")
+        return self._combine("incident", "source", "reported_on")
 
     @cached_property
     def series(self) -> np.ndarray:
