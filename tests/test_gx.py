@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -102,3 +103,63 @@ def test_gx_engine_from_the_command_line(cli):
     run = cli("check", str(REAL), "--engine", "gx", "--fail-on", "never")
     assert run.code == 0, run.err
     assert "killed.women does not drop" in run.out or "findings (" in run.out
+
+
+def test_every_custom_expectation_has_a_gx_metric_and_a_native_check():
+    from toolkit import gx
+    from toolkit.rules import CUSTOM_EXPECTATIONS
+    from toolkit.rules.native import REGISTRY
+
+    assert set(gx._METRICS) == CUSTOM_EXPECTATIONS
+    assert set(REGISTRY) >= CUSTOM_EXPECTATIONS
+
+
+def test_the_committed_gx_suite_is_current_and_gx_loads_all_of_it(cli, tmp_path):
+    from toolkit import gx
+
+    committed = ROOT / "expectations" / "suite.gx.json"
+    run = cli("suite", "--gx-json", str(tmp_path / "s.json"))
+    assert run.code == 0
+    assert (tmp_path / "s.json").read_text() == committed.read_text(), (
+        "expectations/suite.gx.json is stale: run crosscheck suite --gx-json "
+        "expectations/suite.gx.json"
+    )
+    document = json.loads(committed.read_text())
+    suite = gx._gx().ExpectationSuite(**document)  # GX drops what it cannot load
+    assert len(suite.expectations) == len(document["expectations"]) > 20
+
+
+def test_hand_written_gx_rules_run_on_both_engines():
+    figures = cc.read(REAL)
+    suite = load_suite(REAL / "expectations")
+    for engine in ("native", "gx"):
+        f = check(figures, suite, engine=engine).findings
+        cited = f[f["rule"] == "every figure cites its source"]
+        assert set(cited["source"]) == {"IOM Missing Migrants Project", "UCDP GED"}, engine
+        assert set(cited["severity"]) == {"warning"}
+
+
+def test_unknown_expectation_types_are_suite_errors(tmp_path):
+    import pytest
+
+    from toolkit.errors import SuiteError
+    from toolkit.rules import load_rules
+    from toolkit.rules.native import REGISTRY
+
+    p = tmp_path / "rules.json"
+    p.write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "expectations": [
+                    {"type": "expect_column_values_to_not_be_nul", "kwargs": {"column": "source"}}
+                ],
+            }
+        )
+    )
+    with pytest.raises(
+        SuiteError,
+        match=r"cannot run 'expect_column_values_to_not_be_nul'\. "
+        r"Did you mean 'expect_column_values_to_not_be_null'",
+    ):
+        load_rules(p, REGISTRY)

@@ -12,7 +12,7 @@ import pandas as pd
 from toolkit import figures as ft
 from toolkit import findings as fd
 from toolkit.errors import CrosscheckError
-from toolkit.rules import Rule, derive
+from toolkit.rules import Rule, derive, load_rules, parameters, resolve
 from toolkit.rules.native import REGISTRY, Outcome
 from toolkit.rules.views import Views
 from toolkit.schema import check_schema
@@ -39,6 +39,12 @@ class CheckResult:
         """Counts of findings by kind and severity."""
         table = self.findings.groupby(["kind", "severity"]).size().unstack(fill_value=0)
         return table.reindex(columns=list(fd.SEVERITIES), fill_value=0)
+
+
+def suite_rules(suite: Suite) -> tuple[Rule, ...]:
+    """The rules derived from the suite's taxonomy, then its hand-written GX rules."""
+    written = [r for f in suite.rule_files for r in load_rules(f, REGISTRY)]
+    return (*derive(suite), *written)
 
 
 def _suite_of(figures: pd.DataFrame, suite: str | Path | Suite | None) -> Suite:
@@ -76,18 +82,19 @@ def check(
         raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     the_suite = _suite_of(figures, suite)
     figures = ft.conform(figures.reset_index(drop=True))
-    rules = tuple(derive(the_suite))
+    rules = suite_rules(the_suite)
     views = Views(figures, the_suite.compare["about_tolerance"])
     found = [
         fd.from_records(figures.attrs.get("crosscheck", {}).get("input_findings", [])),
         check_schema(figures, the_suite.taxonomy),
     ]
+    values = parameters(the_suite)
     if engine == "gx":
         from toolkit import gx
 
-        outcomes = gx.run(views, rules)
+        outcomes = gx.run(views, rules, values)
     else:
-        outcomes = [REGISTRY[rule.expectation](views, **rule.kwargs) for rule in rules]
+        outcomes = [REGISTRY[r.expectation](views, **resolve(r.kwargs, values)) for r in rules]
     for rule, outcome in zip(rules, outcomes, strict=True):
         if outcome.fail.any():
             found.append(_rule_findings(figures, views, rule, outcome))

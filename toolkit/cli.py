@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     p_check.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
 
+    p_suite = sub.add_parser("suite", help="list a suite's rules; write them as GX JSON")
+    p_suite.add_argument("dir", nargs="?", metavar="DIR", help="suite folder (default suite)")
+    p_suite.add_argument(
+        "--gx-json",
+        metavar="FILE",
+        help="write every rule as a Great Expectations ExpectationSuite",
+    )
+
     p_demo = sub.add_parser("demo", help="check the bundled Al-Qaryatayn fixtures")
     p_demo.add_argument(
         "--fixtures",
@@ -185,6 +193,27 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return _exit_code(findings, args.fail_on)
 
 
+def _cmd_suite(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from toolkit.checking import suite_rules
+    from toolkit.rules import to_gx_suite
+    from toolkit.suite import load_suite
+
+    suite = load_suite(args.dir)
+    rules = suite_rules(suite)
+    print(f"suite: {suite.name} ({suite.path}); {len(rules)} rules", file=out)
+    for r in rules:
+        print(f"  {r.severity:<7} {r.family:<24} {r.name}", file=out)
+    if args.gx_json:
+        path = Path(args.gx_json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = to_gx_suite(rules, suite.name)
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {path}", file=out)
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     fixtures = Path(args.fixtures) if args.fixtures else _repo_fixture("al-qaryatayn")
     ns = argparse.Namespace(
@@ -206,7 +235,12 @@ def _repo_fixture(name: str) -> Path:
     raise CrosscheckError(f"fixtures/{name} not found: run from the repository or pass --fixtures")
 
 
-_COMMANDS: dict[str, Any] = {"read": _cmd_read, "check": _cmd_check, "demo": _cmd_demo}
+_COMMANDS: dict[str, Any] = {
+    "read": _cmd_read,
+    "check": _cmd_check,
+    "suite": _cmd_suite,
+    "demo": _cmd_demo,
+}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -9,32 +9,19 @@ merge), so that GX is the reference the native engine is tested against.
 from __future__ import annotations
 
 import itertools
+import json
 import warnings
 from collections.abc import Callable
-from datetime import date
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from toolkit.rules import Rule
+from toolkit.rules import Rule, to_gx_suite
 from toolkit.rules.native import Outcome
 from toolkit.rules.views import Views
 
-# Columns every custom expectation receives (GX passes only the listed columns).
-_COLUMNS = [
-    "incident",
-    "source",
-    "measure",
-    "reported_on",
-    "value",
-    "low",
-    "high",
-    "qualifier",
-    "lo",
-    "hi",
-]
 _REPORT = ["incident", "source", "reported_on"]
 _SERIES = ["incident", "source", "measure"]
 
@@ -226,18 +213,6 @@ def _batch(frame: pd.DataFrame) -> Any:
     )
 
 
-def _kwargs(rule: Rule) -> dict[str, Any]:
-    kwargs = dict(rule.kwargs)
-    if rule.expectation in _METRICS:
-        kwargs["column_list"] = _COLUMNS
-        kwargs["ignore_row_if"] = "never"
-    for bound in ("min_value", "max_value"):
-        if bound in kwargs:
-            value = date.today().isoformat() if kwargs[bound] == "today" else kwargs[bound]
-            kwargs[bound] = pd.Timestamp(value).to_pydatetime()
-    return kwargs
-
-
 def _raised(info: Any) -> str | None:
     """The message of an exception GX caught, at the top level or per metric."""
     if not isinstance(info, dict):
@@ -251,24 +226,27 @@ def _raised(info: Any) -> str | None:
     return None
 
 
-def run(views: Views, rules: list[Rule] | tuple[Rule, ...]) -> list[Outcome]:
+def run(
+    views: Views, rules: list[Rule] | tuple[Rule, ...], parameters: dict[str, Any]
+) -> list[Outcome]:
     """Run ``rules`` in an ephemeral GX context; one outcome per rule, in order."""
     gx = _gx()
-    figures = views.figures
-    frame = figures[
-        [c for c in _COLUMNS if c not in ("lo", "hi")] + ["event_start", "event_end"]
-    ].assign(lo=views.lo, hi=views.hi)
-    frame = frame.reset_index(drop=True)
+    # every column: hand-written rules may name any of them
+    frame = views.figures.assign(lo=views.lo, hi=views.hi).reset_index(drop=True)
     batch = _batch(frame)
-    # GX may reorder a suite's results: each expectation carries its rule's position.
-    configs = [
-        {"type": r.expectation, "kwargs": _kwargs(r), "meta": {"rule": i}}
-        for i, r in enumerate(rules)
-    ]
-    suite = gx.ExpectationSuite(name="crosscheck", expectations=configs)
-    if len(suite.expectations) != len(configs):  # GX drops invalid ones with a log line
+    # GX loads the suite from its JSON form, exactly as a file in expectations/ would be;
+    # GX may reorder results, so each expectation carries its rule's position.
+    document = to_gx_suite(rules, "crosscheck")
+    for i, expectation in enumerate(document["expectations"]):
+        expectation["meta"]["position"] = i
+    suite = gx.ExpectationSuite(**json.loads(json.dumps(document)))
+    if len(suite.expectations) != len(rules):  # GX drops invalid ones with a log line
         raise RuntimeError("GX refused some expectations of the suite")
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    result = batch.validate(
+        suite,
+        result_format={"result_format": "COMPLETE"},
+        expectation_parameters={k: v for k, v in parameters.items() if v is not None},
+    )
     outcomes: list[Outcome | None] = [None] * len(rules)
     n = len(frame)
     for r in result.results:
@@ -277,7 +255,7 @@ def run(views: Views, rules: list[Rule] | tuple[Rule, ...]) -> list[Outcome]:
             raise RuntimeError(f"GX failed on {r.expectation_config.type}: {problem}")
         fail = np.zeros(n, dtype=bool)
         fail[np.asarray(r.result.get("unexpected_index_list") or [], dtype=np.int64)] = True
-        outcomes[int(r.expectation_config.meta["rule"])] = Outcome(fail, np.ones(n, dtype=bool))
+        outcomes[int(r.expectation_config.meta["position"])] = Outcome(fail, np.ones(n, dtype=bool))
     if any(o is None for o in outcomes):
         raise RuntimeError("GX returned no result for some expectations")
     return [o for o in outcomes if o is not None]

@@ -8,9 +8,13 @@ builds those from the taxonomy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import SuiteError, did_you_mean
 
 if TYPE_CHECKING:
     from toolkit.suite import Suite
@@ -29,6 +33,33 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "one-figure-per-report": "error",
     "increment-matches-cumulative": "warning",
 }
+
+
+# Expectation types crosscheck adds to GX (custom MulticolumnMapExpectations), and the
+# columns each receives: figures with their intervals (lo, hi).
+CUSTOM_EXPECTATIONS = frozenset(
+    {
+        "expect_figure_within_bounds",
+        "expect_figure_not_above_parent",
+        "expect_parts_not_above_whole",
+        "expect_parts_to_equal_whole",
+        "expect_cumulative_figure_not_to_drop",
+        "expect_one_figure_per_report",
+        "expect_increment_to_match_cumulative",
+    }
+)
+GX_COLUMNS = (
+    "incident",
+    "source",
+    "measure",
+    "reported_on",
+    "value",
+    "low",
+    "high",
+    "qualifier",
+    "lo",
+    "hi",
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +135,7 @@ def derive(suite: Suite) -> list[Rule]:
                 "expect_column_values_to_be_between",
                 "date in the future",
                 column=column,
-                max_value="today",
+                max_value={"$PARAMETER": "today"},
             )
         )
         if suite.date_floor:
@@ -115,7 +146,7 @@ def derive(suite: Suite) -> list[Rule]:
                     "expect_column_values_to_be_between",
                     f"date before the suite's floor {suite.date_floor}",
                     column=column,
-                    min_value=suite.date_floor,
+                    min_value={"$PARAMETER": "floor"},
                 )
             )
     for child, measure in tax.measures.items():
@@ -181,6 +212,90 @@ def derive(suite: Suite) -> list[Rule]:
                 f"{inc.measure} differs from the change in {inc.of} since the previous report",
                 measure=inc.measure,
                 of=inc.of,
+            )
+        )
+    return rules
+
+
+def parameters(suite: Suite) -> dict[str, Any]:
+    """Values for the ``{"$PARAMETER": name}`` placeholders in rule kwargs (GX's suite
+    parameters): ``today`` (the day of the run) and ``floor`` (the suite's date floor)."""
+    from datetime import datetime
+
+    today = datetime.combine(datetime.now().date(), datetime.min.time())
+    floor = datetime.fromisoformat(suite.date_floor) if suite.date_floor else None
+    return {"today": today, "floor": floor}
+
+
+def resolve(kwargs: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with each ``{"$PARAMETER": name}`` replaced by ``values[name]``."""
+    return {
+        k: values[v["$PARAMETER"]] if isinstance(v, Mapping) and "$PARAMETER" in v else v
+        for k, v in kwargs.items()
+    }
+
+
+def to_gx_suite(rules: Iterable[Rule], name: str) -> dict[str, Any]:
+    """Rules as Great Expectations ExpectationSuite JSON (what ``gx.ExpectationSuite``
+    takes); crosscheck's own fields travel in each expectation's ``meta``. Dates come in
+    as GX suite parameters: validate with ``expectation_parameters={"today": ...,
+    "floor": ...}`` (datetimes)."""
+    expectations = []
+    for r in rules:
+        kwargs = dict(r.kwargs)
+        if r.expectation in CUSTOM_EXPECTATIONS:
+            kwargs |= {"column_list": list(GX_COLUMNS), "ignore_row_if": "never"}
+        if r.mostly < 1:
+            kwargs["mostly"] = r.mostly
+        meta = {"rule": r.name, "family": r.family, "severity": r.severity, "message": r.message}
+        expectations.append({"type": r.expectation, "kwargs": kwargs, "meta": meta})
+    return {"name": name, "expectations": expectations, "meta": {"generated_by": "crosscheck"}}
+
+
+def load_rules(path: str | Path, known: Iterable[str]) -> list[Rule]:
+    """Hand-written rules from a GX ExpectationSuite JSON file.
+
+    ``known`` are the expectation types the engines run; any other type is an error that
+    names the file and the expectation, never a rule silently skipped.
+    """
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"cannot read: {exc}", p) from None
+    except json.JSONDecodeError as exc:
+        raise SuiteError(f"{p}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("expectations"), list):
+        raise SuiteError("a GX ExpectationSuite JSON object with 'expectations' is expected", p)
+    known = sorted(known)
+    rules = []
+    for i, e in enumerate(data["expectations"], start=1):
+        if not isinstance(e, Mapping) or "type" not in e:
+            raise SuiteError(f"expectation #{i} needs a 'type'", p)
+        kind = str(e["type"])
+        if kind not in known:
+            raise SuiteError(
+                f"expectation #{i}: crosscheck cannot run {kind!r}." + did_you_mean(kind, known), p
+            )
+        kwargs = dict(e.get("kwargs") or {})
+        meta = dict(e.get("meta") or {})
+        severity = str(meta.get("severity", "error"))
+        if severity not in ("error", "warning", "info"):
+            raise SuiteError(f"expectation #{i}: severity must be error, warning or info", p)
+        mostly = float(kwargs.pop("mostly", 1.0))
+        if kind in CUSTOM_EXPECTATIONS:  # GX needs these; the native engine knows them
+            kwargs.pop("column_list", None)
+            kwargs.pop("ignore_row_if", None)
+        name = str(meta.get("rule") or f"{kind} {json.dumps(kwargs, sort_keys=True)}")
+        rules.append(
+            Rule(
+                name=name,
+                family=str(meta.get("family", "custom")),
+                expectation=kind,
+                kwargs=kwargs,
+                severity=severity,
+                mostly=mostly,
+                message=str(meta.get("message") or name),
             )
         )
     return rules

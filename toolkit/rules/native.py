@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -67,6 +66,20 @@ def pair_greater(
     return Outcome(applies & ~ok, applies, f"{column_A} {'>=' if or_equal else '>'} {column_B}")
 
 
+def not_null(views: Views, column: str) -> Outcome:
+    """GX's expect_column_values_to_not_be_null."""
+    missing = views.figures[column].isna().to_numpy()
+    return Outcome(missing, np.ones(len(missing), dtype=bool), "a value")
+
+
+def in_set(views: Views, column: str, value_set: list[Any]) -> Outcome:
+    """GX's expect_column_values_to_be_in_set (missing values are not judged)."""
+    col = views.figures[column]
+    applies = col.notna().to_numpy()
+    fail = applies & ~col.isin(value_set).to_numpy()
+    return Outcome(fail, applies, "one of " + ", ".join(map(str, value_set)))
+
+
 def within_bounds(views: Views) -> Outcome:
     """Where the export gave bounds (exact figures and ranges): low <= value <= high.
 
@@ -84,16 +97,14 @@ def within_bounds(views: Views) -> Outcome:
 
 
 def between(views: Views, column: str, min_value: Any = None, max_value: Any = None) -> Outcome:
-    """GX's expect_column_values_to_be_between (dates; "today" is the day of the run)."""
+    """GX's expect_column_values_to_be_between (numbers, or dates as datetimes)."""
     values = _column(views, column)
     applies = ~pd.isna(values)
 
     def as_value(v: Any) -> Any:
         if v is None:
             return None
-        if v == "today":
-            v = date.today().isoformat()
-        return np.datetime64(str(v), "us") if values.dtype.kind == "M" else float(v)
+        return np.datetime64(pd.Timestamp(v), "us") if values.dtype.kind == "M" else float(v)
 
     lo, hi = as_value(min_value), as_value(max_value)
     fail = np.zeros(len(values), dtype=bool)
@@ -102,8 +113,12 @@ def between(views: Views, column: str, min_value: Any = None, max_value: Any = N
     if hi is not None:
         fail |= applies & (values > hi)
     parts = [
-        f">= {min_value}" if min_value is not None else "",
-        f"<= {max_value}" if max_value is not None else "",
+        f">= {min_value:%Y-%m-%d}"
+        if hasattr(min_value, "year")
+        else (f">= {min_value}" if min_value is not None else ""),
+        f"<= {max_value:%Y-%m-%d}"
+        if hasattr(max_value, "year")
+        else (f"<= {max_value}" if max_value is not None else ""),
     ]
     return Outcome(fail, applies, " and ".join(p for p in parts if p))
 
@@ -273,6 +288,8 @@ REGISTRY: dict[str, Check] = {
     "expect_figure_within_bounds": within_bounds,
     "expect_column_pair_values_a_to_be_greater_than_b": pair_greater,
     "expect_column_values_to_be_between": between,
+    "expect_column_values_to_not_be_null": not_null,
+    "expect_column_values_to_be_in_set": in_set,
     "expect_figure_not_above_parent": not_above_parent,
     "expect_parts_not_above_whole": parts_not_above_whole,
     "expect_parts_to_equal_whole": parts_equal_whole,
