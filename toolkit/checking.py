@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,12 +90,14 @@ def check(
         check_schema(figures, the_suite.taxonomy),
     ]
     values = parameters(the_suite)
+    outcomes: Iterable[Outcome]
     if engine == "gx":
         from toolkit import gx
 
         outcomes = gx.run(views, rules, values)
     else:
-        outcomes = [REGISTRY[r.expectation](views, **resolve(r.kwargs, values)) for r in rules]
+        # one rule at a time: an outcome holds row-sized arrays, so do not keep them all
+        outcomes = (REGISTRY[r.expectation](views, **resolve(r.kwargs, values)) for r in rules)
     for rule, outcome in zip(rules, outcomes, strict=True):
         if outcome.fail.any():
             found.append(_rule_findings(figures, views, rule, outcome))
