@@ -52,7 +52,7 @@ def _child() -> None:
     sys.path.insert(0, str(HERE))
     module = importlib.import_module(module_name)
     func = getattr(module, func_name)
-    prepare = getattr(module, "prepare", None)
+    prepare = getattr(module, f"prepare_{func_name}", getattr(module, "prepare", None))
     if prepare is not None:  # e.g. load the input: not part of what is measured
         prepare(*sys.argv[2:])
     start = time.perf_counter()

@@ -75,7 +75,12 @@ def _table(path: str) -> pd.DataFrame:
 
 
 def prepare(path: str) -> None:
-    """Load the table and import GX before timing (called by _measure)."""
+    """Load the table before timing (called by _measure)."""
+    _table(path)
+
+
+def prepare_run_gx(path: str) -> None:
+    """Load the table and import GX before timing GX's run (its import is reported apart)."""
     _table(path)
     from toolkit import gx
 
@@ -91,7 +96,7 @@ def run_hand(path: str) -> None:
 
 
 def run_gx(path: str) -> None:
-    """The same suite on the GX engine (its import is paid in prepare_gx, before timing)."""
+    """The same suite on the GX engine."""
     check(_table(path), load_suite(), engine="gx")
 
 
@@ -121,10 +126,10 @@ def main() -> None:
                 gx_run, native = measure_pair(
                     "bench_check:run_gx", "bench_check:run_native", path, repeat=1
                 )
+                speedup = gx_run["seconds"] / native["seconds"]
                 print(
-                    f"GX engine {gx_run['seconds']:.2f} s vs native "
-                    f"{native['seconds']:.2f} s: native {gx_run['seconds'] / native['seconds']:.1f}x "
-                    f"faster (GX import, paid before timing, is extra)"
+                    f"GX engine {gx_run['seconds']:.2f} s vs native {native['seconds']:.2f} s: "
+                    f"native {speedup:.1f}x faster (GX's import is not counted)"
                 )
         if len(seconds) == 2:
             a, b = sorted(seconds)
