@@ -141,6 +141,19 @@ def test_native_engine_agrees_with_the_hand_written_benchmark_baseline():
     assert set(native[key].itertuples(index=False, name=None)) == by_hand
 
 
+def test_checking_partition_by_partition_gives_the_same_findings():
+    # No rule looks across incidents, so incidents can be split over workers (Dask later).
+    s = generate(incidents=120, sources=3, reports=3, violation_rate=0.03, seed=5)
+    whole = check(s.figures, load_suite()).findings
+    parts = [
+        check(part, load_suite()).findings
+        for _, part in s.figures.groupby(s.figures["incident"].str[-1].astype(int) % 3)
+    ]
+    key = ["rule", "incident", "source", "measure", "reported_on", "observed", "expected"]
+    together = pd.concat(parts)[key].sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(whole[key].sort_values(key, ignore_index=True), together)
+
+
 def test_shuffling_rows_changes_nothing():
     s = generate(incidents=100, sources=3, reports=3, violation_rate=0.02, seed=3)
     a = check(s.figures, load_suite()).findings
