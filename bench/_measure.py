@@ -42,7 +42,11 @@ def measure_pair(
             runs[target].append(_run(target, args))
 
     def best(rs: list[dict[str, float]]) -> dict[str, float]:
-        return {"seconds": min(r["seconds"] for r in rs), "rss_mib": max(r["rss_mib"] for r in rs)}
+        return {
+            "seconds": min(r["seconds"] for r in rs),
+            "rss_mib": max(r["rss_mib"] for r in rs),
+            "before_mib": max(r.get("before_mib", 0.0) for r in rs),
+        }
 
     return best(runs[ours]), best(runs[baseline])
 
@@ -55,22 +59,28 @@ def _child() -> None:
     prepare = getattr(module, f"prepare_{func_name}", getattr(module, "prepare", None))
     if prepare is not None:  # e.g. load the input: not part of what is measured
         prepare(*sys.argv[2:])
+    before = _rss_mib("VmRSS")
     start = time.perf_counter()
     func(*sys.argv[2:])
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "rss_mib": _peak_rss_mib()}))
+    print(json.dumps({"seconds": seconds, "rss_mib": _peak_rss_mib(), "before_mib": before}))
+
+
+def _rss_mib(field: str) -> float:
+    """A memory figure of this process from /proc (0 where there is none)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _peak_rss_mib() -> float:
     """This process's peak RSS. VmHWM starts afresh at exec; ru_maxrss would carry the
     parent's peak over from fork, so it is only the fallback off Linux."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return _rss_mib("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

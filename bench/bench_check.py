@@ -105,7 +105,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         print(
             f"{'figures':>9} {'native s':>9} {'by hand s':>10} {'ratio':>6} "
-            f"{'native RSS':>11} {'frame MiB':>10}"
+            f"{'peak RSS':>9} {'added':>6} {'frame MiB':>10} {'added/frame':>12}"
         )
         seconds = {}
         for n in (figures, figures * 10) if "--scale" in sys.argv else (figures,):
@@ -117,10 +117,11 @@ def main() -> None:
                 "bench_check:run_native", "bench_check:run_hand", path, repeat=3
             )
             seconds[n] = ours["seconds"]
+            added = ours["rss_mib"] - ours["before_mib"]
             print(
                 f"{n:>9} {ours['seconds']:>9.2f} {base['seconds']:>10.2f} "
-                f"{ours['seconds'] / base['seconds']:>6.2f} {ours['rss_mib']:>11.0f} "
-                f"{frame_mib:>10.0f}"
+                f"{ours['seconds'] / base['seconds']:>6.2f} {ours['rss_mib']:>9.0f} "
+                f"{added:>6.0f} {frame_mib:>10.0f} {added / frame_mib:>12.1f}"
             )
             if n == figures:
                 gx_run, native = measure_pair(

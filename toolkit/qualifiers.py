@@ -423,19 +423,25 @@ def intervals(figures: pd.DataFrame, tolerance: float = 0.1) -> tuple[np.ndarray
     value = figures["value"].to_numpy(dtype="float64", na_value=np.nan)
     low = figures["low"].to_numpy(dtype="float64", na_value=np.nan)
     high = figures["high"].to_numpy(dtype="float64", na_value=np.nan)
-    q = figures["qualifier"].to_numpy(dtype=object)
+    # Compare small integer codes, not a Python string per row.
+    q_codes, q_names = distinct(figures["qualifier"])
+    code = {name: i for i, name in enumerate(q_names)}
+
+    def is_(name: str) -> np.ndarray:
+        return np.asarray(q_codes == code.get(name, -2), dtype=bool)
+
     lo = np.where(np.isnan(low), value, low)
     hi = np.where(np.isnan(high), value, high)
-    open_high = (q == "at_least") | (q == "more_than")
+    open_high = is_("at_least") | is_("more_than")
     hi = np.where(open_high, np.inf, hi)
-    lo = np.where(q == "more_than", np.where(np.isnan(low), value + 1, low), lo)
-    closed_low = (q == "at_most") | (q == "fewer_than")
+    lo = np.where(is_("more_than"), np.where(np.isnan(low), value + 1, low), lo)
+    closed_low = is_("at_most") | is_("fewer_than")
     lo = np.where(closed_low, 0.0, lo)
-    hi = np.where(q == "fewer_than", np.where(np.isnan(high), value - 1, high), hi)
-    about = q == "about"
+    hi = np.where(is_("fewer_than"), np.where(np.isnan(high), value - 1, high), hi)
+    about = is_("about")
     lo = np.where(about, value * (1 - tolerance), lo)
     hi = np.where(about, value * (1 + tolerance), hi)
-    unknown = q == "unknown"
+    unknown = is_("unknown")
     lo = np.where(unknown, np.nan, lo)
     hi = np.where(unknown, np.nan, hi)
     return lo.astype("float64"), hi.astype("float64")

@@ -186,40 +186,37 @@ def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
     )
 
 
-def _per_series_date(views: Views, rows: np.ndarray) -> pd.DataFrame:
-    dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[rows]
-    return pd.DataFrame(
-        {
-            "row": rows,
-            "series": views.series[rows],
-            "date": dates,
-            "lo": views.lo[rows],
-            "hi": views.hi[rows],
-        }
-    )
-
-
 def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
-    """A later figure whose high bound is below an earlier figure's low bound is a drop."""
-    rows = views.rows_of(measure)
-    frame = _per_series_date(views, rows)
-    frame = frame[frame["date"].notna()]
+    """A later figure whose high bound is below an earlier figure's low bound is a drop.
+
+    Sorted once by (series, date), so each day's highest low bound, its running maximum
+    within the series and the previous day's value are array operations (no joins).
+    """
     n = len(views.figures)
     fail = np.zeros(n, dtype=bool)
     applies = np.zeros(n, dtype=bool)
-    if frame.empty:
+    rows = views.rows_of(measure)
+    dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[rows]
+    rows = rows[~np.isnat(dates)]
+    if len(rows) == 0:
         return Outcome(fail, applies)
-    per_day = frame.groupby(["series", "date"], sort=True)["lo"].max().reset_index()
-    running = per_day.groupby("series")["lo"].cummax()
-    per_day["earlier"] = running.groupby(per_day["series"]).shift(1)
-    frame = frame.merge(per_day[["series", "date", "earlier"]], on=["series", "date"])
-    earlier = frame["earlier"].to_numpy(dtype="float64")
-    r = frame["row"].to_numpy()
-    applies[r] = ~np.isnan(earlier)
-    with np.errstate(invalid="ignore"):
-        fail[r] = frame["hi"].to_numpy() < earlier
+    day = views.day[rows]
+    series = views.series[rows]
+    order = np.lexsort((day, series))
+    rows, day, series = rows[order], day[order], series[order]
+    lo = np.nan_to_num(views.lo[rows], nan=-np.inf)
+    starts = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
+    day_lo = np.maximum.reduceat(lo, starts)  # each (series, day): its highest low bound
+    day_series = series[starts]
+    running = pd.Series(day_lo).groupby(day_series, sort=False).cummax().to_numpy()
+    earlier = np.r_[-np.inf, running[:-1]]
+    earlier[np.r_[True, day_series[1:] != day_series[:-1]]] = -np.inf  # first day of a series
+    per_row = np.repeat(earlier, np.diff(np.r_[starts, len(rows)]))
+    known = np.isfinite(per_row)
+    applies[rows[known]] = True
+    fail[rows[known]] = views.hi[rows[known]] < per_row[known]
     limit = np.full(n, np.nan)
-    limit[r] = earlier
+    limit[rows[known]] = per_row[known]
     return Outcome(fail, applies, lambda m: ">= " + _fmt(limit[m]) + " (given earlier)")
 
 

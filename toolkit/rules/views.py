@@ -63,6 +63,12 @@ class Views:
         return pd.factorize(key)[0]
 
     @cached_property
+    def day(self) -> np.ndarray:
+        """Codes of reported_on, ordered as the dates are (NaT last)."""
+        dates = self.figures["reported_on"].to_numpy(dtype="datetime64[us]")
+        return np.unique(dates, return_inverse=True)[1].astype(np.int64)
+
+    @cached_property
     def report(self) -> np.ndarray:
         return self._combine("incident", "source", "reported_on")
 
