@@ -67,6 +67,18 @@ def small_frame_rows(seed: int, prefix: str) -> list[tuple]:
     ]
 
 
+def test_an_unknown_figure_does_not_hide_a_cumulative_drop():
+    # Found by the generated frames in CI: 30, then "unknown", then 12 is still a drop.
+    figures = frame(
+        ("q", "T", "killed.women", "30", "2017-10-21"),
+        ("q", "T", "killed.women", "unknown", "2017-10-22"),
+        ("q", "T", "killed.women", "12", "2017-10-25"),
+    )
+    for engine in ("native", "gx"):
+        drops = {r for r in failing(figures, engine) if r[0] == "killed.women does not drop"}
+        assert {(r[4], r[6]) for r in drops} == {("2017-10-25", "4")}, engine
+
+
 @settings(max_examples=3, deadline=None)
 @given(st.lists(st.integers(0, 2**32 - 1), min_size=200, max_size=200))
 def test_engines_agree_on_200_generated_frames(seeds):

@@ -84,8 +84,10 @@ def _m_cumulative_not_to_drop(df: pd.DataFrame, measure: str) -> pd.Series:
     rows = df[(df["measure"] == measure) & df["reported_on"].notna()]
     k = _keyed(rows)
     days = k.groupby([*_SERIES, "reported_on"])["lo"].max().reset_index()
-    running = days.groupby(_SERIES)["lo"].cummax()
-    days["earlier"] = running.groupby([days[c] for c in _SERIES]).shift(1)
+    # A day with no known low bound ("unknown") carries the earlier maximum forward.
+    running = days["lo"].fillna(-np.inf).groupby([days[c] for c in _SERIES]).cummax()
+    earlier = running.groupby([days[c] for c in _SERIES]).shift(1)
+    days["earlier"] = earlier.where(np.isfinite(earlier))
     joined = k.reset_index().merge(days.drop(columns="lo"), on=[*_SERIES, "reported_on"])
     limit = joined.set_index("index")["earlier"]
     bad = pd.Series(False, index=df.index)
