@@ -110,7 +110,7 @@ def test_gaza_children_and_women_within_killed_and_drops_found(real):
 
 def test_generated_violations_are_found_and_nothing_else():
     s = generate(incidents=300, sources=4, reports=3, violation_rate=0.01, seed=7)
-    findings = check(s.figures, load_suite()).findings
+    findings = check(s.figures, load_suite(), compare=False).findings
     family = {
         "child-exceeds-parent": "killed.civilians <= killed",
         "cumulative-drop": None,

@@ -13,7 +13,7 @@ SUITE = load_suite()
 
 
 def rule_hits(df: pd.DataFrame) -> list[tuple[str, int]]:
-    f = check(df, SUITE).findings
+    f = check(df, SUITE, compare=False).findings
     f = f[f["kind"] == "rule"]
     return sorted(zip(f["rule"], f["origin_row"].astype(int), strict=True))
 
@@ -84,12 +84,12 @@ def test_exhaustive_partition_must_add_up(tmp_path):
         ("e", "UCDP", "killed.side_a", "4", D),
         ("e", "UCDP", "killed.side_b", "5", D),
     ]
-    f = check(frame(*rows), suite).findings
+    f = check(frame(*rows), suite, compare=False).findings
     assert f["rule"].tolist() == ["killed.side_a + killed.side_b == killed"]
     rows[2] = ("e", "UCDP", "killed.side_b", "6", D)
-    assert check(frame(*rows), suite).findings.empty
+    assert check(frame(*rows), suite, compare=False).findings.empty
     # with a part missing, equality cannot be judged
-    assert check(frame(*rows[:2]), suite).findings.empty
+    assert check(frame(*rows[:2]), suite, compare=False).findings.empty
 
 
 def test_bounds_given_by_the_export():
@@ -159,7 +159,7 @@ def test_severity_and_mostly_from_the_suite(tmp_path):
         ("b", "S", "killed", "10", D),
         ("b", "S", "killed.women", "9", D),
     )
-    f = check(df, suite).findings.set_index("rule")
+    f = check(df, suite, compare=False).findings.set_index("rule")
     assert f.loc["one figure per report", "severity"].tolist() == ["warning", "warning"]
     assert f.loc["killed.women <= killed", "severity"] == "info"  # 1 of 2 fails: within 0.5
     assert "within mostly=0.5" in f.loc["killed.women <= killed", "message"]
@@ -170,7 +170,7 @@ def test_schema_findings_point_at_rows():
     df.loc[0, "country"] = "XXX"
     df["value"] = df["value"].astype("Int64")
     df.loc[1, "value"] = -1
-    f = check(df, SUITE).findings
+    f = check(df, SUITE, compare=False).findings
     schema = f[f["kind"] == "schema"]
     got = sorted(zip(schema["column"], schema["origin_row"].astype(int), strict=True))
     assert got == [("country", 2), ("measure", 3), ("value", 3)]

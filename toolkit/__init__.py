@@ -15,6 +15,7 @@ from toolkit.errors import CrosscheckError, InputError, SuiteError
 
 if TYPE_CHECKING:
     from toolkit.checking import CheckResult, check
+    from toolkit.comparison import Comparison, compare
     from toolkit.readers import ReadResult, read, read_figures
     from toolkit.suite import Suite, load_suite
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 # --help` and `import toolkit` stay fast (pandas, pandera, GX and matplotlib load when needed).
 _LAZY = {
     "CheckResult": "toolkit.checking",
+    "Comparison": "toolkit.comparison",
+    "compare": "toolkit.comparison",
     "check": "toolkit.checking",
     "ReadResult": "toolkit.readers",
     "read": "toolkit.readers",
@@ -32,12 +35,14 @@ _LAZY = {
 
 __all__ = [
     "CheckResult",
+    "Comparison",
     "CrosscheckError",
     "InputError",
     "ReadResult",
     "Suite",
     "SuiteError",
     "check",
+    "compare",
     "load_suite",
     "read",
     "read_figures",

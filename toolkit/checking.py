@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,9 @@ from toolkit.rules.views import Views
 from toolkit.schema import check_schema
 from toolkit.suite import Suite, load_suite
 
+if TYPE_CHECKING:
+    from toolkit.comparison import Comparison
+
 ENGINES = ("native", "gx")
 
 
@@ -29,6 +32,7 @@ class CheckResult:
     findings: pd.DataFrame
     rules: tuple[Rule, ...]
     suite: Suite
+    comparison: Comparison | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,7 +62,10 @@ def _suite_of(figures: pd.DataFrame, suite: str | Path | Suite | None) -> Suite:
 
 
 def check(
-    figures: pd.DataFrame, suite: str | Path | Suite | None = None, engine: str = "native"
+    figures: pd.DataFrame,
+    suite: str | Path | Suite | None = None,
+    engine: str = "native",
+    compare: bool = True,
 ) -> CheckResult:
     """Check a figures table against the schema and the suite's rules.
 
@@ -71,6 +78,9 @@ def check(
     engine
         ``"native"``: vectorized pandas (default); ``"gx"``: Great Expectations itself, the
         reference the native engine is tested against.
+    compare
+        Also compare the sources (:func:`toolkit.compare`) and include its discrepancy
+        and revision findings; the comparison is kept as ``result.comparison``.
 
     Examples
     --------
@@ -101,11 +111,15 @@ def check(
     for rule, outcome in zip(rules, outcomes, strict=True):
         if outcome.fail.any():
             found.append(_rule_findings(figures, views, rule, outcome))
-    return CheckResult(
-        fd.sort(pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)),
-        rules,
-        the_suite,
-    )
+    checked = pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)
+    comparison = None
+    if compare:
+        from toolkit.comparison import compare as compare_sources
+
+        comparison = compare_sources(figures, the_suite, findings=checked)
+        found.append(comparison.findings)
+        checked = pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)
+    return CheckResult(fd.sort(checked), rules, the_suite, comparison)
 
 
 def _rule_findings(

@@ -79,6 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     p_check.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
 
+    p_compare = sub.add_parser(
+        "compare", help="compare the sources' figures; print where they conflict, worst first"
+    )
+    common(p_compare)
+    p_compare.add_argument(
+        "--as-of", metavar="DATE", help="each source's latest figure on or before DATE"
+    )
+    p_compare.add_argument(
+        "--csv", metavar="FILE", help="write the comparison table (one row per incident x measure)"
+    )
+    p_compare.add_argument(
+        "--json", metavar="FILE", help="write the table, each source's figures and the findings"
+    )
+    p_compare.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="incidents to print (default 20)"
+    )
+
     p_suite = sub.add_parser("suite", help="list a suite's rules; write them as GX JSON")
     p_suite.add_argument("dir", nargs="?", metavar="DIR", help="suite folder (default suite)")
     p_suite.add_argument(
@@ -193,6 +210,67 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return _exit_code(findings, args.fail_on)
 
 
+def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
+    from toolkit.comparison import compare
+    from toolkit.readers import read_figures
+    from toolkit.writers import write_json, write_table
+
+    read = read_figures(args.paths, args.suite)
+    comparison = compare(read.figures, read.suite, as_of=args.as_of)
+    table = comparison.table
+    counts = table["status"].value_counts()
+    when = f" as of {args.as_of}" if args.as_of else ""
+    print(
+        f"compared {len(table)} incident x measure pairs{when}: "
+        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("conflict", "agree", "single"))
+        + f"; {int(table['wide_spread'].sum())} with figures far apart",
+        file=out,
+    )
+    _print_comparison(comparison, out, args.limit)
+    _print_findings(comparison.findings, out, hint="--json FILE")
+    if args.csv:
+        print(f"wrote {write_table(table, args.csv)}", file=out)
+    if args.json:
+        written = write_json(
+            args.json,
+            table=table,
+            figures=comparison.latest,
+            revisions=comparison.revisions,
+            findings=comparison.findings,
+        )
+        print(f"wrote {written}", file=out)
+    return _exit_code(comparison.findings, args.fail_on)
+
+
+def _print_comparison(comparison: Any, out: TextIO, limit: int) -> None:
+    """Conflicts, then wide spreads, worst first: each source's figure on its own line."""
+    table = comparison.table
+    shown = table[(table["status"] == "conflict") | table["wide_spread"]].head(limit)
+    if shown.empty:
+        return
+    on = _colour(out)
+    latest = comparison.latest.set_index(["incident", "measure"]).sort_index()
+    print("where sources disagree (worst first):", file=out)
+    for row in shown.itertuples(index=False):
+        label = "conflict" if row.status == "conflict" else "far apart"
+        paint = "31" if row.status == "conflict" else "33"
+        extra = f"; outliers: {row.outliers}" if isinstance(row.outliers, str) else ""
+        print(
+            f"  {_paint(label, paint, on)}  {row.incident} / {row.measure}: "
+            f"{row.sources} sources, spread {row.spread:.2f}{extra}",
+            file=out,
+        )
+        for fig in latest.loc[[(row.incident, row.measure)]].itertuples(index=False):
+            mark = " <- outlier" if fig.outlier else ""
+            print(
+                f"      {fig.shown:>10}  {fig.source}  ({fig.origin_file}:{fig.origin_row}){mark}",
+                file=out,
+            )
+    rest = int(((table["status"] == "conflict") | table["wide_spread"]).sum()) - len(shown)
+    if rest > 0:
+        print(f"  … and {rest} more (write them all with --csv FILE)", file=out)
+
+
 def _cmd_suite(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
@@ -238,6 +316,7 @@ def _repo_fixture(name: str) -> Path:
 _COMMANDS: dict[str, Any] = {
     "read": _cmd_read,
     "check": _cmd_check,
+    "compare": _cmd_compare,
     "suite": _cmd_suite,
     "demo": _cmd_demo,
 }
@@ -252,6 +331,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except CrosscheckError as exc:
         print(f"crosscheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # e.g. piped into head: stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("crosscheck: interrupted", file=sys.stderr)
         return 130

@@ -37,6 +37,7 @@ _COMPARE_DEFAULTS: dict[str, float] = {
     "about_tolerance": 0.1,  # "about 200" -> [180, 220]
     "spread_threshold": 0.5,  # point figures more than 50 % apart while intervals overlap
     "match_threshold": 0.8,  # incident matches scoring lower are findings
+    "window_days": 7,  # a source's figure this much older than the newest is stale
 }
 
 

@@ -43,3 +43,20 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     else:
         df.to_json(p, orient="records", date_format="iso", indent=1, force_ascii=False)
     return p
+
+
+def write_json(path: str | Path, **tables: pd.DataFrame) -> Path:
+    """Write several tables as one JSON object: ``{"name": [records...], ...}``.
+
+    Dates are ISO 8601; infinite bounds ("at least 128" has no upper bound) are null.
+    """
+    p = Path(path)
+    if p.suffix.lower() != ".json":
+        raise CrosscheckError(f"{p}: the --json output must end in .json")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    parts = [
+        f'"{name}": ' + df.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
+        for name, df in tables.items()
+    ]
+    p.write_text("{\n" + ",\n".join(parts) + "\n}\n", encoding="utf-8")
+    return p

@@ -1,0 +1,382 @@
+"""Comparison: intervals, consensus, outliers, staleness, revisions, definitions, scorecard."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import AQ, REAL, frame
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import toolkit as cc
+from toolkit.comparison import compare
+from toolkit.errors import CrosscheckError
+from toolkit.suite import load_suite
+
+SUITE = load_suite()
+AQ_SUITE = load_suite(AQ / "expectations")
+INCIDENT = "al-qaryatayn-2017"
+
+
+@pytest.fixture(scope="module")
+def aq() -> pd.DataFrame:
+    return cc.read(AQ)
+
+
+def row(c, measure: str, incident: str = INCIDENT) -> pd.Series:
+    return c.table.set_index(["incident", "measure"]).loc[(incident, measure)]
+
+
+def latest(c, measure: str, incident: str = INCIDENT) -> pd.DataFrame:
+    out = c.latest[(c.latest["incident"] == incident) & (c.latest["measure"] == measure)]
+    return out.set_index("source")
+
+
+def with_al_masdar_exact(figures: pd.DataFrame) -> pd.DataFrame:
+    """The same exports, but Al-Masdar's 45 published as an exact count."""
+    f = figures.copy()
+    at = f["source"] == "Al-Masdar News"
+    f.loc[at, "figure_text"] = "45"
+    f.loc[at, "qualifier"] = "exact"
+    f.loc[at, "high"] = 45
+    return f
+
+
+# --- Al-Qaryatayn, as the seed says a good tool must read it ---------------------------
+
+
+def test_at_least_45_is_no_conflict_but_its_spread_is_flagged(aq):
+    c = compare(aq)
+    r = row(c, "killed.civilians")
+    assert r["status"] == "agree"
+    assert r["sources"] == 4
+    # at least 45, more than 70, more than 60 and 128 meet exactly at 128
+    assert (r["consensus_low"], r["consensus_high"]) == (128, 128)
+    assert r["wide_spread"]
+    spread = c.findings[c.findings["rule"] == "sources' figures far apart"]
+    assert set(spread["measure"]) == {"killed.civilians"}
+    assert (spread["severity"] == "warning").all()
+    assert not (c.findings["rule"] == "sources conflict").any()
+
+
+def test_45_published_as_exact_conflicts_and_al_masdar_is_the_outlier(aq):
+    c = compare(with_al_masdar_exact(aq))
+    r = row(c, "killed.civilians")
+    assert r["status"] == "conflict"
+    assert r["outliers"] == "Al-Masdar News"
+    # the others still meet at 128
+    assert (r["consensus_low"], r["consensus_high"]) == (128, 128)
+    conflicts = c.findings[c.findings["rule"] == "sources conflict"]
+    assert conflicts["source"].tolist() == ["Al-Masdar News"]
+    assert conflicts["severity"].tolist() == ["error"]
+    assert conflicts["origin_file"].str.endswith("al-masdar.xlsx").all()
+    assert conflicts["origin_row"].tolist() == [2]
+    assert "Associated Press > 70" in conflicts["message"].iloc[0]
+    assert c.table.iloc[0]["measure"] == "killed.civilians"  # worst first
+
+
+def test_ap_67_then_more_than_70_is_a_revision_upward_not_a_conflict(aq):
+    c = compare(aq)
+    ap = c.revisions[
+        (c.revisions["source"] == "Associated Press")
+        & (c.revisions["measure"] == "killed.civilians")
+    ]
+    assert ap["shown"].tolist() == ["≥ 67", "> 70"]
+    assert ap["direction"].tolist() == ["first", "up"]
+    assert latest(c, "killed.civilians").loc["Associated Press", "shown"] == "> 70"
+    assert not (c.findings["kind"] == "revision").any()
+
+
+def test_the_governors_more_than_60_agrees_with_ap(aq):
+    two = aq[aq["source"].isin(["Associated Press", "Homs governor Talal Barazi"])]
+    r = row(compare(two, AQ_SUITE), "killed.civilians")
+    assert r["status"] == "agree"
+    assert not r["wide_spread"]
+
+
+def test_128_civilians_against_128_persons_is_a_definition_difference(aq):
+    f = compare(aq).findings
+    d = f[f["rule"] == "same figure, different definition"]
+    assert len(d) == 1
+    d = d.iloc[0]
+    assert (d["source"], d["measure"]) == ("The Independent", "killed.civilians")
+    assert "Syrian Observatory for Human Rights" in d["message"]
+    assert "as killed" in d["message"]
+    assert d["origin_file"].endswith("independent.csv")
+
+
+def test_as_of_takes_each_sources_latest_figure_on_that_date(aq):
+    c = compare(aq, as_of="2017-10-23")
+    figures = latest(c, "killed.civilians")
+    assert figures.loc["Associated Press", "shown"] == "≥ 67"
+    assert "The Independent" not in figures.index  # undated: not known to be published yet
+    before = compare(aq, as_of="2017-10-20")
+    assert before.table.empty
+
+
+def test_as_of_must_be_a_date(aq, cli):
+    with pytest.raises(CrosscheckError, match="not a date"):
+        compare(aq, as_of="23/10/2017x")
+    run = cli("compare", str(AQ), "--as-of", "2017-13-01")
+    assert run.code == 2
+    assert "not a date" in run.err
+
+
+def test_side_by_side_puts_each_sources_figure_in_its_own_column(aq):
+    wide = compare(aq).side_by_side(INCIDENT)
+    assert wide.loc["killed.civilians", "Al-Masdar News"] == "≥ 45"
+    assert wide.loc["killed", "Syrian Observatory for Human Rights"] == "≥ 128"
+    assert wide.loc["killed", "status"] == "agree"
+
+
+def test_scorecard_counts_outliers_and_rule_findings(aq):
+    card = compare(with_al_masdar_exact(aq)).scorecard.set_index("source")
+    assert card.loc["Al-Masdar News", "outliers"] == 1
+    assert card.loc["Associated Press", "outliers"] == 0
+    assert card.loc["Associated Press", "figures"] == 5
+    assert card.index[0] == "Al-Masdar News"
+    broken = frame(
+        ("x", "S", "killed", "10", "2017-10-21"), ("x", "S", "killed.civilians", "20", "2017-10-21")
+    )
+    card = compare(broken, SUITE).scorecard.set_index("source")
+    assert card.loc["S", "rule_findings"] >= 1  # civilians above killed
+
+
+# --- semantics on small frames ----------------------------------------------------------
+
+
+def test_two_sources_in_conflict_are_both_in_question():
+    c = compare(
+        frame(("x", "A", "killed", "10", "2020-01-01"), ("x", "B", "killed", "20", "2020-01-01")),
+        SUITE,
+    )
+    r = row(c, "killed", "x")
+    assert r["status"] == "conflict"
+    assert pd.isna(r["outliers"])
+    assert r["gap"] == pytest.approx(0.5)
+    f = c.findings[c.findings["rule"] == "sources conflict"]
+    assert sorted(f["source"]) == ["A", "B"]
+
+
+def test_a_source_overlapping_two_camps_keeps_anyone_from_being_the_outlier():
+    c = compare(
+        frame(
+            ("x", "A", "killed", "0-100", "2020-01-01"),
+            ("x", "B", "killed", "10", "2020-01-01"),
+            ("x", "C", "killed", "50", "2020-01-01"),
+        ),
+        SUITE,
+    )
+    assert row(c, "killed", "x")["status"] == "conflict"
+    assert not c.latest["outlier"].any()
+
+
+def test_a_stale_cumulative_figure_is_a_lower_bound():
+    rose = frame(
+        ("x", "A", "killed", "100", "2020-01-01"), ("x", "B", "killed", "300", "2020-02-01")
+    )
+    c = compare(rose, SUITE)
+    assert row(c, "killed", "x")["status"] == "agree"
+    assert latest(c, "killed", "x").loc["A", "shown"] == "100 (earlier)"
+    assert not row(c, "killed", "x")["wide_spread"]  # the toll rose; not a spread
+    dropped = frame(
+        ("x", "A", "killed", "100", "2020-01-01"), ("x", "B", "killed", "50", "2020-02-01")
+    )
+    assert row(compare(dropped, SUITE), "killed", "x")["status"] == "conflict"
+    close = frame(
+        ("x", "A", "killed", "100", "2020-01-01"), ("x", "B", "killed", "300", "2020-01-03")
+    )
+    assert row(compare(close, SUITE), "killed", "x")["status"] == "conflict"
+
+
+def test_a_stale_figure_of_a_non_cumulative_measure_is_listed_not_compared():
+    c = compare(
+        frame(("x", "A", "missing", "100", "2020-01-01"), ("x", "B", "missing", "3", "2020-02-01")),
+        SUITE,
+    )
+    assert row(c, "missing", "x")["status"] == "single"
+    assert latest(c, "missing", "x").loc["A", "status"] == "stale"
+
+
+def test_unknown_figures_are_not_compared():
+    c = compare(
+        frame(
+            ("x", "A", "killed", "unknown", "2020-01-01"), ("x", "B", "killed", "7", "2020-01-01")
+        ),
+        SUITE,
+    )
+    assert row(c, "killed", "x")["sources"] == 1
+
+
+def test_a_cumulative_drop_within_a_source_is_a_revision_finding():
+    c = compare(
+        frame(
+            ("x", "A", "killed", "30", "2020-01-01"), ("x", "A", "killed", "about 25", "2020-01-02")
+        ),
+        SUITE,
+    )
+    f = c.findings[c.findings["kind"] == "revision"]
+    assert len(f) == 1
+    assert f["message"].iloc[0] == "A revised killed down from 30 to ≈ 25"
+    assert f["origin_row"].tolist() == [3]
+
+
+def test_severities_come_from_the_suite(tmp_path):
+    (tmp_path / "suite.yaml").write_text(
+        "name: strict\nextends: default\nseverity: {conflict: warning, definition: info}\n"
+    )
+    suite = load_suite(tmp_path)
+    c = compare(
+        frame(("x", "A", "killed", "10", "2020-01-01"), ("x", "B", "killed", "20", "2020-01-01")),
+        suite,
+    )
+    assert set(c.findings["severity"]) == {"warning"}
+
+
+def test_check_includes_the_comparisons_findings(aq):
+    result = cc.check(with_al_masdar_exact(aq))
+    kinds = set(result.findings["kind"])
+    assert "discrepancy" in kinds
+    assert not result.ok
+    assert result.comparison is not None
+    assert not (cc.check(aq, compare=False).findings["kind"] == "discrepancy").any()
+
+
+# --- properties ---------------------------------------------------------------------------
+
+TEXTS = [
+    "7",
+    "12",
+    "at least 5",
+    "more than 10",
+    "12-15",
+    "about 20",
+    "fewer than 4",
+    "30",
+    "unknown",
+    "0",
+]
+MEASURES = ["killed", "killed.civilians", "injured", "missing"]
+DATES = ["2020-01-01", "2020-01-02", "2020-01-20", None]
+
+
+def random_frame(seed: int, n: int = 60) -> pd.DataFrame:
+    rng = random.Random(seed)
+    return frame(
+        *[
+            (
+                f"i{rng.randint(0, 5)}",
+                rng.choice(["A", "B", "C"]),
+                rng.choice(MEASURES),
+                rng.choice(TEXTS),
+                rng.choice(DATES),
+            )
+            for _ in range(n)
+        ]
+    )
+
+
+def comparable(c) -> pd.DataFrame:
+    t = c.table.drop(columns=["outliers"]).sort_values(["incident", "measure"])
+    return t.reset_index(drop=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_a_source_compared_with_itself_agrees(seed):
+    f = random_frame(seed)
+    f = f[f["source"] == "A"]
+    twin = pd.concat([f, f.assign(source="A twin")], ignore_index=True)
+    c = compare(twin, SUITE)
+    compared = c.table[c.table["sources"] >= 2]
+    assert (compared["status"] == "agree").all()
+    assert not (c.findings["kind"] == "discrepancy").any() or set(
+        c.findings.loc[c.findings["kind"] == "discrepancy", "rule"]
+    ) <= {"sources' figures far apart", "same figure, different definition"}
+    assert not (c.findings["rule"] == "sources conflict").any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.permutations(["A", "B", "C"]))
+def test_shuffling_rows_and_renaming_sources_changes_nothing_but_names(seed, names):
+    f = random_frame(seed)
+    c = compare(f, SUITE)
+    rename = dict(zip(["A", "B", "C"], [f"src {n}" for n in names], strict=True))
+    shuffled = f.sample(frac=1, random_state=seed % 1000).reset_index(drop=True)
+    shuffled["source"] = shuffled["source"].map(rename).astype("str")
+    d = compare(shuffled, SUITE)
+    pd.testing.assert_frame_equal(comparable(c), comparable(d))
+    renamed = c.latest.assign(source=c.latest["source"].map(rename))
+    key = ["incident", "measure", "source"]
+    a = renamed.sort_values(key)[[*key, "shown", "outlier", "status"]].reset_index(drop=True)
+    b = d.latest.sort_values(key)[[*key, "shown", "outlier", "status"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False, check_categorical=False)
+    assert len(c.findings) == len(d.findings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_adding_a_source_inside_the_consensus_never_creates_a_conflict(seed):
+    f = random_frame(seed)
+    c = compare(f, SUITE)
+    agreed = c.table[(c.table["status"] != "conflict") & np.isfinite(c.table["consensus_high"])]
+    extra = [
+        (r.incident, "Z", r.measure, str(int(np.ceil(r.consensus_low))), "2020-01-20")
+        for r in agreed.itertuples()
+        if np.ceil(r.consensus_low) <= r.consensus_high
+    ]
+    if not extra:
+        return
+    more = pd.concat([f, frame(*extra)], ignore_index=True)
+    d = compare(more, SUITE).table.set_index(["incident", "measure"])
+    for incident, _, measure, _, _ in extra:
+        assert d.loc[(incident, measure), "status"] != "conflict"
+
+
+# --- real data and the command line -----------------------------------------------------
+
+
+def test_real_gaza_sources_that_stopped_reporting_are_stale_not_in_conflict():
+    c = compare(cc.read(REAL))
+    gaza = c.table[c.table["incident"] == "gaza-2023"].set_index("measure")
+    assert (gaza.loc[["killed", "killed.children", "killed.women"], "status"] == "agree").all()
+    stale = latest(c, "killed", "gaza-2023")
+    assert stale.loc["gmotel", "stale"]
+    assert not stale.loc["mohtel", "stale"]
+    # the Ministry's own telegram revised the women's toll down once in the first 150 days
+    rev = c.findings[c.findings["kind"] == "revision"]
+    assert ("mohtel", "killed.women") in set(zip(rev["source"], rev["measure"], strict=True))
+
+
+def test_compare_command_prints_conflicts_worst_first_and_writes_files(cli, tmp_path):
+    exact = tmp_path / "aq"
+    exact.mkdir()
+    with_al_masdar_exact(cc.read(AQ)).to_csv(exact / "figures.csv", index=False)
+    run = cli(
+        "compare",
+        str(exact / "figures.csv"),
+        "--suite",
+        str(AQ / "expectations"),
+        "--csv",
+        str(tmp_path / "t.csv"),
+        "--json",
+        str(tmp_path / "c.json"),
+    )
+    assert run.code == 1, run.err
+    lines = run.out.splitlines()
+    at = lines.index("where sources disagree (worst first):")
+    assert lines[at + 1].split()[:4] == ["conflict", "al-qaryatayn-2017", "/", "killed.civilians:"]
+    assert "outliers: Al-Masdar News" in lines[at + 1]
+    assert any("45  Al-Masdar News" in line and "<- outlier" in line for line in lines)
+    table = pd.read_csv(tmp_path / "t.csv")
+    assert table.loc[0, "status"] == "conflict"
+    document = json.loads((tmp_path / "c.json").read_text())
+    assert set(document) == {"table", "figures", "revisions", "findings"}
+    assert document["findings"][0]["rule"] == "sources conflict"
+    ok = cli("compare", str(AQ))
+    assert ok.code == 0, ok.err
+    assert "far apart  al-qaryatayn-2017 / killed.civilians" in ok.out

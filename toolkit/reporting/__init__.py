@@ -1,0 +1,1 @@
+"""Reports: charts (matplotlib), the self-contained HTML report, JUnit XML, annotations."""

@@ -1,0 +1,100 @@
+"""Charts of a comparison (matplotlib, Agg backend; imported only when a chart is drawn).
+
+Every chart is built from the comparison's tables, never from pixels: tests read back the
+artists (their labels, positions and colours) to check what a chart shows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from toolkit.comparison import Comparison
+
+# Colour by status (colour-blind safe: Okabe-Ito), and the consensus band.
+COLOURS = {
+    "outlier": "#D55E00",
+    "conflict": "#E69F00",
+    "agree": "#0072B2",
+    "single": "#7f7f7f",
+    "stale": "#bbbbbb",
+}
+BAND = "#009E73"
+
+
+def _figure(width: float, height: float) -> Figure:
+    # The object-oriented API with no pyplot: no global state, no GUI backend, thread-safe.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def incident_chart(
+    comparison: Comparison, incident: str, measures: list[str] | None = None
+) -> Figure:
+    """Each measure of one incident in its own panel: a row per source, a point for the
+    figure, whiskers for its interval (an arrow where it is open, "at least"), the
+    consensus interval shaded, colour by status (outliers stand out)."""
+    latest = comparison.latest[comparison.latest["incident"] == incident]
+    if latest.empty:
+        raise KeyError(f"no compared figures for incident {incident!r}")
+    table = comparison.table[comparison.table["incident"] == incident].set_index("measure")
+    order = [m for m in table.index if measures is None or m in measures]
+    fig = _figure(7.5, 0.9 + sum(0.32 * (latest["measure"] == m).sum() + 0.55 for m in order))
+    axes = fig.subplots(len(order), 1, squeeze=False)[:, 0]
+    for ax, measure in zip(axes, order, strict=True):
+        _measure_panel(ax, latest[latest["measure"] == measure], table.loc[measure])
+    fig.suptitle(incident, fontsize=11, x=0.01, ha="left")
+    return fig
+
+
+def _status_of(row: pd.Series) -> str:
+    if bool(row["outlier"]):
+        return "outlier"
+    return str(row["status"])
+
+
+def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
+    figures = figures.sort_values("source")
+    lo = figures["low"].to_numpy(dtype=float)
+    hi = figures["high"].to_numpy(dtype=float)
+    point = figures["value"].to_numpy(dtype=float, na_value=np.nan)
+    point = np.where(np.isnan(point), lo, point)
+    finite = np.r_[lo, hi[np.isfinite(hi)], point]
+    top = float(np.nanmax(finite)) if len(finite) else 1.0
+    right = max(top * 1.25, 1.0)
+    c_lo, c_hi = summary["consensus_low"], summary["consensus_high"]
+    if int(summary["sources"]) > 1 and not math.isnan(c_lo):
+        if c_lo == c_hi:  # a single point: a line, since a band would have no width
+            ax.axvline(c_lo, color=BAND, alpha=0.5, lw=3, label="consensus")
+        else:
+            ax.axvspan(c_lo, min(c_hi, right), color=BAND, alpha=0.15, lw=0, label="consensus")
+    for y, (row, a, b, p) in enumerate(zip(figures.to_dict("records"), lo, hi, point, strict=True)):
+        status = _status_of(pd.Series(row))
+        colour = COLOURS.get(status, COLOURS["single"])
+        end = min(b, right)
+        ax.plot([a, end], [y, y], color=colour, lw=2, solid_capstyle="butt")
+        if np.isinf(b):  # open interval: an arrow to the edge
+            ax.annotate(
+                "",
+                xy=(right, y),
+                xytext=(max(a, end - right * 0.04), y),
+                arrowprops={"arrowstyle": "->", "color": colour, "lw": 2},
+            )
+        ax.plot(
+            [p], [y], "o", color=colour, ms=7, label=f"{row['source']}: {row['shown']}", gid=status
+        )
+        ax.text(right, y, f"  {row['shown']}", va="center", fontsize=8, clip_on=False)
+    ax.set_yticks(range(len(figures)), [str(s) for s in figures["source"]], fontsize=8)
+    ax.set_ylim(-0.7, len(figures) - 0.3)
+    ax.set_xlim(0, right)
+    ax.set_title(f"{summary.name} — {summary['status']}", fontsize=9, loc="left")
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", color="#dddddd", lw=0.5)
