@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from toolkit import figures as ft
 from toolkit import findings as fd
 from toolkit.errors import CrosscheckError
 from toolkit.qualifiers import distinct, intervals
@@ -89,6 +90,44 @@ def _num(x: float) -> str:
 
 
 @dataclass(frozen=True)
+class _Core:
+    """The arrays behind a comparison.
+
+    Per compared figure (one per incident x measure x source, sorted by group, then source
+    name): ``rep`` its row in the figures table, ``group`` its incident x measure, ``lo``
+    and ``hi`` the interval compared, ``published_hi`` as published, ``point``, ``stale``,
+    ``active`` (compared at all), ``outlier``, ``distance`` and ``row_status`` (a code into
+    ``ROW_STATUSES``). Per group, in alphabetical order of incident and measure: its codes,
+    size, status code and consensus bounds; ``rank`` orders groups worst first.
+    """
+
+    rep: np.ndarray
+    group: np.ndarray
+    src: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    published_hi: np.ndarray
+    point: np.ndarray
+    stale: np.ndarray
+    outlier: np.ndarray
+    distance: np.ndarray
+    row_status: np.ndarray
+    g_inc: np.ndarray
+    g_mea: np.ndarray
+    g_status: np.ndarray
+    g_lo: np.ndarray
+    g_hi: np.ndarray
+    g_wide: np.ndarray
+    rank: np.ndarray
+    inc_names: list[object]
+    mea_names: list[object]
+    src_names: list[object]
+
+
+ROW_STATUSES = (*STATUSES, "stale")
+
+
+@dataclass(frozen=True)
 class Comparison:
     """The figures of every incident and measure, compared across sources.
 
@@ -98,27 +137,46 @@ class Comparison:
         One row per incident × measure, worst first: the number of sources, ``status``
         (``conflict``, ``agree``, ``single``), the consensus interval, median, min and max
         of the point figures, ``spread`` (max / min), ``gap`` (how far apart conflicting
-        intervals are, relative to the higher one), the outlier sources and the taxonomy's
-        definition notes for the measure.
+        intervals are, relative to the higher one), whether the figures are far apart
+        (``wide_spread``), the outlier sources and the taxonomy's definition notes.
     latest
         One row per incident × measure × source: the figure compared (the source's latest
-        as of ``as_of``), its interval, whether it is an outlier and its relative distance
-        from the median.
+        as of ``as_of``), its interval, whether it is stale or an outlier, and its relative
+        distance from the median of the sources' figures.
     """
 
     table: pd.DataFrame
-    latest: pd.DataFrame
     figures: pd.DataFrame = field(repr=False)
     suite: Suite = field(repr=False)
     as_of: pd.Timestamp | None = None
     check_findings: pd.DataFrame | None = field(default=None, repr=False)
+    core: _Core | None = field(default=None, repr=False)
+
+    @property
+    def _core(self) -> _Core:
+        assert self.core is not None
+        return self.core
+
+    @cached_property
+    def latest(self) -> pd.DataFrame:
+        """Each source's compared figure per incident and measure (see the class notes)."""
+        return _latest(self)
+
+    @cached_property
+    def _shown(self) -> pd.Series:
+        k = self._core
+        return _shown(self.figures, k.rep, k.lo, k.published_hi, k.stale)
 
     @cached_property
     def revisions(self) -> pd.DataFrame:
         """Each source's dated figures for an incident and measure, in date order, with the
-        change from its previous figure and its direction (``first``, ``up``, ``down``,
-        ``same``)."""
-        return _revisions(self.figures, self.suite, self.as_of)
+        highest figure of its previous day, the change and its direction (``first``,
+        ``up``, ``down``, ``same``)."""
+        return _revisions_frame(self)
+
+    @cached_property
+    def _revision_arrays(self) -> dict[str, np.ndarray]:
+        return _revision_arrays(self.figures, self.suite, self.as_of)
 
     @cached_property
     def findings(self) -> pd.DataFrame:
@@ -204,6 +262,31 @@ def _point(figures: pd.DataFrame, lo: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(value), lo, value)
 
 
+def _alphabetical(names: list[object]) -> np.ndarray:
+    """Each code's rank in alphabetical order of the names."""
+    ranks = np.empty(len(names), dtype=np.int64)
+    order = np.argsort(np.array([str(n) for n in names], dtype=object), kind="stable")
+    ranks[order] = np.arange(len(names))
+    return ranks
+
+
+def _starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal (sorted) keys starts."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+
+
+def _codes_by_name(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Codes in alphabetical order of the names (-1 for missing), and the names."""
+    codes, names = distinct(values)
+    if not names:
+        return codes, names
+    rank = _alphabetical(names)
+    ordered = [names[i] for i in np.argsort(rank)]
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), ordered
+
+
 def compare(
     figures: pd.DataFrame,
     suite: str | Path | Suite | None = None,
@@ -218,8 +301,8 @@ def compare(
         A figures table (from :func:`toolkit.read`).
     suite
         A suite folder; by default the one the table was read with. Its ``compare``
-        settings give the tolerance of "about" and the wide-spread threshold, its
-        taxonomy the definition notes.
+        settings give the tolerance of "about", the wide-spread threshold and the window
+        after which a figure is stale; its taxonomy the definition notes.
     as_of
         A date: each source's latest figure published on or before it (undated figures
         are then left out). ``None``: each source's latest figure; an undated figure
@@ -239,17 +322,19 @@ def compare(
     """
     suite = _suite_of(figures, suite)
     when = _as_of(as_of)
+    figures = ft.conform(figures.reset_index(drop=True))
     tolerance = float(suite.compare["about_tolerance"])
     threshold = float(suite.compare["spread_threshold"])
     lo, hi = intervals(figures, tolerance)
     point = _point(figures, lo)
-    inc, inc_names = distinct(figures["incident"])
-    mea, mea_names = distinct(figures["measure"])
-    src, src_names = distinct(figures["source"])
+    # Codes in alphabetical order of names: sorting by code sorts by name.
+    inc, inc_names = _codes_by_name(figures["incident"])
+    mea, mea_names = _codes_by_name(figures["measure"])
+    src, src_names = _codes_by_name(figures["source"])
     dates = figures["reported_on"].to_numpy(dtype="datetime64[us]")
     usable = (inc >= 0) & (mea >= 0) & (src >= 0) & ~np.isnan(lo)
     if when is not None:
-        usable &= dates <= when.to_datetime64().astype("datetime64[us]")  # NaT compares False
+        usable &= dates <= when.to_datetime64().astype("datetime64[us]")  # NaT: False
     rows = np.flatnonzero(usable)
 
     n_src = max(len(src_names), 1)
@@ -257,22 +342,11 @@ def compare(
     group = inc[rows] * n_mea + mea[rows]
     key = group * n_src + src[rows]
     day = dates[rows].view(np.int64)  # NaT is the smallest int64: undated sorts first
-    # Within a source's day, the figure shown is the highest (then the widest, then the
-    # last line): chosen by value, not by the order rows arrive in.
-    line = figures["origin_row"].to_numpy(dtype="float64", na_value=-1.0)[rows]
-    order = np.lexsort((line, hi[rows], point[rows], day, key))
-    rows, key, day, group = rows[order], key[order], day[order], group[order]
-
-    # Each source's latest day per incident and measure; on that day, the loosest interval
-    # (a report giving two figures is a rule finding; here it widens the interval).
-    if len(rows):
-        ends = np.r_[np.flatnonzero(key[1:] != key[:-1]), len(rows) - 1]
-        last_day = np.repeat(day[ends], np.diff(np.r_[-1, ends]))
-        keep = day == last_day
-        rows, key, group, day = rows[keep], key[keep], group[keep], day[keep]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(rows) else np.zeros(0, int)
-    ends = np.r_[starts[1:], len(rows)] - 1 if len(rows) else starts
-    rep = rows[ends]  # the figure shown
+    rows, key, day, group, starts = _latest_day(rows, key, day, group)
+    # On that day the loosest interval (a report giving two figures is a rule finding;
+    # here it widens the interval), and the figure shown is the highest (then the widest,
+    # then the last line): chosen by value, not by the order rows arrive in.
+    rep = _representative(rows, starts, point, hi, figures["origin_row"])
     s_lo = np.minimum.reduceat(lo[rows], starts) if len(rows) else np.zeros(0)
     s_hi = np.maximum.reduceat(hi[rows], starts) if len(rows) else np.zeros(0)
     s_point = point[rep]
@@ -282,44 +356,37 @@ def compare(
     # Groups (incident x measure) are contiguous. A figure much older than the group's
     # newest is stale: for a cumulative measure it still says "at least this many", so
     # its interval opens upward; any other stale figure is listed but not compared.
-    g_starts = np.flatnonzero(np.r_[True, s_group[1:] != s_group[:-1]]) if len(rep) else starts
-    g_size_all = np.diff(np.r_[g_starts, len(rep)])
-    g_of = np.repeat(np.arange(len(g_starts)), g_size_all)  # each source row's group
+    g_starts = _starts(s_group)
+    g_of = np.repeat(np.arange(len(g_starts)), np.diff(np.r_[g_starts, len(rep)]))
     newest = np.maximum.reduceat(s_day, g_starts)[g_of] if len(rep) else s_day
     window = np.int64(float(suite.compare["window_days"]) * 86_400_000_000)
-    nat = np.iinfo(np.int64).min
-    stale = (s_day != nat) & (newest - s_day > window)
-    cumulative = np.array(
-        [
-            str(m) in suite.taxonomy.measures and suite.taxonomy.measures[str(m)].cumulative
-            for m in mea_names
-        ]
-        + [False],
-        dtype=bool,
-    )[mea[rep] if len(rep) else np.zeros(0, dtype=np.int64)]
+    stale = (s_day != np.iinfo(np.int64).min) & (newest - s_day > window)
+    measures = suite.taxonomy.measures
+    cumulative_of = np.array(
+        [str(m) in measures and measures[str(m)].cumulative for m in mea_names] + [False]
+    )
+    cumulative = cumulative_of[mea[rep]] if len(rep) else np.zeros(0, dtype=bool)
     published_hi = s_hi
     s_hi = np.where(stale & cumulative, np.inf, s_hi)
     active = ~(stale & ~cumulative)
 
     # Across the active figures of each group (the newest is always active, so every
-    # group keeps its place): the intersection of the intervals, the spread of the points.
+    # group keeps its place): the intersection of the intervals; the spread of the fresh
+    # points (a stale cumulative toll has risen since).
     a = np.flatnonzero(active)
-    a_starts = np.flatnonzero(np.r_[True, g_of[a][1:] != g_of[a][:-1]]) if len(a) else a
-    # (the newest figure of a group is never stale, so these groups align with g_starts)
+    a_starts = _starts(g_of[a])
     g_size = np.diff(np.r_[a_starts, len(a)])
+    f = np.flatnonzero(~stale)
+    f_starts = _starts(g_of[f])
     if len(a):
         c_lo = np.maximum.reduceat(s_lo[a], a_starts)
         c_hi = np.minimum.reduceat(s_hi[a], a_starts)
-        # Points: the fresh figures only (a stale cumulative toll has risen since).
-        f = np.flatnonzero(~stale)
-        f_starts = np.flatnonzero(np.r_[True, g_of[f][1:] != g_of[f][:-1]])
         v_min = np.minimum.reduceat(s_point[f], f_starts)
         v_max = np.maximum.reduceat(s_point[f], f_starts)
-        median = pd.Series(s_point[f]).groupby(g_of[f], sort=True).median().to_numpy()
+        median = _group_median(s_point[f], g_of[f], len(g_starts))
     else:
         c_lo = c_hi = v_min = v_max = median = np.zeros(0)
-    agree = c_lo <= c_hi
-    status = np.where(g_size == 1, 2, np.where(agree, 1, 0))
+    status = np.where(g_size == 1, 2, np.where(c_lo <= c_hi, 1, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.where(v_min > 0, v_max / v_min, np.where(v_max > 0, np.inf, 1.0))
         relative = np.where(v_max > 0, (v_max - v_min) / v_max, 0.0)
@@ -328,64 +395,41 @@ def compare(
     distance[(g_size[g_of] < 2) | stale] = np.nan
     wide = (status == 1) & (relative > threshold)
 
-    # Outliers, where sources conflict: find the points covered by the most intervals;
-    # a source is an outlier when a strict majority meets at such a point and its own
-    # interval misses every one of them.
-    outlier = _outliers(s_group, s_lo, s_hi, (status[g_of] == 0) & active)
-    cons_lo, cons_hi = c_lo.copy(), c_hi.copy()
-    conflicted = np.flatnonzero(status == 0)
-    if len(conflicted):
-        kept = ~outlier & (status[g_of] == 0) & active
-        inner_lo = pd.Series(s_lo[kept]).groupby(g_of[kept]).max()
-        inner_hi = pd.Series(s_hi[kept]).groupby(g_of[kept]).min()
-        has_out = np.zeros(len(g_starts), dtype=bool)
-        has_out[g_of[outlier]] = True
-        cons_lo[conflicted] = np.nan
-        cons_hi[conflicted] = np.nan
-        for_groups = np.flatnonzero(has_out)
-        ilo = inner_lo.reindex(for_groups).to_numpy()
-        ihi = inner_hi.reindex(for_groups).to_numpy()
-        ok = ilo <= ihi
-        cons_lo[for_groups[ok]] = ilo[ok]
-        cons_hi[for_groups[ok]] = ihi[ok]
+    outlier = _outliers(g_of, s_lo, s_hi, (status[g_of] == 0) & active)
+    cons_lo, cons_hi = _consensus(c_lo, c_hi, status, g_of, s_lo, s_hi, outlier, active)
     row_status = np.where(active, status[g_of], 3)
 
     g_inc = s_group[g_starts] // n_mea if len(rep) else np.zeros(0, dtype=np.int64)
     g_mea = s_group[g_starts] % n_mea if len(rep) else np.zeros(0, dtype=np.int64)
-    src_of = src[rep]
-    latest = pd.DataFrame(
-        {
-            "incident": _names(inc[rep], inc_names),
-            "measure": _names(mea[rep], mea_names),
-            "source": _names(src_of, src_names),
-            "figure_text": figures["figure_text"].take(rep).reset_index(drop=True)
-            if "figure_text" in figures
-            else pd.Series([pd.NA] * len(rep), dtype="str"),
-            "qualifier": figures["qualifier"].take(rep).reset_index(drop=True),
-            "value": figures["value"].take(rep).reset_index(drop=True),
-            "low": s_lo,
-            "high": s_hi,
-            "reported_on": figures["reported_on"].take(rep).reset_index(drop=True),
-            "origin_file": figures["origin_file"].take(rep).reset_index(drop=True),
-            "origin_row": figures["origin_row"].take(rep).reset_index(drop=True),
-            "citation": figures["citation"].take(rep).reset_index(drop=True)
-            if "citation" in figures
-            else pd.Series([pd.NA] * len(rep), dtype="str"),
-            "status": _categorical(row_status, (*STATUSES, "stale")),
-            "stale": stale,
-            "outlier": outlier,
-            "distance": distance,
-        }
+    core = _Core(
+        rep=rep,
+        group=g_of,
+        src=src[rep],
+        lo=s_lo,
+        hi=s_hi,
+        published_hi=published_hi,
+        point=s_point,
+        stale=stale,
+        outlier=outlier,
+        distance=distance,
+        row_status=row_status,
+        g_inc=g_inc,
+        g_mea=g_mea,
+        g_status=status,
+        g_lo=cons_lo,
+        g_hi=cons_hi,
+        g_wide=wide,
+        # Worst first: conflicts by how far apart, then wide spreads, agreement, single
+        # sources; ties in name order (the group order).
+        rank=np.lexsort((-np.nan_to_num(spread, posinf=1e300), ~wide, -gap, status)),
+        inc_names=inc_names,
+        mea_names=mea_names,
+        src_names=src_names,
     )
-    # What the source said (not the opened interval of a stale figure), as a short text.
-    latest["shown"] = _shown(latest.assign(high=published_hi))
-    latest.loc[stale, "shown"] = latest.loc[stale, "shown"] + " (earlier)"
-
-    outlier_names = _outlier_names(latest, g_of, outlier, len(g_starts))
     notes = {
-        m: "; ".join(suite.taxonomy.measures[m].notes)
+        m: "; ".join(measures[m].notes)
         for m in map(str, mea_names)
-        if m in suite.taxonomy.measures and suite.taxonomy.measures[m].notes
+        if m in measures and measures[m].notes
     }
     table = pd.DataFrame(
         {
@@ -401,31 +445,90 @@ def compare(
             "spread": spread,
             "gap": gap,
             "wide_spread": wide,
-            "outliers": outlier_names,
+            "outliers": _outlier_names(core, len(g_starts)),
         }
     )
     table["notes"] = table["measure"].map(notes).astype("str")
-    # Worst first: conflicts by how far apart, then wide spreads, agreement, single sources;
-    # ties by name (ranks of the distinct names, so no per-row text sort).
-    rank = np.lexsort(
-        (
-            _alphabetical(mea_names)[g_mea],
-            _alphabetical(inc_names)[g_inc],
-            -np.nan_to_num(spread, posinf=1e300),
-            ~wide,
-            -gap,
-            status,
-        )
-    )
-    table = table.take(rank).reset_index(drop=True)
+    table = table.take(core.rank).reset_index(drop=True)
     return Comparison(
-        table=table,
-        latest=latest,
-        figures=figures,
-        suite=suite,
-        as_of=when,
-        check_findings=findings,
+        table=table, figures=figures, suite=suite, as_of=when, check_findings=findings, core=core
     )
+
+
+def _group_median(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Median per group (pandas' grouped median: no sort of the values)."""
+    out = np.full(n, np.nan)
+    medians = pd.Series(values).groupby(groups, sort=False).median()
+    out[medians.index.to_numpy()] = medians.to_numpy()
+    return out
+
+
+def _latest_day(
+    rows: np.ndarray, key: np.ndarray, day: np.ndarray, group: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by key, keeping each key's latest day; and where each key starts.
+
+    One stable sort of one integer key (several sort keys over a million rows cost
+    several times more); undated rows (NaT, the smallest int64) lose to dated ones."""
+    order = np.argsort(key, kind="stable")
+    rows, key, day, group = rows[order], key[order], day[order], group[order]
+    starts = _starts(key)
+    if len(rows) == 0 or len(starts) == len(rows):
+        return rows, key, day, group, starts
+    latest = np.maximum.reduceat(day, starts)
+    keep = day == np.repeat(latest, np.diff(np.r_[starts, len(rows)]))
+    rows, key, day, group = rows[keep], key[keep], day[keep], group[keep]
+    return rows, key, day, group, _starts(key)
+
+
+def _representative(
+    rows: np.ndarray, starts: np.ndarray, point: np.ndarray, hi: np.ndarray, line: pd.Series
+) -> np.ndarray:
+    """Per run of rows: the row with the highest point, then widest, then last line."""
+    rep: np.ndarray = rows[starts].copy()
+    size = np.diff(np.r_[starts, len(rows)])
+    several = np.flatnonzero(size > 1)
+    if len(several) == 0:
+        return rep
+    member = np.repeat(np.arange(len(starts)), size)
+    pick = np.isin(member, several)
+    sub, sub_member = rows[pick], member[pick]
+    lines = line.to_numpy(dtype="float64", na_value=-1.0)[sub]
+    order = np.lexsort((lines, hi[sub], point[sub], sub_member))
+    ends = np.r_[np.flatnonzero(np.diff(sub_member[order]) != 0), len(order) - 1]
+    rep[sub_member[order][ends]] = sub[order][ends]
+    return rep
+
+
+def _consensus(
+    c_lo: np.ndarray,
+    c_hi: np.ndarray,
+    status: np.ndarray,
+    g_of: np.ndarray,
+    s_lo: np.ndarray,
+    s_hi: np.ndarray,
+    outlier: np.ndarray,
+    active: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The intersection of the intervals where they meet; where they do not, of the
+    non-outliers' when there are outliers and they meet; else none (NaN)."""
+    cons_lo, cons_hi = c_lo.copy(), c_hi.copy()
+    conflicted = status == 0
+    cons_lo[conflicted] = np.nan
+    cons_hi[conflicted] = np.nan
+    if not outlier.any():
+        return cons_lo, cons_hi
+    kept = ~outlier & (status[g_of] == 0) & active
+    inner_lo = np.full(len(c_lo), -np.inf)
+    inner_hi = np.full(len(c_lo), np.inf)
+    np.maximum.at(inner_lo, g_of[kept], s_lo[kept])
+    np.minimum.at(inner_hi, g_of[kept], s_hi[kept])
+    has_out = np.zeros(len(c_lo), dtype=bool)
+    has_out[g_of[outlier]] = True
+    ok = has_out & (inner_lo <= inner_hi)
+    cons_lo[ok] = inner_lo[ok]
+    cons_hi[ok] = inner_hi[ok]
+    return cons_lo, cons_hi
 
 
 def _categorical(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical[str]:
@@ -433,64 +536,100 @@ def _categorical(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical[st
     return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(names))
 
 
-def _alphabetical(names: list[object]) -> np.ndarray:
-    """Each code's rank in alphabetical order of the names."""
-    ranks = np.empty(len(names), dtype=np.int64)
-    ranks[np.argsort(np.array([str(n) for n in names], dtype=object), kind="stable")] = np.arange(
-        len(names)
+def _shown(
+    figures: pd.DataFrame,
+    rep: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    stale: np.ndarray | None = None,
+) -> pd.Series:
+    """Each figure as a short text (``≥ 128``); each distinct (lo, hi, qualifier) is
+    described once."""
+    q, q_names = distinct(figures["qualifier"].take(rep))
+    a, a_u = pd.factorize(lo, use_na_sentinel=False)
+    b, b_u = pd.factorize(hi, use_na_sentinel=False)
+    key = (a.astype(np.int64) * (len(b_u) + 1) + b) * (len(q_names) + 1) + (q + 1)
+    codes, uniques = pd.factorize(key)
+    qn = [None, *q_names]
+    texts = []
+    for k in np.asarray(uniques, dtype=np.int64):
+        rest, qi = divmod(int(k), len(q_names) + 1)
+        ai, bi = divmod(rest, len(b_u) + 1)
+        texts.append(describe(float(a_u[ai]), float(b_u[bi]), qn[qi]))
+    shown = pd.Series(pd.array(texts, dtype="str")).take(codes).reset_index(drop=True)
+    if stale is not None and stale.any():
+        shown = shown.where(~stale, shown + " (earlier)")
+    return shown
+
+
+def _latest(c: Comparison) -> pd.DataFrame:
+    k = c._core
+    f = c.figures
+
+    def take(col: str) -> pd.Series:
+        return f[col].take(k.rep).reset_index(drop=True)
+
+    latest = pd.DataFrame(
+        {
+            "incident": _names(k.g_inc[k.group], k.inc_names),
+            "measure": _names(k.g_mea[k.group], k.mea_names),
+            "source": _names(k.src, k.src_names),
+            "figure_text": take("figure_text"),
+            "qualifier": take("qualifier"),
+            "value": take("value"),
+            "low": k.lo,
+            "high": k.hi,
+            "reported_on": take("reported_on"),
+            "origin_file": take("origin_file"),
+            "origin_row": take("origin_row"),
+            "citation": take("citation"),
+            "status": _categorical(k.row_status, ROW_STATUSES),
+            "stale": k.stale,
+            "outlier": k.outlier,
+            "distance": k.distance,
+            "shown": c._shown,
+        }
     )
-    return ranks
-
-
-def _shown(latest: pd.DataFrame) -> pd.Series:
-    q = latest["qualifier"].to_numpy(dtype=object)
-    lo = latest["low"].to_numpy()
-    hi = latest["high"].to_numpy()
-    # Few distinct (lo, hi, qualifier) triples in practice; describe each once.
-    keys = pd.MultiIndex.from_arrays([lo, hi, q])
-    codes, uniques = pd.factorize(keys)
-    texts = [describe(a, b, c) for a, b, c in uniques]
-    return pd.Series(pd.array(texts, dtype="str")).take(codes).reset_index(drop=True)
+    return latest
 
 
 def _outliers(
     group: np.ndarray, lo: np.ndarray, hi: np.ndarray, in_conflict: np.ndarray
 ) -> np.ndarray:
-    """Per source row: its interval misses every point of greatest agreement in its group,
-    and a strict majority of the group's sources meets at such a point."""
+    """Per figure: its interval misses every point of greatest agreement in its group,
+    and a strict majority of the group's sources meets at such a point.
+
+    The most-covered points of closed intervals include a left end, so the depth at each
+    left end (how many intervals of the group contain it) finds them; all pairs within a
+    group, as arrays."""
     out = np.zeros(len(group), dtype=bool)
     idx = np.flatnonzero(in_conflict)
     if len(idx) == 0:
         return out
-    rows = pd.DataFrame({"g": group[idx], "i": idx, "lo": lo[idx], "hi": hi[idx]})
-    size = rows.groupby("g")["i"].transform("size").to_numpy()
-    # Depth at each left end (the most-covered points of closed intervals include one).
-    pairs = rows.merge(rows[["g", "lo", "hi"]], on="g", suffixes=("", "_o"))
-    covers = (pairs["lo_o"] <= pairs["lo"]) & (pairs["lo"] <= pairs["hi_o"])
-    depth = covers.groupby(pairs["i"]).sum().reindex(rows["i"]).to_numpy()
-    rows["depth"] = depth
-    best = rows.groupby("g")["depth"].transform("max").to_numpy()
-    majority = (best >= 2) & (2 * best > size)
-    peaks = rows.loc[(depth == best) & majority, ["g", "lo"]].rename(columns={"lo": "p"})
-    if peaks.empty:
-        return out
-    hits = rows.merge(peaks, on="g")
-    inside = (hits["lo"] <= hits["p"]) & (hits["p"] <= hits["hi"])
-    touched = inside.groupby(hits["i"]).any()
-    misses = touched[~touched].index.to_numpy()
-    out[misses] = True
+    lo_, hi_ = lo[idx], hi[idx]
+    starts = _starts(group[idx])
+    size = np.diff(np.r_[starts, len(idx)])
+    # Groups of one size at a time, as (groups, size, size) arrays: [g, i, j] is "j's
+    # interval holds i's left end".
+    for s in np.unique(size):
+        members = starts[size == s][:, None] + np.arange(s)  # (groups, s) positions
+        low, high = lo_[members], hi_[members]
+        covers = (low[:, None, :] <= low[:, :, None]) & (low[:, :, None] <= high[:, None, :])
+        depth = covers.sum(axis=2)
+        best = depth.max(axis=1, keepdims=True)
+        peak = (depth == best) & (best >= 2) & (2 * best > s)
+        touched = (covers & peak[:, :, None]).any(axis=1)
+        out[idx[members]] = peak.any(axis=1, keepdims=True) & ~touched
     return out
 
 
-def _outlier_names(
-    latest: pd.DataFrame, g_of: np.ndarray, outlier: np.ndarray, n_groups: int
-) -> pd.Series:
+def _outlier_names(core: _Core, n_groups: int) -> pd.Series:
     names = pd.Series(pd.NA, index=range(n_groups), dtype="str")
-    if outlier.any():
-        joined = (
-            latest.loc[outlier, "source"].groupby(g_of[outlier]).agg(lambda s: "; ".join(sorted(s)))
-        )
-        names.loc[joined.index] = joined.to_numpy()
+    if core.outlier.any():
+        src = _names(core.src[core.outlier], core.src_names)
+        joined = _per_group(src, core.group[core.outlier], sep="; ")
+        first = _starts(core.group[core.outlier])
+        names.iloc[core.group[core.outlier][first]] = joined.iloc[first].to_numpy()
     return names
 
 
@@ -506,223 +645,315 @@ def _severity(suite: Suite, family: str) -> str:
     return suite.severity.get(family, SEVERITY[family])
 
 
-def _conflict_findings(c: Comparison) -> pd.DataFrame:
-    latest = c.latest[c.latest["status"] == "conflict"]
-    if latest.empty:
-        return latest.iloc[:0]
-    in_conflict = set(zip(latest["incident"], latest["measure"], strict=True))
-    consensus = {
-        (str(i), str(m)): (float(lo), float(hi))
-        for i, m, lo, hi in zip(
-            c.table["incident"],
-            c.table["measure"],
-            c.table["consensus_low"],
-            c.table["consensus_high"],
-            strict=True,
-        )
-        if (i, m) in in_conflict
+def _per_group(texts: pd.Series, groups: np.ndarray, sep: str = ", ") -> pd.Series:
+    """Texts joined with ``sep`` per run of equal ``groups`` (rows sorted by group), one
+    entry per row: joined by Arrow as a list array, with no Python per group."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if texts.empty:
+        return texts
+    starts = _starts(groups)
+    offsets = pa.array(np.r_[starts, len(groups)].astype(np.int64))
+    values = pa.array(texts.astype("str").array).cast(pa.large_string())
+    lists = pa.LargeListArray.from_arrays(offsets, values)
+    joined = pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
+    sizes = np.diff(np.r_[starts, len(groups)])
+    per_row = joined.take(pa.array(np.repeat(np.arange(len(starts)), sizes)))
+    return pd.Series(pd.array(per_row, dtype="str"), index=texts.index)
+
+
+def _base(
+    rows: pd.DataFrame, family: str, suite: Suite, kind: str = "discrepancy"
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "rule": RULES[family],
+        "severity": _severity(suite, family),
+        "incident": rows["incident"].array,
+        "source": rows["source"].array,
+        "measure": rows["measure"].array,
+        "reported_on": rows["reported_on"].array,
+        "origin_file": rows["origin_file"].array,
+        "origin_row": rows["origin_row"].array,
     }
-    has_outlier = latest.groupby(["incident", "measure"])["outlier"].transform("any")
+
+
+def _bounds_text(lo: np.ndarray, hi: np.ndarray) -> pd.Series:
+    """``[a, b]`` per row, each distinct pair formatted once."""
+    a, a_u = pd.factorize(lo, use_na_sentinel=False)
+    b, b_u = pd.factorize(hi, use_na_sentinel=False)
+    codes, uniques = pd.factorize(a.astype(np.int64) * (len(b_u) + 1) + b)
+    texts = []
+    for k in np.asarray(uniques, dtype=np.int64):
+        ai, bi = divmod(int(k), len(b_u) + 1)
+        texts.append(_interval(float(a_u[ai]), float(b_u[bi])))
+    return pd.Series(pd.array(texts, dtype="str")).take(codes).reset_index(drop=True)
+
+
+def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
+    """Key columns of the compared figures under ``mask`` (text built for those only)."""
+    k = c._core
+    rep = k.rep[mask]
+    f = c.figures
+    return pd.DataFrame(
+        {
+            "incident": _names(k.g_inc[k.group[mask]], k.inc_names),
+            "measure": _names(k.g_mea[k.group[mask]], k.mea_names),
+            "source": _names(k.src[mask], k.src_names),
+            "reported_on": f["reported_on"].take(rep).reset_index(drop=True),
+            "origin_file": f["origin_file"].take(rep).reset_index(drop=True),
+            "origin_row": f["origin_row"].take(rep).reset_index(drop=True),
+            "shown": c._shown[mask].reset_index(drop=True),
+        }
+    )
+
+
+def _conflict_findings(c: Comparison) -> pd.DataFrame:
+    k = c._core
+    conflict = k.row_status == 0
+    if not conflict.any():
+        return pd.DataFrame()
+    said_all = _per_group(
+        _names(k.src[conflict], k.src_names) + " " + c._shown[conflict].reset_index(drop=True),
+        k.group[conflict],
+    )
+    has_outlier = np.zeros(len(k.g_status), dtype=bool)
+    has_outlier[k.group[k.outlier]] = True
     # Name the outliers where a majority agrees; otherwise every figure is in question.
-    flagged = latest[latest["outlier"] | ~has_outlier]
-    records = []
-    others = {k: g for k, g in latest.groupby(["incident", "measure"], sort=False)}
-    for row in flagged.itertuples(index=False):
-        group = others[(row.incident, row.measure)]
-        rest = group[group["source"] != row.source]
-        said = ", ".join(f"{s} {t}" for s, t in zip(rest["source"], rest["shown"], strict=True))
-        if row.outlier:
-            low, high = consensus[(str(row.incident), str(row.measure))]
-            expected = _interval(low, high)
-            message = (
-                f"{row.source}'s {row.measure} {row.shown} lies outside what the other "
-                f"sources agree on ({said})"
-            )
-        else:
-            expected = "overlapping " + "; ".join(rest["shown"])
-            message = f"{row.source}'s {row.measure} {row.shown} cannot be reconciled with {said}"
-        records.append(
-            {
-                "kind": "discrepancy",
-                "rule": RULES["conflict"],
-                "severity": _severity(c.suite, "conflict"),
-                "incident": row.incident,
-                "source": row.source,
-                "measure": row.measure,
-                "reported_on": row.reported_on,
-                "origin_file": row.origin_file,
-                "origin_row": row.origin_row,
-                "column": "figure_text",
-                "observed": row.shown,
-                "expected": expected,
-                "message": message,
-            }
-        )
-    return pd.DataFrame.from_records(records)
+    flagged_in = (k.outlier | ~has_outlier[k.group])[conflict]
+    flagged = conflict.copy()
+    flagged[conflict] = flagged_in
+    rows = _rows(c, flagged)
+    said = said_all[flagged_in].reset_index(drop=True)
+    outlier = k.outlier[flagged]
+    groups = k.group[flagged]
+    verdict = pd.Series(
+        np.where(
+            outlier,
+            " lies outside what the other sources agree on (all: ",
+            " cannot be reconciled with the others (all: ",
+        ),
+        dtype="str",
+    )
+    message = rows["source"] + "'s " + rows["measure"] + " " + rows["shown"] + verdict + said + ")"
+    expected = _bounds_text(
+        np.where(outlier, k.g_lo[groups], np.nan), np.where(outlier, k.g_hi[groups], np.nan)
+    )
+    expected = expected.where(outlier, "an interval overlapping the others'")
+    return pd.DataFrame(
+        {
+            **_base(rows, "conflict", c.suite),
+            "column": "figure_text",
+            "observed": rows["shown"].array,
+            "expected": expected.array,
+            "message": message.array,
+        }
+    )
 
 
 def _spread_findings(c: Comparison) -> pd.DataFrame:
-    wide = c.table[c.table["wide_spread"]]
-    if wide.empty:
-        return wide.iloc[:0]
-    latest = c.latest[c.latest["status"] == "agree"]
-    latest = latest.merge(wide[["incident", "measure"]], on=["incident", "measure"])
-    records = []
+    k = c._core
+    wide = k.g_wide[k.group] & (k.row_status == 1) & ~k.stale
+    if not wide.any():
+        return pd.DataFrame()
+    idx = np.flatnonzero(wide)
+    said_all = _per_group(
+        _names(k.src[idx], k.src_names) + " " + c._shown.take(idx).reset_index(drop=True),
+        k.group[idx],
+    )
+    # The figure farthest from the median carries the finding (ties: first by name).
+    far = np.lexsort((-np.nan_to_num(k.distance[idx], nan=-1.0), k.group[idx]))
+    first = far[_starts(k.group[idx][far])]
+    mask = np.zeros(len(k.rep), dtype=bool)
+    mask[idx[first]] = True
+    rows = _rows(c, mask)
+    # rows come in figure order; match the joined texts to them
+    said = said_all.iloc[np.sort(first)].reset_index(drop=True)
     threshold = float(c.suite.compare["spread_threshold"])
-    for (incident, measure), group in latest.groupby(["incident", "measure"], sort=False):
-        group = group.sort_values("distance", ascending=False, kind="stable")
-        far = group.iloc[0]
-        said = ", ".join(f"{s} {t}" for s, t in zip(group["source"], group["shown"], strict=True))
-        records.append(
-            {
-                "kind": "discrepancy",
-                "rule": RULES["wide-spread"],
-                "severity": _severity(c.suite, "wide-spread"),
-                "incident": incident,
-                "source": far["source"],
-                "measure": measure,
-                "reported_on": far["reported_on"],
-                "origin_file": far["origin_file"],
-                "origin_row": far["origin_row"],
-                "column": "figure_text",
-                "observed": far["shown"],
-                "expected": f"within {threshold:.0%} of the highest figure",
-                "message": f"{measure}: the intervals overlap but the figures are far "
-                f"apart: {said}",
-            }
-        )
-    return pd.DataFrame.from_records(records)
+    return pd.DataFrame(
+        {
+            **_base(rows, "wide-spread", c.suite),
+            "column": "figure_text",
+            "observed": rows["shown"].array,
+            "expected": f"within {threshold:.0%} of the highest figure",
+            "message": (
+                rows["measure"] + ": the intervals overlap but the figures are far apart: " + said
+            ).array,
+        }
+    )
 
 
 def _definition_findings(c: Comparison) -> pd.DataFrame:
     """One source's figure for a measure equals another's for an ancestor measure: the
     same count under two definitions ("128 civilians" vs "128 persons")."""
+    k = c._core
     taxonomy = c.suite.taxonomy
-    latest = c.latest[c.latest["value"].notna() & (c.latest["value"] > 0)]
-    known = [m for m in latest["measure"].unique() if m in taxonomy.measures]
-    links = [(m, a) for m in known for a in taxonomy.ancestors(m)]
-    if not links or latest.empty:
-        return latest.iloc[:0]
-    pairs = pd.DataFrame(links, columns=["measure", "ancestor"])
-    child = latest.merge(pairs, on="measure")
-    parent = latest.rename(columns=lambda n: n + "_p" if n not in ("incident", "value") else n)
-    both = child.merge(
-        parent,
-        left_on=["incident", "value", "ancestor"],
-        right_on=["incident", "value", "measure_p"],
+    names = [str(m) for m in k.mea_names]
+    code = {m: i for i, m in enumerate(names)}
+    links = [
+        (code[m], code[a])
+        for m in names
+        if m in taxonomy.measures
+        for a in taxonomy.ancestors(m)
+        if a in code
+    ]
+    value = c.figures["value"].to_numpy(dtype="float64", na_value=np.nan)[k.rep]
+    ok = ~np.isnan(value) & (value > 0) & ~k.stale & (k.row_status != 3)
+    if not links or not ok.any():
+        return pd.DataFrame()
+    idx = np.flatnonzero(ok)
+    mine = pd.DataFrame(
+        {"i": idx, "inc": k.g_inc[k.group[idx]], "mea": k.g_mea[k.group[idx]], "v": value[idx]}
     )
-    both = both[both["source"] != both["source_p"]]
-    records = []
-    for row in both.itertuples(index=False):
-        notes = (
-            taxonomy.measures[str(row.measure)].notes + taxonomy.measures[str(row.ancestor)].notes
-        )
-        records.append(
-            {
-                "kind": "discrepancy",
-                "rule": RULES["definition"],
-                "severity": _severity(c.suite, "definition"),
-                "incident": row.incident,
-                "source": row.source,
-                "measure": row.measure,
-                "reported_on": row.reported_on,
-                "origin_file": row.origin_file,
-                "origin_row": row.origin_row,
-                "column": "measure",
-                "observed": f"{row.value} as {row.measure}",
-                "expected": f"{row.value} as {row.ancestor} ({row.source_p})",
-                "message": f"{row.source} gives {row.shown} as {row.measure}; {row.source_p} "
-                f"gives {row.shown_p} as {row.ancestor}: likely one count under two "
-                "definitions" + (f" (note: {'; '.join(notes)})" if notes else ""),
-            }
-        )
-    return pd.DataFrame.from_records(records)
+    pairs = pd.DataFrame(links, columns=["mea", "anc"])
+    child = mine.merge(pairs, on="mea")
+    parent = mine.rename(columns={"i": "j", "mea": "anc"})
+    both = child.merge(parent, on=["inc", "v", "anc"])
+    both = both[k.src[both["i"].to_numpy()] != k.src[both["j"].to_numpy()]]
+    if both.empty:
+        return pd.DataFrame()
+    i, j = both["i"].to_numpy(), both["j"].to_numpy()
+    mask_rows = _rows(c, np.isin(np.arange(len(k.rep)), i))
+    at = pd.Series(np.arange(len(mask_rows)), index=np.sort(np.unique(i)))
+    rows = mask_rows.take(at.loc[i].to_numpy()).reset_index(drop=True)
+    other = _names(k.src[j], k.src_names)
+    ancestor = _names(k.g_mea[k.group[j]], k.mea_names)
+    other_shown = c._shown.take(j).reset_index(drop=True)
+    note_of = {
+        (m, a): "; ".join(taxonomy.measures[names[m]].notes + taxonomy.measures[names[a]].notes)
+        for m, a in links
+    }
+    notes = pd.Series(
+        [note_of[(int(m), int(a))] for m, a in zip(both["mea"], both["anc"], strict=True)],
+        dtype="str",
+    )
+    notes = (" (note: " + notes + ")").where(notes != "", "")
+    count = pd.Series(value[i], dtype="float64").map(_num).astype("str")
+    return pd.DataFrame(
+        {
+            **_base(rows, "definition", c.suite),
+            "column": "measure",
+            "observed": (count + " as " + rows["measure"]).array,
+            "expected": (count + " as " + ancestor + " (" + other + ")").array,
+            "message": (
+                rows["source"]
+                + " gives "
+                + rows["shown"]
+                + " as "
+                + rows["measure"]
+                + "; "
+                + other
+                + " gives "
+                + other_shown
+                + " as "
+                + ancestor
+                + ": likely one count under two definitions"
+                + notes
+            ).array,
+        }
+    )
 
 
-def _revisions(figures: pd.DataFrame, suite: Suite, when: pd.Timestamp | None) -> pd.DataFrame:
+def _revision_arrays(
+    figures: pd.DataFrame, suite: Suite, when: pd.Timestamp | None
+) -> dict[str, np.ndarray]:
+    """Dated, known figures sorted by (incident, measure, source, date, line), each with
+    the highest figure of the source's previous day in that series."""
     tolerance = float(suite.compare["about_tolerance"])
     lo, hi = intervals(figures, tolerance)
     point = _point(figures, lo)
+    inc, _ = _codes_by_name(figures["incident"])
+    mea, mea_names = _codes_by_name(figures["measure"])
+    src, _ = _codes_by_name(figures["source"])
     dates = figures["reported_on"].to_numpy(dtype="datetime64[us]")
-    keep = ~np.isnat(dates) & ~np.isnan(lo)
-    for c in ("incident", "source", "measure"):
-        keep &= figures[c].notna().to_numpy()
+    keep = ~np.isnat(dates) & ~np.isnan(lo) & (inc >= 0) & (mea >= 0) & (src >= 0)
     if when is not None:
         keep &= dates <= when.to_datetime64().astype("datetime64[us]")
     rows = np.flatnonzero(keep)
-    sub = figures.take(rows)
+    line = figures["origin_row"].to_numpy(dtype="float64", na_value=-1.0)[rows]
+    series = (inc[rows] * max(len(mea_names), 1) + mea[rows]) * (int(src.max(initial=0)) + 1) + src[
+        rows
+    ]
+    day = dates[rows].view(np.int64)
+    order = np.lexsort((rows, line, day, series))
+    rows, series, day = rows[order], series[order], day[order]
+    # each (series, day): its highest figure; the previous day's, within the series
+    if len(rows):
+        sd = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
+        day_max = np.maximum.reduceat(point[rows], sd)
+        prev = np.r_[np.nan, day_max[:-1]]
+        prev[np.r_[True, series[sd][1:] != series[sd][:-1]]] = np.nan
+        previous = np.repeat(prev, np.diff(np.r_[sd, len(rows)]))
+    else:
+        previous = np.zeros(0)
+    cumulative = np.array(
+        [
+            str(m) in suite.taxonomy.measures and suite.taxonomy.measures[str(m)].cumulative
+            for m in mea_names
+        ]
+        + [False]
+    )
+    return {
+        "rows": rows,
+        "lo": lo[rows],
+        "hi": hi[rows],
+        "point": point[rows],
+        "previous": previous,
+        "cumulative": cumulative[mea[rows]] if len(rows) else np.zeros(0, dtype=bool),
+    }
+
+
+def _direction(r: dict[str, np.ndarray]) -> np.ndarray:
+    change = r["point"] - r["previous"]
+    return np.select(
+        [np.isnan(r["previous"]), change > 0, change < 0], ["first", "up", "down"], default="same"
+    )
+
+
+def _revisions_frame(c: Comparison) -> pd.DataFrame:
+    r = c._revision_arrays
+    f = c.figures.take(r["rows"]).reset_index(drop=True)
     out = pd.DataFrame(
         {
-            "incident": sub["incident"].to_numpy(),
-            "measure": sub["measure"].to_numpy(),
-            "source": sub["source"].to_numpy(),
-            "reported_on": sub["reported_on"].to_numpy(),
-            "figure_text": sub["figure_text"].to_numpy() if "figure_text" in sub else None,
-            "qualifier": sub["qualifier"].to_numpy(),
-            "value": point[rows],
-            "low": lo[rows],
-            "high": hi[rows],
-            "origin_file": sub["origin_file"].to_numpy(),
-            "origin_row": sub["origin_row"].to_numpy(),
+            "incident": f["incident"],
+            "measure": f["measure"],
+            "source": f["source"],
+            "reported_on": f["reported_on"],
+            "figure_text": f["figure_text"],
+            "qualifier": f["qualifier"],
+            "value": r["point"],
+            "low": r["lo"],
+            "high": r["hi"],
+            "previous": r["previous"],
+            "change": r["point"] - r["previous"],
+            "direction": pd.array(_direction(r), dtype="str"),
+            "origin_file": f["origin_file"],
+            "origin_row": f["origin_row"],
         }
     )
-    for c in ("incident", "measure", "source", "figure_text", "qualifier", "origin_file"):
-        out[c] = out[c].astype("str")
-    out["origin_row"] = out["origin_row"].astype("Int64")
-    out["_row"] = rows
-    # Each figure against the source's previous day (its highest figure that day), so
-    # two figures on one day do not depend on which line came first.
-    out = out.sort_values(
-        ["incident", "measure", "source", "reported_on", "origin_file", "origin_row", "_row"],
-        kind="stable",
-    )
-    series = ["incident", "measure", "source"]
-    days = out.groupby([*series, "reported_on"], sort=False)["value"].max().reset_index()
-    days["previous"] = days.groupby(series, sort=False)["value"].shift(1)
-    previous = out[[*series, "reported_on"]].merge(
-        days.drop(columns="value"), on=[*series, "reported_on"], how="left"
-    )["previous"]
-    previous.index = out.index
-    out["previous"] = previous
-    out["change"] = out["value"] - previous
-    out["direction"] = np.select(
-        [previous.isna(), out["change"] > 0, out["change"] < 0],
-        ["first", "up", "down"],
-        default="same",
-    )
-    out["shown"] = _shown(out.reset_index(drop=True)).to_numpy()
-    return out.drop(columns="_row").reset_index(drop=True)
+    out["shown"] = _shown(c.figures, r["rows"], r["lo"], r["hi"]).to_numpy()
+    return out
 
 
 def _revision_findings(c: Comparison) -> pd.DataFrame:
-    revisions = c.revisions
-    cumulative = {
-        name for name, m in c.suite.taxonomy.measures.items() if getattr(m, "cumulative", False)
-    }
-    down = revisions[(revisions["direction"] == "down") & revisions["measure"].isin(cumulative)]
-    if down.empty:
-        return down.iloc[:0]
+    r = c._revision_arrays
+    down = (r["point"] < r["previous"]) & r["cumulative"]
+    if not down.any():
+        return pd.DataFrame()
+    rows = r["rows"][down]
+    f = c.figures.take(rows).reset_index(drop=True)
+    shown = _shown(c.figures, rows, r["lo"][down], r["hi"][down])
+    previous = pd.Series(r["previous"][down]).map(_fmt).astype("str")
     return pd.DataFrame(
         {
-            "kind": "revision",
-            "rule": RULES["revision"],
-            "severity": _severity(c.suite, "revision"),
-            "incident": down["incident"],
-            "source": down["source"],
-            "measure": down["measure"],
-            "reported_on": down["reported_on"],
-            "origin_file": down["origin_file"],
-            "origin_row": down["origin_row"],
+            **_base(f, "revision", c.suite, kind="revision"),
             "column": "figure_text",
-            "observed": down["shown"],
-            "expected": ">= " + down["previous"].map(_fmt) + " (given earlier)",
-            "message": down["source"]
-            + " revised "
-            + down["measure"]
-            + " down from "
-            + down["previous"].map(_fmt)
-            + " to "
-            + down["shown"],
+            "observed": shown.array,
+            "expected": (">= " + previous + " (given earlier)").array,
+            "message": (
+                f["source"] + " revised " + f["measure"] + " down from " + previous + " to " + shown
+            ).array,
         }
     )
 

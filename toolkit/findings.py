@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 KINDS = ("input", "schema", "rule", "discrepancy", "revision")
@@ -94,16 +95,27 @@ _KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 
 
 def sort(df: pd.DataFrame) -> pd.DataFrame:
-    order = pd.DataFrame(
-        {
-            "s": df["severity"].map(_SEVERITY_ORDER).fillna(9),
-            "k": df["kind"].map(_KIND_ORDER).fillna(9),
-            "f": df["origin_file"].fillna(""),
-            "r": df["origin_row"].fillna(0),
-        }
+    """Worst first: by severity, kind, then file and line (stable otherwise).
+
+    Sorted on integer codes of the few distinct values, not on a Python string per row.
+    """
+    from toolkit.qualifiers import distinct
+
+    def rank(column: str, order: dict[str, int]) -> np.ndarray:
+        codes, names = distinct(df[column])
+        table = np.array([order.get(str(n), 9) for n in names] + [9])
+        return np.asarray(table[codes])  # -1 (missing) takes the last entry: 9
+
+    files, names = distinct(df["origin_file"].astype("str"))
+    by_name = np.argsort(np.array([str(n) for n in names], dtype=object), kind="stable")
+    file_rank = np.empty(len(names) + 1, dtype=np.int64)
+    file_rank[by_name] = np.arange(1, len(names) + 1)
+    file_rank[-1] = 0  # missing file sorts first, as "" did
+    line = df["origin_row"].to_numpy(dtype="float64", na_value=0.0)
+    order = np.lexsort(
+        (line, file_rank[files], rank("kind", _KIND_ORDER), rank("severity", _SEVERITY_ORDER))
     )
-    idx = order.sort_values(["s", "k", "f", "r"], kind="stable").index
-    return df.loc[idx].reset_index(drop=True)
+    return df.take(order).reset_index(drop=True)
 
 
 def location(df: pd.DataFrame) -> pd.Series:

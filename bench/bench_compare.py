@@ -1,0 +1,74 @@
+"""Compare benchmark: crosscheck's comparison vs a bare pandas groupby-agg of the same table.
+
+    nox -s bench            (or: python bench/bench_compare.py [INCIDENTS])
+
+A generated figures table of 100,000 incidents x 5 sources x 2 measures (1M figures, a
+third of them "at least N"). Ours: ``cc.compare`` and its findings (conflicts, spreads,
+definitions, revisions). Baseline: ``groupby(["incident", "measure"])["value"].agg(["min",
+"max", "median"])``, what an analyst would write first. Target: ratio <= 3.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+
+import pandas as pd
+from _measure import measure_pair
+from generate import generate
+
+from toolkit.comparison import compare
+from toolkit.suite import load_suite
+
+_TABLES: dict[str, pd.DataFrame] = {}
+
+
+def _table(path: str) -> pd.DataFrame:
+    if path not in _TABLES:
+        _TABLES[path] = pd.read_parquet(path)
+    return _TABLES[path]
+
+
+def prepare(path: str) -> None:
+    """Load the table (and the suite) before timing."""
+    _table(path)
+    load_suite()
+
+
+def run_compare(path: str) -> None:
+    c = compare(_table(path), load_suite())
+    assert len(c.table) > 0
+    c.findings  # noqa: B018  (computed on first access: part of what is measured)
+
+
+def run_groupby(path: str) -> None:
+    _table(path).groupby(["incident", "measure"])["value"].agg(["min", "max", "median"])
+
+
+def main() -> None:
+    incidents = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "figures.parquet")
+        table = generate(incidents, 5, 1, at_least=1 / 3, seed=1).figures
+        table.to_parquet(path)
+        c = compare(table, load_suite())
+        counts = c.table["status"].value_counts()
+        print(
+            f"compare: {len(table):,} figures -> {len(c.table):,} incident x measure rows "
+            f"({int(counts.get('conflict', 0)):,} conflict, {int(counts.get('agree', 0)):,} "
+            f"agree), {len(c.findings):,} findings"
+        )
+        ours, base = measure_pair("bench_compare:run_compare", "bench_compare:run_groupby", path)
+        print(
+            f"compare {ours['seconds']:.2f} s (peak RSS {ours['rss_mib']:.0f} MiB) vs "
+            f"groupby-agg {base['seconds']:.2f} s (peak RSS {base['rss_mib']:.0f} MiB): "
+            f"ratio {ours['seconds'] / base['seconds']:.2f} (target <= 3)"
+        )
+
+
+if __name__ == "__main__":
+    main()
