@@ -3,8 +3,9 @@
     nox -s bench            (or: python bench/bench_compare.py [INCIDENTS])
 
 A generated figures table of 100,000 incidents x 5 sources x 2 measures (1M figures, a
-third of them "at least N"). Ours: ``cc.compare`` and its findings (conflicts, spreads,
-definitions, revisions). Baseline: ``groupby(["incident", "measure"])["value"].agg(["min",
+third of them "at least N"; each source's count differs by up to 30 %, so most incidents
+conflict: a worst case). Ours: ``cc.compare`` (the table), then also its findings
+(conflicts, spreads, definitions, revisions). Baseline: ``groupby(["incident", "measure"])["value"].agg(["min",
 "max", "median"])``, what an analyst would write first. Target: ratio <= 3.
 """
 
@@ -40,9 +41,14 @@ def prepare(path: str) -> None:
 
 
 def run_compare(path: str) -> None:
+    """The comparison table (what ``cc.compare`` returns; the rest is built on first use)."""
+    assert len(compare(_table(path), load_suite()).table) > 0
+
+
+def run_compare_findings(path: str) -> None:
+    """The table and every finding (conflicts, spreads, definitions, revisions)."""
     c = compare(_table(path), load_suite())
-    assert len(c.table) > 0
-    c.findings  # noqa: B018  (computed on first access: part of what is measured)
+    assert len(c.findings) > 0
 
 
 def run_groupby(path: str) -> None:
@@ -62,12 +68,16 @@ def main() -> None:
             f"({int(counts.get('conflict', 0)):,} conflict, {int(counts.get('agree', 0)):,} "
             f"agree), {len(c.findings):,} findings"
         )
-        ours, base = measure_pair("bench_compare:run_compare", "bench_compare:run_groupby", path)
-        print(
-            f"compare {ours['seconds']:.2f} s (peak RSS {ours['rss_mib']:.0f} MiB) vs "
-            f"groupby-agg {base['seconds']:.2f} s (peak RSS {base['rss_mib']:.0f} MiB): "
-            f"ratio {ours['seconds'] / base['seconds']:.2f} (target <= 3)"
-        )
+        for name, what in (
+            ("run_compare", "compare (table)"),
+            ("run_compare_findings", "compare + findings"),
+        ):
+            ours, base = measure_pair(f"bench_compare:{name}", "bench_compare:run_groupby", path)
+            print(
+                f"{what}: {ours['seconds']:.2f} s (peak RSS {ours['rss_mib']:.0f} MiB) vs "
+                f"groupby-agg {base['seconds']:.2f} s (peak RSS {base['rss_mib']:.0f} MiB): "
+                f"ratio {ours['seconds'] / base['seconds']:.2f} (target <= 3)"
+            )
 
 
 if __name__ == "__main__":

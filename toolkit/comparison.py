@@ -23,7 +23,7 @@ import pandas as pd
 from toolkit import figures as ft
 from toolkit import findings as fd
 from toolkit.errors import CrosscheckError
-from toolkit.qualifiers import distinct, intervals
+from toolkit.qualifiers import _encoded, distinct, intervals
 from toolkit.suite import Suite, load_suite
 
 if TYPE_CHECKING:
@@ -119,9 +119,9 @@ class _Core:
     g_hi: np.ndarray
     g_wide: np.ndarray
     rank: np.ndarray
-    inc_names: list[object]
-    mea_names: list[object]
-    src_names: list[object]
+    inc_names: pd.Series
+    mea_names: pd.Series
+    src_names: pd.Series
 
 
 ROW_STATUSES = (*STATUSES, "stale")
@@ -250,10 +250,9 @@ def _as_of(as_of: object) -> pd.Timestamp | None:
     return stamp
 
 
-def _names(codes: np.ndarray, names: list[object]) -> pd.Series:
-    """Text column from codes into a list of names (Arrow-backed, no per-row str)."""
-    table = pd.Series(pd.array([str(n) for n in names], dtype="str"))
-    return table.take(codes).reset_index(drop=True)
+def _names(codes: np.ndarray, names: pd.Series) -> pd.Series:
+    """Text column from codes into names (an Arrow take, no Python string per row)."""
+    return names.take(codes).reset_index(drop=True)
 
 
 def _point(figures: pd.DataFrame, lo: np.ndarray) -> np.ndarray:
@@ -277,14 +276,23 @@ def _starts(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
 
 
-def _codes_by_name(values: pd.Series) -> tuple[np.ndarray, list[object]]:
-    """Codes in alphabetical order of the names (-1 for missing), and the names."""
-    codes, names = distinct(values)
-    if not names:
-        return codes, names
-    rank = _alphabetical(names)
-    ordered = [names[i] for i in np.argsort(rank)]
-    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), ordered
+def _codes_by_name(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes in alphabetical order of the names (-1 for missing), and the names as an
+    Arrow-backed text Series (sorted by Arrow: no Python string per name)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype == "str":
+        codes, dictionary = _encoded(values, missing_group=False)
+    else:
+        codes, uniques = pd.factorize(values.astype("str"), use_na_sentinel=True)
+        dictionary = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+    order = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    names = pd.Series(pd.array(dictionary.take(pa.array(order)), dtype="str"))
+    coded = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1) if len(order) else codes
+    return coded, names
 
 
 def compare(
@@ -426,30 +434,33 @@ def compare(
         mea_names=mea_names,
         src_names=src_names,
     )
-    notes = {
-        m: "; ".join(measures[m].notes)
-        for m in map(str, mea_names)
-        if m in measures and measures[m].notes
-    }
+    # The table, worst first: permute the numbers, then build each text column once.
+    r = core.rank
+    note_of = pd.Series(
+        pd.array(
+            ["; ".join(measures[str(m)].notes) if str(m) in measures else None for m in mea_names],
+            dtype="str",
+        )
+    )
+    note_of = note_of.where(note_of != "")
     table = pd.DataFrame(
         {
-            "incident": _names(g_inc, inc_names),
-            "measure": _names(g_mea, mea_names),
-            "sources": g_size,
-            "status": _categorical(status, STATUSES),
-            "consensus_low": cons_lo,
-            "consensus_high": cons_hi,
-            "median": median,
-            "min": v_min,
-            "max": v_max,
-            "spread": spread,
-            "gap": gap,
-            "wide_spread": wide,
-            "outliers": _outlier_names(core, len(g_starts)),
+            "incident": _names(g_inc[r], inc_names),
+            "measure": _names(g_mea[r], mea_names),
+            "sources": g_size[r],
+            "status": _categorical(status[r], STATUSES),
+            "consensus_low": cons_lo[r],
+            "consensus_high": cons_hi[r],
+            "median": median[r],
+            "min": v_min[r],
+            "max": v_max[r],
+            "spread": spread[r],
+            "gap": gap[r],
+            "wide_spread": wide[r],
+            "outliers": _outlier_names(core, len(g_starts)).take(r).reset_index(drop=True),
+            "notes": _names(g_mea[r], note_of) if len(note_of) else pd.Series([], dtype="str"),
         }
     )
-    table["notes"] = table["measure"].map(notes).astype("str")
-    table = table.take(core.rank).reset_index(drop=True)
     return Comparison(
         table=table, figures=figures, suite=suite, as_of=when, check_findings=findings, core=core
     )
@@ -614,23 +625,26 @@ def _outliers(
     for s in np.unique(size):
         members = starts[size == s][:, None] + np.arange(s)  # (groups, s) positions
         low, high = lo_[members], hi_[members]
-        covers = (low[:, None, :] <= low[:, :, None]) & (low[:, :, None] <= high[:, None, :])
-        depth = covers.sum(axis=2)
+        covers = low[:, None, :] <= low[:, :, None]
+        covers &= low[:, :, None] <= high[:, None, :]
+        depth = covers.sum(axis=2, dtype=np.int32)
         best = depth.max(axis=1, keepdims=True)
         peak = (depth == best) & (best >= 2) & (2 * best > s)
-        touched = (covers & peak[:, :, None]).any(axis=1)
-        out[idx[members]] = peak.any(axis=1, keepdims=True) & ~touched
+        # j is touched when it covers some peak i: a (1, s) x (s, s) product per group
+        touched = np.matmul(peak[:, None, :].astype(np.float32), covers.astype(np.float32))
+        out[idx[members]] = peak.any(axis=1, keepdims=True) & (touched[:, 0, :] == 0)
     return out
 
 
 def _outlier_names(core: _Core, n_groups: int) -> pd.Series:
-    names = pd.Series(pd.NA, index=range(n_groups), dtype="str")
+    """Per group, its outlier sources joined with "; " (missing where none)."""
+    names = np.full(n_groups, None, dtype=object)
     if core.outlier.any():
         src = _names(core.src[core.outlier], core.src_names)
         joined = _per_group(src, core.group[core.outlier], sep="; ")
         first = _starts(core.group[core.outlier])
-        names.iloc[core.group[core.outlier][first]] = joined.iloc[first].to_numpy()
-    return names
+        names[core.group[core.outlier][first]] = joined.iloc[first].to_numpy()
+    return pd.Series(pd.array(names, dtype="str"))
 
 
 def _fmt(x: float) -> str:
