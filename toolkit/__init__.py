@@ -16,6 +16,7 @@ from toolkit.errors import CrosscheckError, InputError, SuiteError
 if TYPE_CHECKING:
     from toolkit.checking import CheckResult, check
     from toolkit.comparison import Comparison, compare
+    from toolkit.matching import Matching, match
     from toolkit.readers import ReadResult, read, read_figures
     from toolkit.suite import Suite, load_suite
 
@@ -25,6 +26,8 @@ _LAZY = {
     "CheckResult": "toolkit.checking",
     "Comparison": "toolkit.comparison",
     "compare": "toolkit.comparison",
+    "Matching": "toolkit.matching",
+    "match": "toolkit.matching",
     "check": "toolkit.checking",
     "ReadResult": "toolkit.readers",
     "read": "toolkit.readers",
@@ -38,12 +41,14 @@ __all__ = [
     "Comparison",
     "CrosscheckError",
     "InputError",
+    "Matching",
     "ReadResult",
     "Suite",
     "SuiteError",
     "check",
     "compare",
     "load_suite",
+    "match",
     "read",
     "read_figures",
 ]

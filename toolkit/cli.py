@@ -95,6 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_compare.add_argument(
         "--limit", type=int, default=20, metavar="N", help="incidents to print (default 20)"
     )
+    p_compare.add_argument(
+        "--match",
+        action="store_true",
+        help="match incidents across sources first (exports without a shared incident key)",
+    )
+
+    p_match = sub.add_parser(
+        "match", help="propose which incidents of different sources are the same incident"
+    )
+    common(p_match)
+    p_match.add_argument(
+        "-o", "--output", metavar="FILE", help="write the proposed crosswalk (.csv) to review"
+    )
+    p_match.add_argument(
+        "--threshold", type=float, metavar="X", help="lowest score merged (default: the suite's)"
+    )
 
     p_suite = sub.add_parser("suite", help="list a suite's rules; write them as GX JSON")
     p_suite.add_argument("dir", nargs="?", metavar="DIR", help="suite folder (default suite)")
@@ -216,7 +232,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.writers import write_json, write_table
 
     read = read_figures(args.paths, args.suite)
-    comparison = compare(read.figures, read.suite, as_of=args.as_of)
+    figures = read.figures
+    if args.match:
+        from toolkit.matching import match
+
+        matching = match(figures, read.suite)
+        figures = matching.apply(figures)
+        print(_matching_line(matching), file=out)
+    comparison = compare(figures, read.suite, as_of=args.as_of)
     table = comparison.table
     counts = table["status"].value_counts()
     when = f" as of {args.as_of}" if args.as_of else ""
@@ -240,6 +263,38 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
         )
         print(f"wrote {written}", file=out)
     return _exit_code(comparison.findings, args.fail_on)
+
+
+def _matching_line(matching: Any) -> str:
+    counts = matching.scores()
+    return "matched incidents: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+
+
+def _cmd_match(args: argparse.Namespace, out: TextIO) -> int:
+    from toolkit.matching import match
+    from toolkit.readers import read_figures
+    from toolkit.writers import write_table
+
+    read = read_figures(args.paths, args.suite)
+    matching = match(read.figures, read.suite, threshold=args.threshold)
+    walk = matching.crosswalk
+    print(_matching_line(matching), file=out)
+    shown = walk[walk["status"] != "unmatched"].sort_values(["match", "source", "incident"])
+    for row in shown.itertuples(index=False):
+        target = row.match if isinstance(row.match, str) else f"? {row.candidate_incident}"
+        print(
+            f"  {row.status:<14} {row.score:5.2f}  {row.source} {row.incident} "
+            f"({row.location}) -> {target}",
+            file=out,
+        )
+    _print_findings(matching.findings, out, hint="-o FILE")
+    if args.output:
+        print(
+            f"wrote {write_table(walk, args.output)} (review it, then name it in the suite: "
+            "crosswalk: FILE)",
+            file=out,
+        )
+    return _exit_code(matching.findings, args.fail_on)
 
 
 def _print_comparison(comparison: Any, out: TextIO, limit: int) -> None:
@@ -317,6 +372,7 @@ _COMMANDS: dict[str, Any] = {
     "read": _cmd_read,
     "check": _cmd_check,
     "compare": _cmd_compare,
+    "match": _cmd_match,
     "suite": _cmd_suite,
     "demo": _cmd_demo,
 }

@@ -32,12 +32,14 @@ _SUITE_KEYS = {
     "rules",
     "severity",
     "mostly",
+    "crosswalk",
 }
 _COMPARE_DEFAULTS: dict[str, float] = {
     "about_tolerance": 0.1,  # "about 200" -> [180, 220]
     "spread_threshold": 0.5,  # point figures more than 50 % apart while intervals overlap
     "match_threshold": 0.8,  # incident matches scoring lower are findings
     "window_days": 7,  # a source's figure this much older than the newest is stale
+    "match_days": 3,  # incidents whose dates lie further apart are never matched
 }
 
 
@@ -81,6 +83,7 @@ class Suite:
     severity: Mapping[str, str] = field(default_factory=dict)
     mostly: Mapping[str, float] = field(default_factory=dict)
     chain: tuple[str, ...] = ()
+    crosswalk: str | None = None
 
     def profile_for(self, path: Path, root: Path | None = None) -> Profile | None:
         for profile in self.profiles:
@@ -182,6 +185,11 @@ def _load(folder: str, _depth: int = 0) -> Suite:
     for rule, level in severity.items():
         if level not in ("error", "warning", "info"):
             raise SuiteError(f"severity of {rule!r} must be error, warning or info", conf_path)
+    crosswalk = base.crosswalk if base else None
+    if conf.get("crosswalk"):
+        crosswalk = str(root / str(conf["crosswalk"]))
+        if not Path(crosswalk).is_file():
+            raise SuiteError(f"crosswalk file {conf['crosswalk']!r} not found", conf_path)
     mostly = dict(base.mostly) if base else {}
     mostly.update({str(k): float(v) for k, v in (conf.get("mostly") or {}).items()})
     return Suite(
@@ -196,6 +204,7 @@ def _load(folder: str, _depth: int = 0) -> Suite:
         severity=severity,
         mostly=mostly,
         chain=(str(root), *(base.chain if base else ())),
+        crosswalk=crosswalk,
     )
 
 
