@@ -350,16 +350,24 @@ def compare(
     group = inc[rows] * n_mea + mea[rows]
     key = group * n_src + src[rows]
     day = dates[rows].view(np.int64)  # NaT is the smallest int64: undated sorts first
-    rows, key, day, group, starts = _latest_day(rows, key, day, group)
-    # On that day the loosest interval (a report giving two figures is a rule finding;
-    # here it widens the interval), and the figure shown is the highest (then the widest,
-    # then the last line): chosen by value, not by the order rows arrive in.
-    rep = _representative(rows, starts, point, hi, figures["origin_row"])
-    s_lo = np.minimum.reduceat(lo[rows], starts) if len(rows) else np.zeros(0)
-    s_hi = np.maximum.reduceat(hi[rows], starts) if len(rows) else np.zeros(0)
+    # Each source's latest day per incident and measure; on that day the loosest interval
+    # (a report giving two figures is a rule finding; here it widens the interval), and
+    # the figure shown is the highest (then the widest, then the last line): chosen by
+    # value, not by the order rows arrive in.
+    n_keys = (int(inc.max(initial=0)) + 1) * n_mea * n_src
+    if n_keys <= 4 * max(len(rows), 1):
+        rep, s_key, s_lo, s_hi, s_day = _latest_dense(
+            rows, key, day, lo, hi, point, n_keys, figures
+        )
+    else:
+        rows, key, day, group, starts = _latest_day(rows, key, day, group)
+        rep = _representative(rows, starts, point, hi, figures["origin_row"])
+        s_key = key[starts]
+        s_lo = np.minimum.reduceat(lo[rows], starts) if len(rows) else np.zeros(0)
+        s_hi = np.maximum.reduceat(hi[rows], starts) if len(rows) else np.zeros(0)
+        s_day = day[starts]
     s_point = point[rep]
-    s_group = group[starts]
-    s_day = day[starts]
+    s_group = s_key // n_src
 
     # Groups (incident x measure) are contiguous. A figure much older than the group's
     # newest is stale: for a cumulative measure it still says "at least this many", so
@@ -472,6 +480,43 @@ def _group_median(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     medians = pd.Series(values).groupby(groups, sort=False).median()
     out[medians.index.to_numpy()] = medians.to_numpy()
     return out
+
+
+def _latest_dense(
+    rows: np.ndarray,
+    key: np.ndarray,
+    day: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    point: np.ndarray,
+    n_keys: int,
+    figures: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The latest figure per key without sorting, where keys are dense (at most a few
+    per row): scatter maxima and minima into an array indexed by key. Returns, per key
+    present (in key order): the row shown, the key, the loosest interval and the day."""
+    latest = np.full(n_keys, np.iinfo(np.int64).min)
+    np.maximum.at(latest, key, day)
+    keep = day == latest[key]
+    rows, key = rows[keep], key[keep]
+    count = np.bincount(key, minlength=n_keys)
+    present = np.flatnonzero(count)
+    low = np.full(n_keys, np.inf)
+    np.minimum.at(low, key, lo[rows])
+    high = np.full(n_keys, -np.inf)
+    np.maximum.at(high, key, hi[rows])
+    rep_of = np.full(n_keys, -1, dtype=np.int64)
+    single = count[key] == 1
+    rep_of[key[single]] = rows[single]
+    if not single.all():  # a source giving several figures on its latest day: rare
+        several = ~single
+        order = np.argsort(key[several], kind="stable")
+        sub_rows, sub_key = rows[several][order], key[several][order]
+        starts = _starts(sub_key)
+        rep_of[sub_key[starts]] = _representative(
+            sub_rows, starts, point, hi, figures["origin_row"]
+        )
+    return rep_of[present], present, low[present], high[present], latest[present]
 
 
 def _latest_day(

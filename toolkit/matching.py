@@ -433,7 +433,7 @@ def _match_ids(recs: pd.DataFrame, cluster: np.ndarray, matched: np.ndarray) -> 
     heads = sub.drop_duplicates("_cluster")
     names = []
     for head in heads.itertuples(index=False):
-        day = head.event_start.strftime("%Y-%m-%d") if pd.notna(head.event_start) else ""
+        day = _day(head.event_start).replace("no date", "")
         place = normalise_place(head.location).replace(" ", "-")[:32]
         country = head.country if isinstance(head.country, str) else "XXX"
         names.append("-".join(p for p in (country, day, place) if p))
@@ -504,4 +504,6 @@ def _findings(walk: pd.DataFrame, suite: Suite, cut: float) -> pd.DataFrame:
 
 
 def _day(value: object) -> str:
-    return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else "no date"
+    return (
+        pd.Timestamp(value).strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else "no date"
+    )
