@@ -203,7 +203,12 @@ def test_cli_writes_every_finding(cli, tmp_path):
     assert run.code == 0
     written = pd.read_csv(tmp_path / "f.csv")
     direct = check(read_figures(REAL).figures).findings
-    assert len(written) == len(direct) == len(json.loads((tmp_path / "f.json").read_text()))
+    document = json.loads((tmp_path / "f.json").read_text())
+    assert len(written) == len(direct) == len(document["findings"])
+    assert document["summary"][0]["rows_read"] == read_figures(REAL).rows_read
+    assert {"files", "rules", "comparison", "figures_compared", "revisions", "scorecard"} <= set(
+        document
+    )
     assert "findings by kind and severity" in run.out
     # a negative count is text starting with '-': neutralised for spreadsheets
     assert written.loc[written["rule"] == "bad-count", "observed"].tolist() == ["'-5"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,7 @@ def check(
     suite: str | Path | Suite | None = None,
     engine: str = "native",
     compare: bool = True,
+    on_rule: Callable[[str], None] | None = None,
 ) -> CheckResult:
     """Check a figures table against the schema and the suite's rules.
 
@@ -81,6 +82,8 @@ def check(
     compare
         Also compare the sources (:func:`toolkit.compare`) and include its discrepancy
         and revision findings; the comparison is kept as ``result.comparison``.
+    on_rule
+        Called with each rule's name as it runs (a progress display).
 
     Examples
     --------
@@ -109,6 +112,8 @@ def check(
         # one rule at a time: an outcome holds row-sized arrays, so do not keep them all
         outcomes = (REGISTRY[r.expectation](views, **resolve(r.kwargs, values)) for r in rules)
     for rule, outcome in zip(rules, outcomes, strict=True):
+        if on_rule is not None:
+            on_rule(rule.name)
         if outcome.fail.any():
             found.append(_rule_findings(figures, views, rule, outcome))
     checked = pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)

@@ -37,6 +37,25 @@ def _paint(text: str, code: str, on: bool) -> str:
 _SEV_CODE = {"error": "31", "warning": "33", "info": "36"}
 
 
+def _outputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json", metavar="FILE", help="write everything (summary, findings, comparison) as JSON"
+    )
+    p.add_argument("--csv", metavar="FILE", help="write every finding as CSV (spreadsheet-safe)")
+    p.add_argument("--html", metavar="FILE", help="write the self-contained HTML report")
+    p.add_argument(
+        "--junit", metavar="FILE", help="write JUnit XML: a test case per rule x incident"
+    )
+    p.add_argument(
+        "--annotations",
+        choices=("github", "none"),
+        help="print GitHub Actions annotations (default: github when GITHUB_ACTIONS=true)",
+    )
+    p.add_argument(
+        "--charts", type=int, default=20, metavar="N", help="incidents charted in the HTML report"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crosscheck",
@@ -76,8 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="native",
         help="rule engine: native (vectorized pandas, default) or gx (Great Expectations)",
     )
-    p_check.add_argument("--json", metavar="FILE", help="write every finding as JSON")
-    p_check.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
+    _outputs(p_check)
 
     p_compare = sub.add_parser(
         "compare", help="compare the sources' figures; print where they conflict, worst first"
@@ -128,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="fixture folder (default: fixtures/al-qaryatayn)",
     )
     p_demo.add_argument("--fail-on", default="never", choices=("error", "warning", "info", "never"))
+    p_demo.add_argument(
+        "--html", metavar="FILE", help="the report to write (default: reports/NAME.html)"
+    )
     return parser
 
 
@@ -170,10 +191,9 @@ def _print_findings(
 
 
 def _exit_code(findings: pd.DataFrame, fail_on: str) -> int:
-    if fail_on == "never" or not len(findings):
-        return EXIT_OK
-    worst = min(_SEVERITY_RANK.get(s, 9) for s in findings["severity"])
-    return EXIT_FINDINGS if worst <= _SEVERITY_RANK[fail_on] else EXIT_OK
+    from toolkit.findings import exit_code
+
+    return EXIT_FINDINGS if exit_code(findings, fail_on) else EXIT_OK
 
 
 def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
@@ -196,13 +216,20 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from toolkit.checking import check
+    from toolkit.checking import check, suite_rules
+    from toolkit.progress import Progress
     from toolkit.readers import read_figures
-    from toolkit.writers import write_table
+    from toolkit.suite import find_suite
 
+    outputs = [o for o in ("json", "csv", "html", "junit") if getattr(args, o, None)]
+    progress = Progress(3 + len(outputs) + len(suite_rules(find_suite(args.paths, args.suite))))
+    progress.step("reading exports")
     read = read_figures(args.paths, args.suite)
-    result = check(read.figures, read.suite, engine=args.engine)
+    result = check(read.figures, read.suite, engine=args.engine, on_rule=progress.step)
+    progress.step("comparing sources")
     findings = result.findings
+    written = _write_outputs(args, result, read, progress)
+    progress.done()
     print(f"suite: {read.suite.name} ({read.suite.path}); {len(result.rules)} rules", file=out)
     for f in read.files:
         print(
@@ -210,20 +237,98 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             f"{f.rows_rejected} rejected, {f.figures} figures",
             file=out,
         )
+    if result.comparison is not None:
+        table = result.comparison.table
+        counts = table["status"].value_counts()
+        print(
+            f"compared {len(table)} incident x measure pairs: "
+            + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("conflict", "agree", "single")),
+            file=out,
+        )
     if len(findings):
         print("findings by kind and severity:", file=out)
         for line in result.summary.to_string().splitlines():
             print(f"  {line}", file=out)
     _print_findings(findings, out)
-    for path in (args.json, args.csv):
-        if path:
-            print(f"wrote {write_table(findings, path)}", file=out)
+    for path in written:
+        print(f"wrote {path}", file=out)
     print(
         f"rows read {read.rows_read} = accepted {read.rows_accepted} + rejected "
         f"{read.rows_rejected}; figures {len(read.figures)}; findings {len(findings)}",
         file=out,
     )
+    annotate = getattr(args, "annotations", None) or (
+        "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "none"
+    )
+    if annotate == "github":
+        from toolkit.reporting.annotations import github
+
+        for line in github(findings):
+            print(line, file=out)
     return _exit_code(findings, args.fail_on)
+
+
+def _write_outputs(args: argparse.Namespace, result: Any, read: Any, progress: Any) -> list[Path]:
+    from toolkit.writers import write_json, write_table
+
+    written: list[Path] = []
+    if getattr(args, "json", None):
+        progress.step("writing JSON")
+        written.append(write_json(args.json, **_everything(result, read)))
+    if getattr(args, "csv", None):
+        progress.step("writing CSV")
+        written.append(write_table(result.findings, args.csv))
+    if getattr(args, "html", None):
+        from toolkit.reporting import html
+
+        progress.step("writing the HTML report")
+        written.append(
+            html.write(result, args.html, read.figures, fail_on=args.fail_on, charts=args.charts)
+        )
+    if getattr(args, "junit", None):
+        from toolkit.reporting import junit
+
+        progress.step("writing JUnit XML")
+        written.append(junit.write(result, args.junit, read.figures, fail_on=args.fail_on))
+    return written
+
+
+def _everything(result: Any, read: Any) -> dict[str, pd.DataFrame]:
+    """Every table of a run, for --json."""
+    import pandas as pd
+
+    from toolkit.findings import exit_code
+
+    summary = pd.DataFrame(
+        [
+            {
+                "suite": read.suite.name,
+                "suite_path": read.suite.path,
+                "rows_read": read.rows_read,
+                "rows_accepted": read.rows_accepted,
+                "rows_rejected": read.rows_rejected,
+                "figures": len(read.figures),
+                "findings": len(result.findings),
+                "errors": int((result.findings["severity"] == "error").sum()),
+                "warnings": int((result.findings["severity"] == "warning").sum()),
+                "exit_code_on_error": exit_code(result.findings, "error"),
+            }
+        ]
+    )
+    files = pd.DataFrame([vars(f) for f in read.files])
+    rules = pd.DataFrame(
+        [{"name": r.name, "family": r.family, "severity": r.severity} for r in result.rules]
+    )
+    out = {"summary": summary, "files": files, "rules": rules, "findings": result.findings}
+    c = result.comparison
+    if c is not None:
+        out |= {
+            "comparison": c.table,
+            "figures_compared": c.latest,
+            "revisions": c.revisions,
+            "scorecard": c.scorecard,
+        }
+    return out
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
@@ -356,6 +461,10 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         engine="native",
         json=None,
         csv=None,
+        html=args.html or str(Path("reports") / f"{fixtures.name}.html"),
+        junit=None,
+        annotations=None,
+        charts=20,
     )
     return _cmd_check(ns, out)
 

@@ -123,3 +123,12 @@ def location(df: pd.DataFrame) -> pd.Series:
     f = df["origin_file"].fillna("")
     line = df["origin_row"].astype("str").fillna("")
     return f.where(line == "", f + ":" + line)
+
+
+def exit_code(findings: pd.DataFrame, fail_on: str) -> int:
+    """1 when a finding is at or above ``fail_on`` (error, warning, info), else 0; never 1
+    for ``fail_on="never"``."""
+    if fail_on == "never" or not len(findings):
+        return 0
+    worst = min(_SEVERITY_ORDER.get(str(s), 9) for s in set(findings["severity"]))
+    return 1 if worst <= _SEVERITY_ORDER[fail_on] else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -217,6 +218,8 @@ def read_figures(
         "suite": the_suite.path,
         "rows_read": sum(r.rows_read for r in reports),
         "rows_rejected": sum(r.rows_rejected for r in reports),
+        "files": [dataclasses.asdict(r) for r in reports],
+        "unclaimed": list(unclaimed),
         # JSON-native, so the attrs survive to_parquet and pandas' attrs comparisons.
         "input_findings": json.loads(findings.to_json(orient="records", date_format="iso")),
     }

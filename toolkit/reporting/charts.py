@@ -95,6 +95,62 @@ def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
     ax.set_yticks(range(len(figures)), [str(s) for s in figures["source"]], fontsize=8)
     ax.set_ylim(-0.7, len(figures) - 0.3)
     ax.set_xlim(0, right)
-    ax.set_title(f"{summary.name} — {summary['status']}", fontsize=9, loc="left")
+    far = ", figures far apart" if bool(summary.get("wide_spread", False)) else ""
+    ax.set_title(f"{summary.name} — {summary['status']}{far}", fontsize=9, loc="left")
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="x", color="#dddddd", lw=0.5)
+
+
+def revision_chart(comparison: Comparison, incident: str, measure: str) -> Figure:
+    """Each source's figure for one incident and measure over the dates it was reported:
+    a line per source, open ("at least") figures drawn hollow."""
+    rev = comparison.revisions
+    rev = rev[(rev["incident"] == incident) & (rev["measure"] == measure)]
+    if rev.empty:
+        raise KeyError(f"no dated figures for {incident!r} / {measure!r}")
+    fig = _figure(7.5, 3.2)
+    ax = fig.subplots()
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+    for k, (source, series) in enumerate(rev.groupby("source", sort=True)):
+        colour = palette[k % len(palette)]
+        dates = series["reported_on"].to_numpy()
+        values = series["value"].to_numpy(dtype=float)
+        ax.plot(dates, values, "-", color=colour, lw=1.5, label=str(source))
+        open_ = ~np.isfinite(series["high"].to_numpy(dtype=float))
+        ax.plot(dates[~open_], values[~open_], "o", color=colour, ms=6)
+        ax.plot(dates[open_], values[open_], "o", mfc="white", color=colour, ms=6)
+    ax.set_title(f"{incident} — {measure} as reported", fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False)
+    ax.tick_params(labelsize=8)
+    ax.grid(color="#dddddd", lw=0.5)
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=8))  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
+    fig.autofmt_xdate()
+    return fig
+
+
+def scorecard_chart(scorecard: pd.DataFrame) -> Figure:
+    """Per source: figures compared, times an outlier and rule findings, as bars."""
+    card = scorecard.head(25).iloc[::-1]
+    fig = _figure(7.5, 0.8 + 0.3 * len(card))
+    ax = fig.subplots()
+    y = np.arange(len(card))
+    ax.barh(y - 0.2, card["compared"], height=0.4, color=COLOURS["agree"], label="compared")
+    ax.barh(y + 0.2, card["outliers"], height=0.4, color=COLOURS["outlier"], label="outlier")
+    ax.plot(card["rule_findings"], y, "D", color="#000000", ms=4, label="rule findings")
+    ax.set_yticks(y, [str(s) for s in card["source"]], fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.set_title("Sources: figures compared, outliers, rule findings", fontsize=10, loc="left")
+    return fig
+
+
+def svg(fig: Figure) -> bytes:
+    """The figure as SVG (text kept as text, no external fonts or images)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()

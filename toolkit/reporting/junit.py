@@ -1,0 +1,113 @@
+"""JUnit XML of a check: a test case per rule x incident, so CI shows each as a test.
+
+A case fails when it has a finding at or above ``fail_on``; its failure names each
+finding's file:line and message. Lower findings go to the case's system-out.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from toolkit import findings as fd
+
+if TYPE_CHECKING:
+    from toolkit.checking import CheckResult
+
+NO_INCIDENT = "(no incident)"
+
+
+def cases(result: CheckResult, figures: pd.DataFrame | None = None) -> list[tuple[str, str]]:
+    """The (rule, incident) test cases: every rule that ran or found something, for every
+    incident in the figures or the findings."""
+    from toolkit.comparison import RULES
+
+    f = result.findings
+    rules = list(dict.fromkeys([r.name for r in result.rules] + list(RULES.values())))
+    rules += [r for r in dict.fromkeys(f["rule"].dropna()) if r not in rules]
+    incidents: list[str] = []
+    if figures is not None:
+        incidents += [str(i) for i in figures["incident"].dropna().unique()]
+    incidents += [str(i) for i in f["incident"].dropna().unique()]
+    incidents = sorted(set(incidents))
+    if f["incident"].isna().any():
+        incidents.append(NO_INCIDENT)
+    return [(rule, incident) for rule in rules for incident in incidents]
+
+
+def tree(
+    result: CheckResult, figures: pd.DataFrame | None = None, fail_on: str = "error"
+) -> ET.ElementTree[ET.Element]:
+    f = result.findings.copy()
+    f["incident"] = f["incident"].fillna(NO_INCIDENT)
+    f["where"] = fd.location(f)
+    failing = (
+        set(fd.SEVERITIES[: fd.SEVERITIES.index(fail_on) + 1]) if fail_on != "never" else set()
+    )
+    by_case = {key: g for key, g in f.groupby(["rule", "incident"], sort=False)}
+    root = ET.Element("testsuites", name="crosscheck")
+    total = failures = 0
+    suites: dict[str, ET.Element] = {}
+    for rule, incident in cases(result, figures):
+        suite = suites.get(rule)
+        if suite is None:
+            suite = suites[rule] = ET.SubElement(root, "testsuite", name=rule)
+        case = ET.SubElement(
+            suite, "testcase", name=incident, classname=f"crosscheck.{_slug(rule)}"
+        )
+        total += 1
+        found = by_case.get((rule, incident))
+        if found is None:
+            continue
+        bad = found[found["severity"].isin(failing)]
+        lines = [
+            f"{w}: [{s}] {m}"
+            for w, s, m in zip(found["where"], found["severity"], found["message"], strict=True)
+        ]
+        if len(bad):
+            failures += 1
+            first = bad.iloc[0]
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message=f"{first['where']}: {first['message']}",
+                type=str(first["kind"]),
+            )
+            failure.text = "\n".join(lines)
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(lines)
+    for name, suite in suites.items():
+        n = len(suite)
+        failed = sum(1 for c in suite if c.find("failure") is not None)
+        suite.set("tests", str(n))
+        suite.set("failures", str(failed))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        del name
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    return ET.ElementTree(root)
+
+
+def write(
+    result: CheckResult,
+    path: str | Path,
+    figures: pd.DataFrame | None = None,
+    fail_on: str = "error",
+) -> Path:
+    """Write the JUnit XML of a check to ``path``."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    t = tree(result, figures, fail_on)
+    ET.indent(t)
+    t.write(p, encoding="utf-8", xml_declaration=True)
+    return p
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_") or "rule"
