@@ -1,0 +1,44 @@
+"""The pytest plugin: ``pytest --crosscheck PATH`` makes each rule a test item."""
+
+from __future__ import annotations
+
+from conftest import AQ, REAL
+
+pytest_plugins = ["pytester"]
+
+
+def test_each_rule_is_a_passing_item_on_clean_exports(pytester):
+    result = pytester.runpytest_subprocess("--crosscheck", str(AQ), "-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=43)
+    result.stdout.fnmatch_lines(["*crosscheck[[]killed.civilians <= killed[]] PASSED*"])
+    result.stdout.fnmatch_lines(["*crosscheck[[]sources conflict[]] PASSED*"])
+
+
+def test_a_broken_rule_fails_with_file_and_line(pytester):
+    result = pytester.runpytest_subprocess("--crosscheck", str(REAL), "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 8
+    result.stdout.fnmatch_lines(
+        [
+            "*crosscheck: dead_missing.females + dead_missing.males <= dead_missing*",
+            "*error*missing-migrants-2026.csv:141: the parts (dead and missing by sex) sum past*",
+        ]
+    )
+    assert result.ret == 1
+
+
+def test_the_threshold_and_the_users_own_tests_run_together(pytester):
+    pytester.makepyfile(test_own="def test_mine():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_subprocess(
+        "--crosscheck", str(AQ), "--crosscheck-fail-on", "warning", "-p", "no:cacheprovider"
+    )
+    outcomes = result.parseoutcomes()
+    # the input warning (SOHR's "more missing people") and the two comparison warnings
+    assert outcomes["failed"] == 3
+    assert outcomes["passed"] == 41  # 40 rules and the user's own test
+
+
+def test_without_the_option_nothing_is_added(pytester):
+    pytester.makepyfile(test_own="def test_mine():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

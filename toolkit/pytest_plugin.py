@@ -1,0 +1,115 @@
+"""pytest plugin: ``pytest --crosscheck PATH`` runs a suite's rules as test items.
+
+Each rule of the suite (derived from the taxonomy, written by hand, and the comparison's
+checks) becomes one test against the exports under PATH, so a team's validation runs in
+the test run it already has. The exports are read and checked once per session. Loaded
+through the ``pytest11`` entry point; it imports nothing heavy until ``--crosscheck`` is
+given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_RUN = pytest.StashKey[Any]()
+_SEVERITIES = ("error", "warning", "info")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("crosscheck", "crosscheck: incident figures as tests")
+    group.addoption(
+        "--crosscheck",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="check the exports under PATH: each rule of the suite becomes a test item",
+    )
+    group.addoption("--crosscheck-suite", metavar="DIR", help="suite folder (default: found)")
+    group.addoption(
+        "--crosscheck-fail-on",
+        default="error",
+        choices=_SEVERITIES,
+        help="lowest severity that fails an item (default: error)",
+    )
+
+
+class CrosscheckFailure(Exception):
+    """Findings at or above the threshold for one rule."""
+
+
+class RuleItem(pytest.Item):
+    """One rule of the suite, run against the exports."""
+
+    def __init__(self, *, rule: str, kind: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule = rule
+        self.kind = kind
+
+    def runtest(self) -> None:
+        run = _run(self.config)
+        f = run.findings
+        threshold = self.config.getoption("crosscheck_fail_on")
+        failing = _SEVERITIES[: _SEVERITIES.index(threshold) + 1]
+        mine = f[(f[_column(self.kind)] == self.rule) & f["severity"].isin(failing)]
+        if len(mine):
+            raise CrosscheckFailure(_describe(mine))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CrosscheckFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"crosscheck: {self.rule}"
+
+
+def _column(kind: str) -> str:
+    return "kind" if kind == "kind" else "rule"
+
+
+def _describe(findings: Any) -> str:
+    from toolkit.findings import location
+
+    lines = [f"{len(findings)} finding(s):"]
+    for (_, row), where in zip(findings.iterrows(), location(findings), strict=True):
+        lines.append(f"  {row['severity']:<7} {where}: {row['message']}")
+    return "\n".join(lines)
+
+
+def _run(config: pytest.Config) -> Any:
+    if _RUN not in config.stash:
+        from toolkit.checking import check
+        from toolkit.readers import read_figures
+
+        paths = config.getoption("crosscheck")
+        read = read_figures(paths, config.getoption("crosscheck_suite"))
+        config.stash[_RUN] = check(read.figures, read.suite)
+    return config.stash[_RUN]
+
+
+def _items(session: pytest.Session) -> Iterator[RuleItem]:
+    from toolkit.checking import suite_rules
+    from toolkit.comparison import RULES
+    from toolkit.suite import find_suite
+
+    config = session.config
+    suite = find_suite(config.getoption("crosscheck"), config.getoption("crosscheck_suite"))
+    # Reading and the schema come first: each is one item over its kind of finding.
+    yield RuleItem.from_parent(session, name="crosscheck[input]", rule="input", kind="kind")
+    yield RuleItem.from_parent(session, name="crosscheck[schema]", rule="schema", kind="kind")
+    names = [r.name for r in suite_rules(suite)] + list(RULES.values())
+    for name in dict.fromkeys(names):
+        yield RuleItem.from_parent(session, name=f"crosscheck[{name}]", rule=name, kind="rule")
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if config.getoption("crosscheck"):
+        items.extend(_items(session))
