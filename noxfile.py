@@ -41,9 +41,29 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session
+def report(session: nox.Session) -> None:
+    """HTML report and JUnit XML for every fixture set, into reports/."""
+    session.install("-e", ".", *CONSTRAINTS)
+    for name in ("al-qaryatayn", "real", "matching", "hostile"):
+        session.run(
+            "crosscheck",
+            "check",
+            f"fixtures/{name}",
+            "--html",
+            f"reports/{name}.html",
+            "--junit",
+            f"reports/{name}.junit.xml",
+            "--fail-on",
+            "never",
+        )
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks; each prints ratios against a baseline measured in the same run."""
     session.install("-e", ".", *CONSTRAINTS)
     rows = session.posargs[0] if session.posargs else "1000000"
     session.run("python", "bench/bench_read.py", rows)
     session.run("python", "bench/bench_check.py", rows, "--scale")
+    session.run("python", "bench/bench_compare.py")
+    session.run("python", "bench/bench_report.py")

@@ -334,9 +334,17 @@ def test_the_incident_chart_shows_each_source_value_interval_and_status():
     assert points["Associated Press"][0] == 70
     assert points["Al-Masdar News"] == (45, charts.COLOURS["outlier"].lower())
     assert points["Associated Press"][1] == charts.COLOURS["conflict"].lower()
-    # "more than 70" is open: an arrow; 128 and the exact 45 are not
-    arrows = [a for a in civilians.texts if getattr(a, "arrow_patch", None) is not None]
-    assert len(arrows) == 2  # AP > 70, governor > 60
+    # "more than 70" and "more than 60" are open: an arrowhead at the edge; 128 and 45 not
+    (heads,) = [c for c in civilians.collections if c.get_gid() == "open"]
+    rows = heads.get_offsets()[:, 1]
+    assert sorted(sources[int(r)] for r in rows) == [
+        "Associated Press",
+        "Homs governor Talal Barazi",
+    ]
+    (intervals,) = [c for c in civilians.collections if c.get_gid() == "intervals"]
+    spans = {sources[int(seg[0][1])]: (seg[0][0], seg[1][0]) for seg in intervals.get_segments()}
+    assert spans["Al-Masdar News"] == (45, 45)
+    assert spans["Homs governor Talal Barazi"][0] == 61
     labels = [t.get_text().strip() for t in civilians.texts if t.get_text().strip()]
     assert {"45", "> 70", "> 60", "128"} <= set(labels)
     killed = fig.axes[1]

@@ -799,7 +799,7 @@ def _conflict_findings(c: Comparison) -> pd.DataFrame:
     expected = _bounds_text(
         np.where(outlier, k.g_lo[groups], np.nan), np.where(outlier, k.g_hi[groups], np.nan)
     )
-    expected = expected.where(outlier, "an interval overlapping the others'")
+    expected = expected.where(outlier, "overlap with the others")
     return pd.DataFrame(
         {
             **_base(rows, "conflict", c.suite),

@@ -1,8 +1,13 @@
 (function () {
   "use strict";
+  var severity = {error: 0, warning: 1, info: 2};
   function value(row, index, kind) {
     var cell = row.cells[index];
     if (!cell) { return ""; }
+    if (kind === "severity") {
+      var rank = severity[cell.textContent];
+      return rank === undefined ? 9 : rank;
+    }
     var given = cell.getAttribute("data-value");
     var text = given !== null ? given : cell.textContent;
     if (kind === "num" || kind === "rank") {
