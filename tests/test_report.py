@@ -16,7 +16,7 @@ from conftest import AQ, FIXTURES, REAL, ROOT
 
 import toolkit as cc
 from toolkit.comparison import compare
-from toolkit.reporting import annotations, charts, html, junit
+from toolkit.reporting import charts, github, html, junit
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 HOSTILE = FIXTURES / "hostile"
@@ -232,8 +232,8 @@ def test_annotations_follow_githubs_workflow_command_format(cli, monkeypatch):
     )
     for line in lines:
         assert command.match(line), line
-    assert annotations.escape_data("50%\nnext") == "50%25%0Anext"
-    assert annotations.escape_property("a:b,c") == "a%3Ab%2Cc"
+    assert github.escape_data("50%\nnext") == "50%25%0Anext"
+    assert github.escape_property("a:b,c") == "a%3Ab%2Cc"
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert not any(line.startswith("::") for line in cli("check", str(AQ)).out.splitlines())
     forced = cli("check", str(AQ), "--annotations", "github").out

@@ -39,6 +39,16 @@ class CheckResult:
         """True when no finding is an error."""
         return not bool((self.findings["severity"] == "error").any())
 
+    def __repr__(self) -> str:
+        from toolkit.reporting.notebook import check_repr
+
+        return check_repr(self)
+
+    def _repr_html_(self) -> str:
+        from toolkit.reporting.notebook import check_html
+
+        return check_html(self)
+
     @property
     def summary(self) -> pd.DataFrame:
         """Counts of findings by kind and severity."""

@@ -261,9 +261,9 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "none"
     )
     if annotate == "github":
-        from toolkit.reporting.annotations import github
+        from toolkit.reporting.github import workflow_commands
 
-        for line in github(findings):
+        for line in workflow_commands(findings):
             print(line, file=out)
     return _exit_code(findings, args.fail_on)
 

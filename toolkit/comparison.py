@@ -216,16 +216,34 @@ class Comparison:
             wide = wide.droplevel("incident")
         return wide
 
+    def __repr__(self) -> str:
+        from toolkit.reporting.notebook import comparison_repr
+
+        return comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        from toolkit.reporting.notebook import comparison_html
+
+        return comparison_html(self)
+
     @property
     def conflicts(self) -> pd.DataFrame:
         """The rows of :attr:`table` whose sources conflict, worst first."""
         return self.table[self.table["status"] == "conflict"]
 
     def plot(self, incident: str, **kwargs: Any) -> Figure:
-        """A chart of one incident's figures, side by side per source (matplotlib)."""
+        """A chart of one incident's figures, side by side per source (matplotlib): a row
+        per source, its interval as a line (an arrowhead where open), the consensus
+        shaded; ``measures=[...]`` to choose panels."""
         from toolkit.reporting.charts import incident_chart
 
         return incident_chart(self, incident, **kwargs)
+
+    def plot_revisions(self, incident: str, measure: str) -> Figure:
+        """Each source's figure for one incident and measure over the dates it gave it."""
+        from toolkit.reporting.charts import revision_chart
+
+        return revision_chart(self, incident, measure)
 
 
 def _suite_of(figures: pd.DataFrame, suite: str | Path | Suite | None) -> Suite:

@@ -27,12 +27,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(findings: pd.DataFrame) -> Iterator[str]:
+def workflow_commands(findings: pd.DataFrame) -> Iterator[str]:
     """One workflow command per finding, worst first.
 
     >>> f = pd.DataFrame([{"severity": "error", "origin_file": "a.csv", "origin_row": 3,
     ...     "rule": "x <= y", "kind": "rule", "message": "50% over, see: it"}])
-    >>> next(github(f))
+    >>> next(workflow_commands(f))
     '::error file=a.csv,line=3,title=rule%3A x <= y::50%25 over, see: it'
     """
     for f in _tuples(findings):

@@ -1,0 +1,178 @@
+"""How results show themselves in a notebook (``_repr_html_``) and a terminal
+(``__repr__``): summary first, the worst disagreements with a chart, then findings; the
+look of the HTML report, and the same escaping (Jinja2 autoescape)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from toolkit import findings as fd
+
+if TYPE_CHECKING:
+    from toolkit.checking import CheckResult
+    from toolkit.comparison import Comparison
+
+ROWS = 20
+
+
+def _counts(findings: pd.DataFrame) -> list[tuple[str, list[int]]]:
+    if findings.empty:
+        return []
+    by = findings.groupby(["kind", "severity"]).size()
+    kinds = [k for k in fd.KINDS if k in set(findings["kind"])]
+    return [(k, [int(by.get((k, s), 0)) for s in fd.SEVERITIES]) for k in kinds]
+
+
+def _disagreements(c: Comparison | None, limit: int) -> tuple[list[dict[str, Any]], int]:
+    if c is None:
+        return [], 0
+    table = c.table
+    shown = table[(table["status"] == "conflict") | table["wide_spread"]]
+    figures_of = {
+        key: list(zip(g["source"], g["shown"], strict=True))
+        for key, g in c.latest.groupby(["incident", "measure"], sort=False)
+    }
+    rows = [
+        {
+            "incident": r["incident"],
+            "measure": r["measure"],
+            "label": "conflict" if r["status"] == "conflict" else "far apart",
+            "figures": figures_of.get((r["incident"], r["measure"]), []),
+            "outliers": "" if pd.isna(r["outliers"]) else r["outliers"],
+        }
+        for r in shown.head(limit).to_dict("records")
+    ]
+    return rows, max(len(shown) - limit, 0)
+
+
+def _chart(c: Comparison | None) -> dict[str, str] | None:
+    if c is None:
+        return None
+    table = c.table
+    worst = table[(table["status"] == "conflict") | table["wide_spread"]]
+    if worst.empty:
+        return None
+    import base64
+
+    from toolkit.reporting.charts import svg
+
+    incident = str(worst["incident"].iloc[0])
+    measures = list(table[(table["incident"] == incident) & (table["sources"] > 1)]["measure"])
+    fig = c.plot(incident, measures=measures)
+    return {"incident": incident, "svg": base64.b64encode(svg(fig)).decode("ascii")}
+
+
+def _findings(findings: pd.DataFrame, limit: int) -> tuple[list[dict[str, Any]], int]:
+    head = findings.head(limit)
+    where = fd.location(head)
+    rows = [
+        {
+            "severity": r["severity"],
+            "kind": r["kind"],
+            "rule": r["rule"],
+            "where": w,
+            "source": "" if pd.isna(r["source"]) else r["source"],
+            "message": r["message"],
+        }
+        for r, w in zip(head.to_dict("records"), where, strict=True)
+    ]
+    return rows, max(len(findings) - limit, 0)
+
+
+def _render(**values: Any) -> str:
+    from toolkit.reporting.html import _environment
+
+    return str(_environment().get_template("notebook.html.j2").render(**values))
+
+
+def check_html(result: CheckResult) -> str:
+    findings = result.findings
+    disagreements, more_d = _disagreements(result.comparison, ROWS)
+    rows, more_f = _findings(findings, ROWS)
+    return _render(
+        heading="crosscheck: check",
+        suite=result.suite.name,
+        ok=result.ok,
+        verdict="no errors" if result.ok else "errors",
+        summary=check_text_summary(result),
+        severities=list(fd.SEVERITIES),
+        counts=_counts(findings),
+        disagreements=disagreements,
+        more_disagreements=more_d,
+        chart=_chart(result.comparison),
+        findings=rows,
+        more_findings=more_f,
+    )
+
+
+def comparison_html(c: Comparison) -> str:
+    disagreements, more_d = _disagreements(c, ROWS)
+    rows, more_f = _findings(c.findings, ROWS)
+    conflicts = int((c.table["status"] == "conflict").sum())
+    return _render(
+        heading="crosscheck: comparison",
+        suite=c.suite.name,
+        ok=conflicts == 0,
+        verdict=f"{conflicts} conflict" + ("" if conflicts == 1 else "s"),
+        summary=comparison_text_summary(c),
+        severities=list(fd.SEVERITIES),
+        counts=_counts(c.findings),
+        disagreements=disagreements,
+        more_disagreements=more_d,
+        chart=_chart(c),
+        findings=rows,
+        more_findings=more_f,
+    )
+
+
+def check_text_summary(result: CheckResult) -> str:
+    f = result.findings
+    by = ", ".join(f"{int((f['severity'] == s).sum())} {s}" for s in fd.SEVERITIES)
+    text = f"{len(f)} findings ({by}) from {len(result.rules)} rules"
+    if result.comparison is not None:
+        text += "; " + comparison_text_summary(result.comparison)
+    return text
+
+
+def comparison_text_summary(c: Comparison) -> str:
+    counts = c.table["status"].value_counts()
+    return (
+        f"{len(c.table)} incident x measure pairs compared: "
+        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("conflict", "agree", "single"))
+        + f"; {int(c.table['wide_spread'].sum())} far apart"
+    )
+
+
+def _lines(findings: pd.DataFrame, limit: int = 5) -> list[str]:
+    where = fd.location(findings.head(limit))
+    return [
+        f"  {r['severity']:<7} {w}: {r['message']}"
+        for r, w in zip(findings.head(limit).to_dict("records"), where, strict=True)
+    ]
+
+
+def check_repr(result: CheckResult) -> str:
+    lines = [
+        f"<CheckResult suite={result.suite.name!r} ok={result.ok}: {check_text_summary(result)}>"
+    ]
+    lines += _lines(result.findings)
+    if len(result.findings) > 5:
+        lines.append(f"  … {len(result.findings) - 5} more in .findings")
+    return "\n".join(lines)
+
+
+def comparison_repr(c: Comparison) -> str:
+    lines = [f"<Comparison suite={c.suite.name!r}: {comparison_text_summary(c)}>"]
+    worst = c.table[(c.table["status"] == "conflict") | c.table["wide_spread"]].head(5)
+    for r in worst.to_dict("records"):
+        figures = c.latest[
+            (c.latest["incident"] == r["incident"]) & (c.latest["measure"] == r["measure"])
+        ]
+        said = ", ".join(
+            f"{s} {t}" for s, t in zip(figures["source"], figures["shown"], strict=True)
+        )
+        label = "conflict" if r["status"] == "conflict" else "far apart"
+        lines.append(f"  {label:<9} {r['incident']} / {r['measure']}: {said}")
+    return "\n".join(lines)
