@@ -380,3 +380,14 @@ def test_compare_command_prints_conflicts_worst_first_and_writes_files(cli, tmp_
     ok = cli("compare", str(AQ))
     assert ok.code == 0, ok.err
     assert "far apart  al-qaryatayn-2017 / killed.civilians" in ok.out
+
+
+def test_several_outliers_are_named_together():
+    rows = [("x", s, "killed", "100", "2020-01-01") for s in "ABC"]
+    rows += [("x", "D", "killed", "10", "2020-01-01"), ("x", "E", "killed", "500", "2020-01-01")]
+    rows += [("y", s, "killed", "7", "2020-01-01") for s in "ABC"]
+    rows += [("y", "Z", "killed", "70", "2020-01-01")]
+    table = compare(frame(*rows), SUITE).table.set_index("incident")
+    assert table.loc["x", "outliers"] == "D; E"
+    assert table.loc["y", "outliers"] == "Z"
+    assert (table.loc["x", "consensus_low"], table.loc["x", "consensus_high"]) == (100, 100)

@@ -700,14 +700,24 @@ def _outliers(
 
 
 def _outlier_names(core: _Core, n_groups: int) -> pd.Series:
-    """Per group, its outlier sources joined with "; " (missing where none)."""
-    names = np.full(n_groups, None, dtype=object)
-    if core.outlier.any():
-        src = _names(core.src[core.outlier], core.src_names)
-        joined = _per_group(src, core.group[core.outlier], sep="; ")
-        first = _starts(core.group[core.outlier])
-        names[core.group[core.outlier][first]] = joined.iloc[first].to_numpy()
-    return pd.Series(pd.array(names, dtype="str"))
+    """Per group, its outlier sources joined with "; " (missing where none). A group with
+    one outlier (the usual case) takes its name; only the others are joined."""
+    codes = np.full(n_groups, -1, dtype=np.int64)
+    groups = core.group[core.outlier]
+    if len(groups) == 0:
+        return pd.Series(pd.array([None] * n_groups, dtype="str"))
+    count = np.bincount(groups, minlength=n_groups)
+    single = count[groups] == 1
+    codes[groups[single]] = core.src[core.outlier][single]
+    names = core.src_names.take(np.maximum(codes, 0)).reset_index(drop=True)
+    names = names.where(codes >= 0)
+    several = ~single
+    if several.any():
+        src = _names(core.src[core.outlier][several], core.src_names)
+        joined = _per_group(src, groups[several], sep="; ")
+        first = _starts(groups[several])
+        names.iloc[groups[several][first]] = joined.iloc[first].to_numpy()
+    return names
 
 
 def _fmt(x: float) -> str:
