@@ -44,6 +44,22 @@ def cli(capsys: pytest.CaptureFixture[str]):
     return run
 
 
+# Figure texts the generated test frames draw from: every qualifier, and unknown.
+FIGURE_TEXTS = [
+    "7",
+    "12",
+    "at least 5",
+    "more than 10",
+    "12-15",
+    "about 20",
+    "fewer than 4",
+    "up to 9",
+    "unknown",
+    "0",
+    "30",
+]
+
+
 def frame(*rows: tuple) -> pd.DataFrame:
     """Rows of (incident, source, measure, figure text, reported_on[, event_start, event_end])."""
     cols = [

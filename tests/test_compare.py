@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import AQ, REAL, frame
+from conftest import AQ, FIGURE_TEXTS, REAL, frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -248,18 +248,7 @@ def test_check_includes_the_comparisons_findings(aq):
 
 # --- properties ---------------------------------------------------------------------------
 
-TEXTS = [
-    "7",
-    "12",
-    "at least 5",
-    "more than 10",
-    "12-15",
-    "about 20",
-    "fewer than 4",
-    "30",
-    "unknown",
-    "0",
-]
+TEXTS = FIGURE_TEXTS
 MEASURES = ["killed", "killed.civilians", "injured", "missing"]
 DATES = ["2020-01-01", "2020-01-02", "2020-01-20", None]
 

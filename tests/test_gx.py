@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pandas as pd
-from conftest import AQ, REAL, ROOT, frame
+from conftest import AQ, FIGURE_TEXTS, REAL, ROOT, frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,19 +36,7 @@ def test_engines_agree_on_the_fixtures():
 
 
 MEASURES = ["killed", "killed.civilians", "killed.children", "killed.women", "injured", "missing"]
-TEXTS = [
-    "7",
-    "12",
-    "at least 5",
-    "more than 10",
-    "12-15",
-    "about 20",
-    "fewer than 4",
-    "up to 9",
-    "unknown",
-    "0",
-    "30",
-]
+TEXTS = FIGURE_TEXTS
 DATES = ["2017-10-21", "2017-10-22", "2017-10-25", None]
 
 

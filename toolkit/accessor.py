@@ -83,9 +83,9 @@ class CrosscheckAccessor:
     def intervals(self, suite: str | Path | Suite | None = None) -> pd.DataFrame:
         """Each figure as the interval it stands for: ``low`` and ``high`` (floats, ``inf``
         for "at least"), aligned with the table."""
-        from toolkit.comparison import _suite_of
         from toolkit.qualifiers import intervals
+        from toolkit.suite import suite_for
 
-        the_suite = _suite_of(self._df, suite)
+        the_suite = suite_for(self._df, suite)
         lo, hi = intervals(self._df, float(the_suite.compare["about_tolerance"]))
         return pd.DataFrame({"low": lo, "high": hi}, index=self._df.index)

@@ -17,7 +17,7 @@ from toolkit.rules import Rule, derive, load_rules, parameters, resolve
 from toolkit.rules.native import REGISTRY, Outcome
 from toolkit.rules.views import Views
 from toolkit.schema import check_schema
-from toolkit.suite import Suite, load_suite
+from toolkit.suite import Suite, suite_for
 
 if TYPE_CHECKING:
     from toolkit.comparison import Comparison
@@ -62,15 +62,6 @@ def suite_rules(suite: Suite) -> tuple[Rule, ...]:
     return (*derive(suite), *written)
 
 
-def _suite_of(figures: pd.DataFrame, suite: str | Path | Suite | None) -> Suite:
-    if isinstance(suite, Suite):
-        return suite
-    if suite is not None:
-        return load_suite(suite)
-    carried = figures.attrs.get("crosscheck", {}).get("suite")
-    return load_suite(carried) if carried else load_suite()
-
-
 def check(
     figures: pd.DataFrame,
     suite: str | Path | Suite | None = None,
@@ -104,7 +95,7 @@ def check(
     """
     if engine not in ENGINES:
         raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    the_suite = _suite_of(figures, suite)
+    the_suite = suite_for(figures, suite)
     figures = ft.conform(figures.reset_index(drop=True))
     rules = suite_rules(the_suite)
     views = Views(figures, the_suite.compare["about_tolerance"])

@@ -24,7 +24,7 @@ from toolkit import figures as ft
 from toolkit import findings as fd
 from toolkit.errors import CrosscheckError
 from toolkit.qualifiers import _encoded, distinct, intervals
-from toolkit.suite import Suite, load_suite
+from toolkit.suite import Suite, suite_for
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -128,6 +128,45 @@ ROW_STATUSES = (*STATUSES, "stale")
 
 
 @dataclass(frozen=True)
+class _Coded:
+    """A figures table as numbers, computed once per comparison: each figure's interval
+    and point, and codes of incident, measure and source in alphabetical order of the
+    names (so sorting codes sorts names)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    point: np.ndarray
+    inc: np.ndarray
+    mea: np.ndarray
+    src: np.ndarray
+    dates: np.ndarray
+    line: np.ndarray
+    inc_names: pd.Series
+    mea_names: pd.Series
+    src_names: pd.Series
+
+
+def _coded(figures: pd.DataFrame, suite: Suite) -> _Coded:
+    lo, hi = intervals(figures, float(suite.compare["about_tolerance"]))
+    inc, inc_names = _codes_by_name(figures["incident"])
+    mea, mea_names = _codes_by_name(figures["measure"])
+    src, src_names = _codes_by_name(figures["source"])
+    return _Coded(
+        lo=lo,
+        hi=hi,
+        point=_point(figures, lo),
+        inc=inc,
+        mea=mea,
+        src=src,
+        dates=figures["reported_on"].to_numpy(dtype="datetime64[us]"),
+        line=figures["origin_row"].to_numpy(dtype="float64", na_value=-1.0),
+        inc_names=inc_names,
+        mea_names=mea_names,
+        src_names=src_names,
+    )
+
+
+@dataclass(frozen=True)
 class Comparison:
     """The figures of every incident and measure, compared across sources.
 
@@ -151,6 +190,7 @@ class Comparison:
     as_of: pd.Timestamp | None = None
     check_findings: pd.DataFrame | None = field(default=None, repr=False)
     core: _Core | None = field(default=None, repr=False)
+    coded: _Coded | None = field(default=None, repr=False)
 
     @property
     def _core(self) -> _Core:
@@ -176,7 +216,8 @@ class Comparison:
 
     @cached_property
     def _revision_arrays(self) -> dict[str, np.ndarray]:
-        return _revision_arrays(self.figures, self.suite, self.as_of)
+        coded = self.coded or _coded(self.figures, self.suite)
+        return _revision_arrays(coded, self.suite, self.as_of)
 
     @cached_property
     def findings(self) -> pd.DataFrame:
@@ -244,15 +285,6 @@ class Comparison:
         from toolkit.reporting.charts import revision_chart
 
         return revision_chart(self, incident, measure)
-
-
-def _suite_of(figures: pd.DataFrame, suite: str | Path | Suite | None) -> Suite:
-    if isinstance(suite, Suite):
-        return suite
-    if suite is not None:
-        return load_suite(suite)
-    carried = figures.attrs.get("crosscheck", {}).get("suite")
-    return load_suite(carried) if carried else load_suite()
 
 
 def _as_of(as_of: object) -> pd.Timestamp | None:
@@ -346,18 +378,14 @@ def compare(
     >>> row["status"], int(row["sources"]), float(row["consensus_low"]), bool(row["wide_spread"])
     ('agree', 4, 128.0, True)
     """
-    suite = _suite_of(figures, suite)
+    suite = suite_for(figures, suite)
     when = _as_of(as_of)
     figures = ft.conform(figures.reset_index(drop=True))
-    tolerance = float(suite.compare["about_tolerance"])
     threshold = float(suite.compare["spread_threshold"])
-    lo, hi = intervals(figures, tolerance)
-    point = _point(figures, lo)
-    # Codes in alphabetical order of names: sorting by code sorts by name.
-    inc, inc_names = _codes_by_name(figures["incident"])
-    mea, mea_names = _codes_by_name(figures["measure"])
-    src, src_names = _codes_by_name(figures["source"])
-    dates = figures["reported_on"].to_numpy(dtype="datetime64[us]")
+    coded = _coded(figures, suite)
+    lo, hi, point, dates = coded.lo, coded.hi, coded.point, coded.dates
+    inc, mea, src = coded.inc, coded.mea, coded.src
+    inc_names, mea_names, src_names = coded.inc_names, coded.mea_names, coded.src_names
     usable = (inc >= 0) & (mea >= 0) & (src >= 0) & ~np.isnan(lo)
     if when is not None:
         usable &= dates <= when.to_datetime64().astype("datetime64[us]")  # NaT: False
@@ -488,7 +516,13 @@ def compare(
         }
     )
     return Comparison(
-        table=table, figures=figures, suite=suite, as_of=when, check_findings=findings, core=core
+        table=table,
+        figures=figures,
+        suite=suite,
+        as_of=when,
+        check_findings=findings,
+        core=core,
+        coded=coded,
     )
 
 
@@ -943,22 +977,17 @@ def _definition_findings(c: Comparison) -> pd.DataFrame:
 
 
 def _revision_arrays(
-    figures: pd.DataFrame, suite: Suite, when: pd.Timestamp | None
+    coded: _Coded, suite: Suite, when: pd.Timestamp | None
 ) -> dict[str, np.ndarray]:
     """Dated, known figures sorted by (incident, measure, source, date, line), each with
     the highest figure of the source's previous day in that series."""
-    tolerance = float(suite.compare["about_tolerance"])
-    lo, hi = intervals(figures, tolerance)
-    point = _point(figures, lo)
-    inc, _ = _codes_by_name(figures["incident"])
-    mea, mea_names = _codes_by_name(figures["measure"])
-    src, _ = _codes_by_name(figures["source"])
-    dates = figures["reported_on"].to_numpy(dtype="datetime64[us]")
+    lo, hi, point, dates = coded.lo, coded.hi, coded.point, coded.dates
+    inc, mea, src, mea_names = coded.inc, coded.mea, coded.src, coded.mea_names
     keep = ~np.isnat(dates) & ~np.isnan(lo) & (inc >= 0) & (mea >= 0) & (src >= 0)
     if when is not None:
         keep &= dates <= when.to_datetime64().astype("datetime64[us]")
     rows = np.flatnonzero(keep)
-    line = figures["origin_row"].to_numpy(dtype="float64", na_value=-1.0)[rows]
+    line = coded.line[rows]
     series = (inc[rows] * max(len(mea_names), 1) + mea[rows]) * (int(src.max(initial=0)) + 1) + src[
         rows
     ]

@@ -317,9 +317,9 @@ def match(
     >>> m.scores()["matched"], m.scores()["listed twice?"]
     (20, 1)
     """
-    from toolkit.comparison import _suite_of
+    from toolkit.suite import suite_for
 
-    the_suite = _suite_of(figures, suite)
+    the_suite = suite_for(figures, suite)
     cut = float(threshold if threshold is not None else the_suite.compare["match_threshold"])
     days = float(the_suite.compare.get("match_days", 3))
     recs = records(figures)

@@ -220,3 +220,14 @@ def find_suite(paths: Sequence[str | Path], suite: str | Path | Suite | None) ->
                 if (candidate / SUITE_FILE).is_file():
                     return load_suite(candidate)
     return load_suite(None)
+
+
+def suite_for(figures: Any, suite: str | Path | Suite | None = None) -> Suite:
+    """The suite to use on a figures table: the one given, else the one the table was
+    read with (``figures.attrs``), else the default suite."""
+    if isinstance(suite, Suite):
+        return suite
+    if suite is not None:
+        return load_suite(suite)
+    carried = getattr(figures, "attrs", {}).get("crosscheck", {}).get("suite")
+    return load_suite(carried) if carried else load_suite()
