@@ -527,10 +527,15 @@ def compare(
 
 
 def _group_median(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
-    """Median per group (pandas' grouped median: no sort of the values)."""
+    """Median per group of sorted ``groups``: groups of one size at a time as a
+    (groups, size) array, sorted along its rows (groups are small: one row per source)."""
     out = np.full(n, np.nan)
-    medians = pd.Series(values).groupby(groups, sort=False).median()
-    out[medians.index.to_numpy()] = medians.to_numpy()
+    starts = _starts(groups)
+    size = np.diff(np.r_[starts, len(groups)])
+    for s in np.unique(size):
+        at = starts[size == s]
+        block = np.sort(values[at[:, None] + np.arange(s)], axis=1)
+        out[groups[at]] = (block[:, (s - 1) // 2] + block[:, s // 2]) / 2
     return out
 
 
@@ -720,17 +725,35 @@ def _outliers(
     # Groups of one size at a time, as (groups, size, size) arrays: [g, i, j] is "j's
     # interval holds i's left end".
     for s in np.unique(size):
-        members = starts[size == s][:, None] + np.arange(s)  # (groups, s) positions
-        low, high = lo_[members], hi_[members]
-        covers = low[:, None, :] <= low[:, :, None]
-        covers &= low[:, :, None] <= high[:, None, :]
-        depth = covers.sum(axis=2, dtype=np.int32)
-        best = depth.max(axis=1, keepdims=True)
-        peak = (depth == best) & (best >= 2) & (2 * best > s)
-        # j is touched when it covers some peak i: a (1, s) x (s, s) product per group
-        touched = np.matmul(peak[:, None, :].astype(np.float32), covers.astype(np.float32))
-        out[idx[members]] = peak.any(axis=1, keepdims=True) & (touched[:, 0, :] == 0)
+        # in chunks, so the (groups, s, s) temporaries stay in cache
+        for members in _chunks(starts[size == s][:, None] + np.arange(s), s):
+            _mark_outliers(out, idx, members, lo_, hi_, s)
     return out
+
+
+def _chunks(members: np.ndarray, s: int, cells: int = 1 << 18) -> list[np.ndarray]:
+    step = max(1, cells // (s * s))
+    return [members[k : k + step] for k in range(0, len(members), step)]
+
+
+def _mark_outliers(
+    out: np.ndarray,
+    idx: np.ndarray,
+    members: np.ndarray,
+    lo_: np.ndarray,
+    hi_: np.ndarray,
+    s: int,
+) -> None:
+    """Outliers among groups of ``s`` figures at ``members`` (positions, (groups, s))."""
+    low, high = lo_[members], hi_[members]
+    covers = low[:, None, :] <= low[:, :, None]
+    covers &= low[:, :, None] <= high[:, None, :]
+    depth = covers.sum(axis=2, dtype=np.int32)
+    best = depth.max(axis=1, keepdims=True)
+    peak = (depth == best) & (best >= 2) & (2 * best > s)
+    # j is touched when it covers some peak i: a (1, s) x (s, s) product per group
+    touched = np.matmul(peak[:, None, :].astype(np.float32), covers.astype(np.float32))
+    out[idx[members]] = peak.any(axis=1, keepdims=True) & (touched[:, 0, :] == 0)
 
 
 def _outlier_names(core: _Core, n_groups: int) -> pd.Series:
