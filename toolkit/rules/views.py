@@ -56,10 +56,25 @@ class Views:
         }
 
     def _combine(self, *names: str) -> np.ndarray:
-        key = np.zeros(len(self.figures), dtype=np.int64)
+        """One dense code per distinct combination of the named columns' codes.
+
+        Where the combined key is itself dense (at most four possible keys per row, as
+        incident x source x measure usually is), codes come from marking the keys present
+        and counting: linear, no hashing. Otherwise a hash factorisation, whose cost grows
+        faster than the rows once the table no longer fits in cache."""
+        n = len(self.figures)
+        key = np.zeros(n, dtype=np.int64)
+        bound = 1
         for name in names:
             c = self._codes[name].astype(np.int64)
-            key = key * (int(c.max(initial=0)) + 1) + c
+            width = int(c.max(initial=0)) + 1
+            key = key * width + c
+            bound *= width
+        if bound <= 4 * max(n, 1):
+            present = np.zeros(bound, dtype=bool)
+            present[key] = True
+            rank = np.cumsum(present) - 1
+            return rank[key]
         return pd.factorize(key)[0]
 
     @cached_property
