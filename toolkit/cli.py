@@ -52,7 +52,7 @@ def _outputs(p: argparse.ArgumentParser) -> None:
         help="print GitHub Actions annotations (default: github when GITHUB_ACTIONS=true)",
     )
     p.add_argument(
-        "--charts", type=int, default=20, metavar="N", help="incidents charted in the HTML report"
+        "--charts", type=int, default=10, metavar="N", help="incidents charted in the HTML report"
     )
 
 
@@ -464,7 +464,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         html=args.html or str(Path("reports") / f"{fixtures.name}.html"),
         junit=None,
         annotations=None,
-        charts=20,
+        charts=10,
     )
     return _cmd_check(ns, out)
 

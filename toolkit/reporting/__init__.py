@@ -17,7 +17,7 @@ def report(
     figures: pd.DataFrame | None = None,
     *,
     fail_on: str = "error",
-    charts: int = 20,
+    charts: int = 10,
     title: str | None = None,
 ) -> Path:
     """Write the self-contained HTML report of a check.

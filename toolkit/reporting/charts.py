@@ -7,7 +7,8 @@ artists (their labels, positions and colours) to check what a chart shows.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def incident_chart(
     return fig
 
 
-def _status_of(row: pd.Series) -> str:
+def _status_of(row: Mapping[Any, Any]) -> str:
     if bool(row["outlier"]):
         return "outlier"
     return str(row["status"])
@@ -94,7 +95,7 @@ def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
         else:
             ax.axvspan(c_lo, min(c_hi, right), color=BAND, alpha=0.15, lw=0, label="consensus")
     rows = figures.to_dict("records")
-    colours = [COLOURS.get(_status_of(pd.Series(r)), COLOURS["single"]) for r in rows]
+    colours = [COLOURS.get(_status_of(r), COLOURS["single"]) for r in rows]
     y = np.arange(len(rows))
     # intervals: one collection; open ends ("at least"): an arrowhead marker at the edge
     ax.hlines(y, lo, np.minimum(hi, right), colors=colours, lw=2, gid="intervals")
@@ -111,7 +112,7 @@ def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
             clip_on=False,
         )
     for k, (row, p) in enumerate(zip(rows, point, strict=True)):
-        status = _status_of(pd.Series(row))
+        status = _status_of(row)
         ax.plot(
             [p],
             [k],

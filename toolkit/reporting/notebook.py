@@ -30,10 +30,9 @@ def _disagreements(c: Comparison | None, limit: int) -> tuple[list[dict[str, Any
         return [], 0
     table = c.table
     shown = table[(table["status"] == "conflict") | table["wide_spread"]]
-    figures_of = {
-        key: list(zip(g["source"], g["shown"], strict=True))
-        for key, g in c.latest.groupby(["incident", "measure"], sort=False)
-    }
+    from toolkit.reporting.html import figures_by_group
+
+    figures_of = figures_by_group(c.latest)
     rows = [
         {
             "incident": r["incident"],
