@@ -67,7 +67,7 @@ def check(
     suite: str | Path | Suite | None = None,
     engine: str = "native",
     compare: bool = True,
-    on_rule: Callable[[str], None] | None = None,
+    on_rule: Callable[[str, int], None] | None = None,
 ) -> CheckResult:
     """Check a figures table against the schema and the suite's rules.
 
@@ -84,7 +84,8 @@ def check(
         Also compare the sources (:func:`toolkit.compare`) and include its discrepancy
         and revision findings; the comparison is kept as ``result.comparison``.
     on_rule
-        Called with each rule's name as it runs (a progress display).
+        Called with each rule's name, and the number of rules, as it runs (a progress
+        display).
 
     Examples
     --------
@@ -114,7 +115,7 @@ def check(
         outcomes = (REGISTRY[r.expectation](views, **resolve(r.kwargs, values)) for r in rules)
     for rule, outcome in zip(rules, outcomes, strict=True):
         if on_rule is not None:
-            on_rule(rule.name)
+            on_rule(rule.name, len(rules))
         if outcome.fail.any():
             found.append(_rule_findings(figures, views, rule, outcome))
     checked = pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)
@@ -123,8 +124,8 @@ def check(
         from toolkit.comparison import compare as compare_sources
 
         comparison = compare_sources(figures, the_suite, findings=checked)
-        found.append(comparison.findings)
-        checked = pd.concat([f for f in found if len(f)] or [fd.empty()], ignore_index=True)
+        if len(comparison.findings):
+            checked = pd.concat([checked, comparison.findings], ignore_index=True)
     return CheckResult(fd.sort(checked), rules, the_suite, comparison)
 
 

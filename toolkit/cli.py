@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from toolkit.readers import ReadResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -216,16 +215,21 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from toolkit.checking import check, suite_rules
+    from toolkit.checking import check
     from toolkit.progress import Progress
     from toolkit.readers import read_figures
-    from toolkit.suite import find_suite
 
     outputs = [o for o in ("json", "csv", "html", "junit") if getattr(args, o, None)]
-    progress = Progress(3 + len(outputs) + len(suite_rules(find_suite(args.paths, args.suite))))
+    steps = 2 + len(outputs)  # reading, comparing, each output; then one per rule
+    progress = Progress(steps)
     progress.step("reading exports")
     read = read_figures(args.paths, args.suite)
-    result = check(read.figures, read.suite, engine=args.engine, on_rule=progress.step)
+    result = check(
+        read.figures,
+        read.suite,
+        engine=args.engine,
+        on_rule=lambda name, rules: progress.step(name, total=steps + rules),
+    )
     progress.step("comparing sources")
     findings = result.findings
     written = _write_outputs(args, result, read, progress)
@@ -238,13 +242,8 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     if result.comparison is not None:
-        table = result.comparison.table
-        counts = table["status"].value_counts()
-        print(
-            f"compared {len(table)} incident x measure pairs: "
-            + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("conflict", "agree", "single")),
-            file=out,
-        )
+        c = result.comparison
+        print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
     if len(findings):
         print("findings by kind and severity:", file=out)
         for line in result.summary.to_string().splitlines():
@@ -346,12 +345,10 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
         print(_matching_line(matching), file=out)
     comparison = compare(figures, read.suite, as_of=args.as_of)
     table = comparison.table
-    counts = table["status"].value_counts()
     when = f" as of {args.as_of}" if args.as_of else ""
     print(
-        f"compared {len(table)} incident x measure pairs{when}: "
-        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("conflict", "agree", "single"))
-        + f"; {int(table['wide_spread'].sum())} with figures far apart",
+        f"compared {len(table)} incident x measure pairs{when}: {comparison.status_text()}; "
+        f"{comparison.counts()['far apart']} with figures far apart",
         file=out,
     )
     _print_comparison(comparison, out, args.limit)
@@ -404,8 +401,8 @@ def _cmd_match(args: argparse.Namespace, out: TextIO) -> int:
 
 def _print_comparison(comparison: Any, out: TextIO, limit: int) -> None:
     """Conflicts, then wide spreads, worst first: each source's figure on its own line."""
-    table = comparison.table
-    shown = table[(table["status"] == "conflict") | table["wide_spread"]].head(limit)
+    disagreeing = comparison.disagreements
+    shown = disagreeing.head(limit)
     if shown.empty:
         return
     on = _colour(out)
@@ -426,7 +423,7 @@ def _print_comparison(comparison: Any, out: TextIO, limit: int) -> None:
                 f"      {fig.shown:>10}  {fig.source}  ({fig.origin_file}:{fig.origin_row}){mark}",
                 file=out,
             )
-    rest = int(((table["status"] == "conflict") | table["wide_spread"]).sum()) - len(shown)
+    rest = len(disagreeing) - len(shown)
     if rest > 0:
         print(f"  … and {rest} more (write them all with --csv FILE)", file=out)
 

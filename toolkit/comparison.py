@@ -98,7 +98,8 @@ class _Core:
     and ``hi`` the interval compared, ``published_hi`` as published, ``point``, ``stale``,
     ``active`` (compared at all), ``outlier``, ``distance`` and ``row_status`` (a code into
     ``ROW_STATUSES``). Per group, in alphabetical order of incident and measure: its codes,
-    size, status code and consensus bounds; ``rank`` orders groups worst first.
+    size, status code and consensus bounds; ``rank`` orders groups worst first. ``coded``
+    is the table as numbers, with the names the codes stand for.
     """
 
     rep: np.ndarray
@@ -119,9 +120,19 @@ class _Core:
     g_hi: np.ndarray
     g_wide: np.ndarray
     rank: np.ndarray
-    inc_names: pd.Series
-    mea_names: pd.Series
-    src_names: pd.Series
+    coded: _Coded
+
+    @property
+    def inc_names(self) -> pd.Series:
+        return self.coded.inc_names
+
+    @property
+    def mea_names(self) -> pd.Series:
+        return self.coded.mea_names
+
+    @property
+    def src_names(self) -> pd.Series:
+        return self.coded.src_names
 
 
 ROW_STATUSES = (*STATUSES, "stale")
@@ -187,15 +198,9 @@ class Comparison:
     table: pd.DataFrame
     figures: pd.DataFrame = field(repr=False)
     suite: Suite = field(repr=False)
+    core: _Core = field(repr=False)
     as_of: pd.Timestamp | None = None
     check_findings: pd.DataFrame | None = field(default=None, repr=False)
-    core: _Core | None = field(default=None, repr=False)
-    coded: _Coded | None = field(default=None, repr=False)
-
-    @property
-    def _core(self) -> _Core:
-        assert self.core is not None
-        return self.core
 
     @cached_property
     def latest(self) -> pd.DataFrame:
@@ -204,7 +209,7 @@ class Comparison:
 
     @cached_property
     def _shown(self) -> pd.Series:
-        k = self._core
+        k = self.core
         return _shown(self.figures, k.rep, k.lo, k.published_hi, k.stale)
 
     @cached_property
@@ -216,8 +221,7 @@ class Comparison:
 
     @cached_property
     def _revision_arrays(self) -> dict[str, np.ndarray]:
-        coded = self.coded or _coded(self.figures, self.suite)
-        return _revision_arrays(coded, self.suite, self.as_of)
+        return _revision_arrays(self.core.coded, self.suite, self.as_of)
 
     @cached_property
     def findings(self) -> pd.DataFrame:
@@ -267,10 +271,28 @@ class Comparison:
 
         return comparison_html(self)
 
+    def counts(self) -> dict[str, int]:
+        """Incident x measure pairs by status, and how many of them are far apart."""
+        by = self.table["status"].value_counts()
+        return {
+            **{s: int(by.get(s, 0)) for s in STATUSES},
+            "far apart": int(self.table["wide_spread"].sum()),
+        }
+
+    def status_text(self) -> str:
+        """``"0 conflict, 4 agree, 7 single"``."""
+        counts = self.counts()
+        return ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+
     @property
     def conflicts(self) -> pd.DataFrame:
         """The rows of :attr:`table` whose sources conflict, worst first."""
         return self.table[self.table["status"] == "conflict"]
+
+    @property
+    def disagreements(self) -> pd.DataFrame:
+        """The rows of :attr:`table` whose sources conflict or are far apart, worst first."""
+        return self.table[(self.table["status"] == "conflict") | self.table["wide_spread"]]
 
     def plot(self, incident: str, **kwargs: Any) -> Figure:
         """A chart of one incident's figures, side by side per source (matplotlib): a row
@@ -484,9 +506,7 @@ def compare(
         # Worst first: conflicts by how far apart, then wide spreads, agreement, single
         # sources; ties in name order (the group order).
         rank=np.lexsort((-np.nan_to_num(spread, posinf=1e300), ~wide, -gap, status)),
-        inc_names=inc_names,
-        mea_names=mea_names,
-        src_names=src_names,
+        coded=coded,
     )
     # The table, worst first: permute the numbers, then build each text column once.
     r = core.rank
@@ -522,7 +542,6 @@ def compare(
         as_of=when,
         check_findings=findings,
         core=core,
-        coded=coded,
     )
 
 
@@ -676,7 +695,7 @@ def _shown(
 
 
 def _latest(c: Comparison) -> pd.DataFrame:
-    k = c._core
+    k = c.core
     f = c.figures
 
     def take(col: str) -> pd.Series:
@@ -837,7 +856,7 @@ def _bounds_text(lo: np.ndarray, hi: np.ndarray) -> pd.Series:
 
 def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
     """Key columns of the compared figures under ``mask`` (text built for those only)."""
-    k = c._core
+    k = c.core
     rep = k.rep[mask]
     f = c.figures
     return pd.DataFrame(
@@ -854,7 +873,7 @@ def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
 
 
 def _conflict_findings(c: Comparison) -> pd.DataFrame:
-    k = c._core
+    k = c.core
     conflict = k.row_status == 0
     if not conflict.any():
         return pd.DataFrame()
@@ -897,7 +916,7 @@ def _conflict_findings(c: Comparison) -> pd.DataFrame:
 
 
 def _spread_findings(c: Comparison) -> pd.DataFrame:
-    k = c._core
+    k = c.core
     wide = k.g_wide[k.group] & (k.row_status == 1) & ~k.stale
     if not wide.any():
         return pd.DataFrame()
@@ -931,7 +950,7 @@ def _spread_findings(c: Comparison) -> pd.DataFrame:
 def _definition_findings(c: Comparison) -> pd.DataFrame:
     """One source's figure for a measure equals another's for an ancestor measure: the
     same count under two definitions ("128 civilians" vs "128 persons")."""
-    k = c._core
+    k = c.core
     taxonomy = c.suite.taxonomy
     names = [str(m) for m in k.mea_names]
     code = {m: i for i, m in enumerate(names)}

@@ -125,10 +125,25 @@ def location(df: pd.DataFrame) -> pd.Series:
     return f.where(line == "", f + ":" + line)
 
 
+def failing(fail_on: str) -> tuple[str, ...]:
+    """The severities at or above ``fail_on``; none for ``"never"``.
+
+    >>> failing("warning"), failing("never")
+    (('error', 'warning'), ())
+    """
+    return () if fail_on == "never" else SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+
+
 def exit_code(findings: pd.DataFrame, fail_on: str) -> int:
     """1 when a finding is at or above ``fail_on`` (error, warning, info), else 0; never 1
     for ``fail_on="never"``."""
-    if fail_on == "never" or not len(findings):
-        return 0
-    worst = min(_SEVERITY_ORDER.get(str(s), 9) for s in set(findings["severity"]))
-    return 1 if worst <= _SEVERITY_ORDER[fail_on] else 0
+    return int(bool(findings["severity"].isin(failing(fail_on)).any()))
+
+
+def counts(findings: pd.DataFrame) -> list[tuple[str, list[int]]]:
+    """Findings counted by kind (in kind order) and severity (in severity order)."""
+    if findings.empty:
+        return []
+    by = findings.groupby(["kind", "severity"]).size()
+    present = set(findings["kind"])
+    return [(k, [int(by.get((k, s), 0)) for s in SEVERITIES]) for k in KINDS if k in present]

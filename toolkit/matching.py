@@ -26,7 +26,7 @@ import pandas as pd
 from toolkit import figures as ft
 from toolkit import findings as fd
 from toolkit.errors import InputError
-from toolkit.suite import Suite
+from toolkit.suite import Suite, suite_for
 
 CROSSWALK_COLUMNS = (
     "source",
@@ -92,14 +92,21 @@ class _Place:
     tokens: tuple[str, ...]
     skeletons: tuple[str, ...]
     primary: str  # the first comma-separated part: usually the most specific place
+    primary_skeleton: str
 
 
 def _place(text: object) -> _Place | None:
-    if not isinstance(text, str) or not normalise_place(text):
+    normal = normalise_place(text)
+    if not normal or not isinstance(text, str):
         return None
-    tokens = tuple(normalise_place(text).split())
-    primary = normalise_place(text.split(",")[0]) or " ".join(tokens)
-    return _Place(tokens, tuple(skeleton(t) for t in tokens), primary)
+    tokens = tuple(normal.split())
+    primary = normalise_place(text.split(",")[0]) or normal
+    return _Place(
+        tokens,
+        tuple(skeleton(t) for t in tokens),
+        primary,
+        " ".join(skeleton(t) for t in primary.split()),
+    )
 
 
 def place_similarity(a: object, b: object) -> float | None:
@@ -134,10 +141,7 @@ def place_similarity(a: object, b: object) -> float | None:
 
     first = max(
         fuzz.ratio(pa.primary, pb.primary),
-        fuzz.ratio(
-            " ".join(skeleton(t) for t in pa.primary.split()),
-            " ".join(skeleton(t) for t in pb.primary.split()),
-        ),
+        fuzz.ratio(pa.primary_skeleton, pb.primary_skeleton),
     )
     return max(first / 100.0, min(side(pa, pb), side(pb, pa)))
 
@@ -217,7 +221,7 @@ def records(figures: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _crosswalk_file(path: str) -> pd.DataFrame:
+def _crosswalk_file(path: str) -> dict[tuple[str, str], str | None]:
     try:
         table = pd.read_csv(path, dtype="str", keep_default_na=False)
     except (OSError, ValueError) as e:
@@ -229,9 +233,12 @@ def _crosswalk_file(path: str) -> pd.DataFrame:
             path=path,
             line=1,
         )
-    table = table[["source", "incident", "match"]].copy()
-    table["match"] = table["match"].replace("", None)
-    return table
+    return {
+        (source, incident): match or None
+        for source, incident, match in zip(
+            table["source"], table["incident"], table["match"], strict=True
+        )
+    }
 
 
 def candidates(recs: pd.DataFrame, days: float) -> pd.DataFrame:
@@ -317,22 +324,17 @@ def match(
     >>> m.scores()["matched"], m.scores()["listed twice?"]
     (20, 1)
     """
-    from toolkit.suite import suite_for
-
     the_suite = suite_for(figures, suite)
     cut = float(threshold if threshold is not None else the_suite.compare["match_threshold"])
-    days = float(the_suite.compare.get("match_days", 3))
+    days = float(the_suite.compare["match_days"])
     recs = records(figures)
-    fixed = _crosswalk_file(the_suite.crosswalk) if the_suite.crosswalk else None
+    # the reviewed crosswalk: (source, incident) -> shared id, None keeping it apart
+    fixed = _crosswalk_file(the_suite.crosswalk) if the_suite.crosswalk else {}
+    keys = list(zip(recs["source"].astype("str"), recs["incident"].astype("str"), strict=True))
     scored = score(recs, candidates(recs, days), days)
     src = recs["source"].to_numpy(dtype=object)
     same_source = src[scored["i"].to_numpy()] == src[scored["j"].to_numpy()]
-    is_fixed = np.zeros(len(recs), dtype=bool)
-    if fixed is not None:
-        keys = set(zip(fixed["source"], fixed["incident"], strict=True))
-        is_fixed = np.array(
-            [(s, str(k)) in keys for s, k in zip(recs["source"], recs["incident"], strict=True)]
-        )
+    is_fixed = np.array([key in fixed for key in keys], dtype=bool)
     free = ~is_fixed[scored["i"].to_numpy()] & ~is_fixed[scored["j"].to_numpy()]
     cross = scored[~same_source & free].sort_values(
         ["score", "i", "j"], ascending=[False, True, True], kind="stable"
@@ -391,15 +393,8 @@ def match(
         for a, b in ((i, j), (j, i)):
             if status[a] in ("unmatched", "uncertain"):
                 status[a], best_score[a], other[a] = "listed twice?", s, b
-    if fixed is not None:
-        by_key = {
-            (str(a), str(b)): m
-            for a, b, m in zip(fixed["source"], fixed["incident"], fixed["match"], strict=True)
-        }
-        pairs_of = zip(recs["source"].astype("str"), recs["incident"].astype("str"), strict=True)
-        for r, key in enumerate(pairs_of):
-            if is_fixed[r]:
-                ids[r], status[r] = by_key[key], "crosswalk"
+    for r in np.flatnonzero(is_fixed):
+        ids[r], status[r] = fixed[keys[r]], "crosswalk"
     has = other >= 0
     walk = recs.copy()
     walk["match"] = pd.array(ids, dtype="str")

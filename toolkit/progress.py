@@ -23,7 +23,10 @@ class Progress:
         self.count = 0
         self.started = time.monotonic()
 
-    def step(self, label: str) -> None:
+    def step(self, label: str, total: int | None = None) -> None:
+        """Count one step done; ``total`` updates the number of steps once it is known."""
+        if total is not None:
+            self.total = max(total, 1)
         self.count = min(self.count + 1, self.total)
         if not self.enabled:
             return

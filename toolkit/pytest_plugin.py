@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _RUN = pytest.StashKey[Any]()
-_SEVERITIES = ("error", "warning", "info")
+_SEVERITIES = ("error", "warning", "info")  # findings.SEVERITIES, without importing pandas
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,11 +52,11 @@ class RuleItem(pytest.Item):
         self.kind = kind
 
     def runtest(self) -> None:
-        run = _run(self.config)
-        f = run.findings
-        threshold = self.config.getoption("crosscheck_fail_on")
-        failing = _SEVERITIES[: _SEVERITIES.index(threshold) + 1]
-        mine = f[(f[_column(self.kind)] == self.rule) & f["severity"].isin(failing)]
+        from toolkit.findings import failing
+
+        f = _run(self.config).findings
+        threshold = failing(self.config.getoption("crosscheck_fail_on"))
+        mine = f[(f[_column(self.kind)] == self.rule) & f["severity"].isin(threshold)]
         if len(mine):
             raise CrosscheckFailure(_describe(mine))
 

@@ -95,7 +95,8 @@ def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
         else:
             ax.axvspan(c_lo, min(c_hi, right), color=BAND, alpha=0.15, lw=0, label="consensus")
     rows = figures.to_dict("records")
-    colours = [COLOURS.get(_status_of(r), COLOURS["single"]) for r in rows]
+    statuses = [_status_of(r) for r in rows]
+    colours = [COLOURS.get(status, COLOURS["single"]) for status in statuses]
     y = np.arange(len(rows))
     # intervals: one collection; open ends ("at least"): an arrowhead marker at the edge
     ax.hlines(y, lo, np.minimum(hi, right), colors=colours, lw=2, gid="intervals")
@@ -111,8 +112,7 @@ def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
             zorder=3,
             clip_on=False,
         )
-    for k, (row, p) in enumerate(zip(rows, point, strict=True)):
-        status = _status_of(row)
+    for k, (row, p, status) in enumerate(zip(rows, point, statuses, strict=True)):
         ax.plot(
             [p],
             [k],

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from toolkit.comparison import Comparison
 
 _LINK = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
-_RANK = {s: i for i, s in enumerate(fd.SEVERITIES)}
 
 
 @cache
@@ -98,6 +97,43 @@ def figures_by_group(latest: pd.DataFrame) -> dict[tuple[str, str], list[tuple[s
     return out
 
 
+def disagreements(comparison: Comparison, limit: int | None = None) -> list[dict[str, Any]]:
+    """The incident x measure rows where sources conflict or are far apart, worst first,
+    each with every source's figure."""
+    shown = comparison.disagreements
+    figures_of = figures_by_group(comparison.latest)
+    return [
+        {
+            "incident": r.incident,
+            "measure": r.measure,
+            "label": "conflict" if r.status == "conflict" else "far apart",
+            "sources": int(r.sources),
+            "spread": _num(float(r.spread)),
+            "spread_value": float(r.spread) if np.isfinite(r.spread) else 1e300,
+            "figures": figures_of.get((r.incident, r.measure), []),
+            "outliers": _text(r.outliers),
+            "notes": _text(r.notes),
+        }
+        for r in _tuples(shown if limit is None else shown.head(limit))
+    ]
+
+
+def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
+    """One incident's chart of the measures more than one source gave, as base64 SVG,
+    with a text alternative listing the figures."""
+    from toolkit.reporting.charts import incident_chart
+
+    table = comparison.table
+    measures = list(table[(table["incident"] == incident) & (table["sources"] > 1)]["measure"])
+    figures_of = figures_by_group(comparison.latest[comparison.latest["incident"] == incident])
+    alt = "; ".join(
+        f"{m}: " + ", ".join(f"{s} {v}" for s, v in figures_of.get((incident, m), []))
+        for m in measures
+    )
+    fig = incident_chart(comparison, incident, measures=measures)
+    return {"incident": incident, "svg": _chart(fig), "alt": alt}
+
+
 def _chart(fig: Any) -> str:
     from toolkit.reporting.charts import svg
 
@@ -132,7 +168,7 @@ def context(
     """Everything the template shows, as plain values."""
     from toolkit import __version__
     from toolkit.comparison import compare
-    from toolkit.reporting.charts import incident_chart, revision_chart, scorecard_chart
+    from toolkit.reporting.charts import revision_chart, scorecard_chart
 
     comparison: Comparison = result.comparison or compare(
         figures if figures is not None else pd.DataFrame(), result.suite, findings=result.findings
@@ -141,7 +177,6 @@ def context(
     attrs = figures.attrs.get("crosscheck", {}) if figures is not None else {}
     findings = result.findings
     table = comparison.table
-    latest = comparison.latest
 
     files_ = attrs.get("files", [])
     rows = {
@@ -150,44 +185,10 @@ def context(
         "rejected": sum(f["rows_rejected"] for f in files_) if files_ else 0,
         "figures": len(figures),
     }
-    status_counts = table["status"].value_counts()
-    compared = {
-        "total": len(table),
-        **{s: int(status_counts.get(s, 0)) for s in ("conflict", "agree", "single")},
-    }
-    counts = []
-    if len(findings):
-        by = findings.groupby(["kind", "severity"]).size()
-        for kind in [k for k in fd.KINDS if k in set(findings["kind"])]:
-            counts.append((kind, [int(by.get((kind, s), 0)) for s in fd.SEVERITIES]))
-
-    figures_of = figures_by_group(latest)
-    shown = table[(table["status"] == "conflict") | table["wide_spread"]]
-    disagreements = [
-        {
-            "incident": r.incident,
-            "measure": r.measure,
-            "label": "conflict" if r.status == "conflict" else "far apart",
-            "sources": int(r.sources),
-            "spread": _num(float(r.spread)),
-            "spread_value": float(r.spread) if np.isfinite(r.spread) else 1e300,
-            "figures": figures_of.get((r.incident, r.measure), []),
-            "outliers": _text(r.outliers),
-            "notes": _text(r.notes),
-        }
-        for r in _tuples(shown)
-    ]
-    chart_list = []
-    worst = list(dict.fromkeys(shown["incident"]))[: max(charts, 0)]
-    for incident in worst:
-        mine = table[(table["incident"] == incident) & (table["sources"] > 1)]
-        measures = list(mine["measure"])
-        fig = incident_chart(comparison, incident, measures=measures)
-        alt = "; ".join(
-            f"{m}: " + ", ".join(f"{s} {v}" for s, v in figures_of.get((incident, m), []))
-            for m in measures
-        )
-        chart_list.append({"incident": incident, "svg": _chart(fig), "alt": alt})
+    compared = {"total": len(table), **comparison.counts()}
+    disagreement_rows = disagreements(comparison)
+    worst = list(dict.fromkeys(d["incident"] for d in disagreement_rows))[: max(charts, 0)]
+    chart_list = [incident_svg(comparison, incident) for incident in worst]
 
     revisions = comparison.revisions
     changed = revisions[revisions["direction"] != "first"]
@@ -204,21 +205,13 @@ def context(
         }
         for r in _tuples(changed)
     ]
-    revision_charts = []
-    if len(changed):
-        down = changed["direction"] == "down"
-        keys = list(
-            dict.fromkeys(
-                zip(
-                    pd.concat([changed[down], changed[~down]])["incident"],
-                    pd.concat([changed[down], changed[~down]])["measure"],
-                    strict=True,
-                )
-            )
-        )
-        for incident, measure in keys[: max(1, charts // 4) if charts else 0]:
-            fig = revision_chart(comparison, incident, measure)
-            revision_charts.append({"incident": incident, "measure": measure, "svg": _chart(fig)})
+    # revision charts: the series with a figure revised down first, then the others
+    first = pd.concat([changed[changed["direction"] == "down"], changed])
+    series = list(dict.fromkeys(zip(first["incident"], first["measure"], strict=True)))
+    revision_charts = [
+        {"incident": i, "measure": m, "svg": _chart(revision_chart(comparison, i, m))}
+        for i, m in series[: max(1, charts // 4) if charts else 0]
+    ]
 
     card = comparison.scorecard
     citations = _citations(findings, figures)
@@ -226,7 +219,6 @@ def context(
     finding_rows = [
         {
             "severity": f.severity,
-            "rank": _RANK.get(f.severity, 9),
             "kind": f.kind,
             "rule": f.rule,
             "where": w,
@@ -255,8 +247,8 @@ def context(
         "files": files_,
         "unclaimed": attrs.get("unclaimed", []),
         "severities": list(fd.SEVERITIES),
-        "counts": counts,
-        "disagreements": disagreements,
+        "counts": fd.counts(findings),
+        "disagreements": disagreement_rows,
         "charts": chart_list,
         "findings": finding_rows,
         "revisions": revision_rows,

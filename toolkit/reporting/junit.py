@@ -44,10 +44,8 @@ def tree(
     f = result.findings.copy()
     f["incident"] = f["incident"].fillna(NO_INCIDENT)
     f["where"] = fd.location(f)
-    failing = (
-        set(fd.SEVERITIES[: fd.SEVERITIES.index(fail_on) + 1]) if fail_on != "never" else set()
-    )
-    by_case = {key: g for key, g in f.groupby(["rule", "incident"], sort=False)}
+    failing = fd.failing(fail_on)
+    by_case = dict(iter(f.groupby(["rule", "incident"], sort=False)))
     root = ET.Element("testsuites", name="crosscheck")
     total = failures = 0
     suites: dict[str, ET.Element] = {}

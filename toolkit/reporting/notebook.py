@@ -17,50 +17,23 @@ if TYPE_CHECKING:
 ROWS = 20
 
 
-def _counts(findings: pd.DataFrame) -> list[tuple[str, list[int]]]:
-    if findings.empty:
-        return []
-    by = findings.groupby(["kind", "severity"]).size()
-    kinds = [k for k in fd.KINDS if k in set(findings["kind"])]
-    return [(k, [int(by.get((k, s), 0)) for s in fd.SEVERITIES]) for k in kinds]
-
-
-def _disagreements(c: Comparison | None, limit: int) -> tuple[list[dict[str, Any]], int]:
+def _disagreements(c: Comparison | None) -> tuple[list[dict[str, Any]], int]:
+    """The first ROWS disagreements, and how many more there are."""
     if c is None:
         return [], 0
-    table = c.table
-    shown = table[(table["status"] == "conflict") | table["wide_spread"]]
-    from toolkit.reporting.html import figures_by_group
+    from toolkit.reporting.html import disagreements
 
-    figures_of = figures_by_group(c.latest)
-    rows = [
-        {
-            "incident": r["incident"],
-            "measure": r["measure"],
-            "label": "conflict" if r["status"] == "conflict" else "far apart",
-            "figures": figures_of.get((r["incident"], r["measure"]), []),
-            "outliers": "" if pd.isna(r["outliers"]) else r["outliers"],
-        }
-        for r in shown.head(limit).to_dict("records")
-    ]
-    return rows, max(len(shown) - limit, 0)
+    total = len(c.disagreements)
+    return disagreements(c, ROWS), max(total - ROWS, 0)
 
 
-def _chart(c: Comparison | None) -> dict[str, str] | None:
-    if c is None:
+def _worst_chart(c: Comparison | None, rows: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The chart of the incident with the worst disagreement, if there is one."""
+    if c is None or not rows:
         return None
-    table = c.table
-    worst = table[(table["status"] == "conflict") | table["wide_spread"]]
-    if worst.empty:
-        return None
-    import base64
+    from toolkit.reporting.html import incident_svg
 
-    from toolkit.reporting.charts import svg
-
-    incident = str(worst["incident"].iloc[0])
-    measures = list(table[(table["incident"] == incident) & (table["sources"] > 1)]["measure"])
-    fig = c.plot(incident, measures=measures)
-    return {"incident": incident, "svg": base64.b64encode(svg(fig)).decode("ascii")}
+    return incident_svg(c, rows[0]["incident"])
 
 
 def _findings(findings: pd.DataFrame, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -88,7 +61,7 @@ def _render(**values: Any) -> str:
 
 def check_html(result: CheckResult) -> str:
     findings = result.findings
-    disagreements, more_d = _disagreements(result.comparison, ROWS)
+    disagreements, more_d = _disagreements(result.comparison)
     rows, more_f = _findings(findings, ROWS)
     return _render(
         heading="crosscheck: check",
@@ -97,17 +70,17 @@ def check_html(result: CheckResult) -> str:
         verdict="no errors" if result.ok else "errors",
         summary=check_text_summary(result),
         severities=list(fd.SEVERITIES),
-        counts=_counts(findings),
+        counts=fd.counts(findings),
         disagreements=disagreements,
         more_disagreements=more_d,
-        chart=_chart(result.comparison),
+        chart=_worst_chart(result.comparison, disagreements),
         findings=rows,
         more_findings=more_f,
     )
 
 
 def comparison_html(c: Comparison) -> str:
-    disagreements, more_d = _disagreements(c, ROWS)
+    disagreements, more_d = _disagreements(c)
     rows, more_f = _findings(c.findings, ROWS)
     conflicts = int((c.table["status"] == "conflict").sum())
     return _render(
@@ -117,10 +90,10 @@ def comparison_html(c: Comparison) -> str:
         verdict=f"{conflicts} conflict" + ("" if conflicts == 1 else "s"),
         summary=comparison_text_summary(c),
         severities=list(fd.SEVERITIES),
-        counts=_counts(c.findings),
+        counts=fd.counts(c.findings),
         disagreements=disagreements,
         more_disagreements=more_d,
-        chart=_chart(c),
+        chart=_worst_chart(c, disagreements),
         findings=rows,
         more_findings=more_f,
     )
@@ -136,11 +109,9 @@ def check_text_summary(result: CheckResult) -> str:
 
 
 def comparison_text_summary(c: Comparison) -> str:
-    counts = c.table["status"].value_counts()
     return (
-        f"{len(c.table)} incident x measure pairs compared: "
-        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("conflict", "agree", "single"))
-        + f"; {int(c.table['wide_spread'].sum())} far apart"
+        f"{len(c.table)} incident x measure pairs compared: {c.status_text()}; "
+        f"{c.counts()['far apart']} far apart"
     )
 
 
@@ -164,7 +135,7 @@ def check_repr(result: CheckResult) -> str:
 
 def comparison_repr(c: Comparison) -> str:
     lines = [f"<Comparison suite={c.suite.name!r}: {comparison_text_summary(c)}>"]
-    worst = c.table[(c.table["status"] == "conflict") | c.table["wide_spread"]].head(5)
+    worst = c.disagreements.head(5)
     for r in worst.to_dict("records"):
         figures = c.latest[
             (c.latest["incident"] == r["incident"]) & (c.latest["measure"] == r["measure"])
