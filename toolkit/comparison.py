@@ -96,7 +96,7 @@ class _Core:
     Per compared figure (one per incident x measure x source, sorted by group, then source
     name): ``rep`` its row in the figures table, ``group`` its incident x measure, ``lo``
     and ``hi`` the interval compared, ``published_hi`` as published, ``point``, ``stale``,
-    ``active`` (compared at all), ``outlier``, ``distance`` and ``row_status`` (a code into
+    ``outlier``, ``distance`` and ``row_status`` (a code into
     ``ROW_STATUSES``). Per group, in alphabetical order of incident and measure: its codes,
     size, status code and consensus bounds; ``rank`` orders groups worst first. ``coded``
     is the table as numbers, with the names the codes stand for.
