@@ -43,12 +43,33 @@ def empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in DTYPES.items()})
 
 
+_CHUNK = 1 << 16
+
+
+def repeated_text(value: str | None, n: int) -> pd.Series:
+    """``n`` copies of one text (``None``: missing), as Arrow-backed ``str``.
+
+    One chunk of at most 65,536 rows is built and repeated by reference, so a constant
+    column (a file's name, a measure of a wide export) costs the same memory at any length.
+    """
+    import pyarrow as pa
+
+    chunk = (
+        pa.nulls(min(n, _CHUNK), pa.large_string())
+        if value is None
+        else pa.repeat(pa.scalar(value, pa.large_string()), min(n, _CHUNK))
+    )
+    whole, rest = divmod(n, _CHUNK) if n > _CHUNK else (0, n)
+    parts = [chunk] * whole + ([chunk.slice(0, rest)] if rest or not whole else [])
+    return pd.Series(
+        pd.arrays.ArrowStringArray(pa.chunked_array(parts, pa.large_string())), dtype="str"
+    )
+
+
 def missing_column(dtype: str, n: int) -> pd.Series:
     """``n`` missing values of a figures-table dtype, built without a Python object per row."""
     if dtype == "str":
-        import pyarrow as pa
-
-        return pd.Series(pa.nulls(n, pa.large_string()), dtype="str")
+        return repeated_text(None, n)
     if dtype == "Int64":
         return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool)))
     return pd.Series(np.full(n, np.datetime64("NaT"), dtype=dtype))
@@ -56,15 +77,22 @@ def missing_column(dtype: str, n: int) -> pd.Series:
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:
     """Add missing optional columns and cast every canonical column to its dtype."""
-    out = df.copy(deep=False)
+    extras = [c for c in df.columns if c not in DTYPES]
+    if list(df.columns[: len(COLUMNS)]) == list(COLUMNS) and all(
+        str(df[c].dtype) == t for c, t in DTYPES.items()
+    ):
+        return df  # already a figures table
+    cols: dict[str, pd.Series] = {}
     for c, t in DTYPES.items():
-        if c not in out:
-            out[c] = missing_column(t, len(out)).set_axis(out.index)
-        if str(out[c].dtype) != t:
-            col = pd.to_datetime(out[c]) if t == "datetime64[us]" else out[c]
-            out[c] = col.astype(t)  # type: ignore[call-overload]  # dtype names from DTYPES
-    extras = [c for c in out.columns if c not in DTYPES]
-    return out[[*COLUMNS, *extras]]
+        if c not in df:
+            cols[c] = missing_column(t, len(df)).set_axis(df.index)
+        elif str(df[c].dtype) != t:
+            col = pd.to_datetime(df[c]) if t == "datetime64[us]" else df[c]
+            cols[c] = col.astype(t)  # type: ignore[call-overload]  # dtype names from DTYPES
+        else:
+            cols[c] = df[c]
+    cols.update({c: df[c] for c in extras})
+    return pd.DataFrame(cols, index=df.index, copy=False)
 
 
 def schema(taxonomy: Taxonomy | None = None, countries: frozenset[str] | None = None) -> Any:

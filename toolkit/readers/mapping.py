@@ -92,14 +92,11 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 
 def _null_text(n: int) -> pd.Series:
-    return ft.missing_column("str", n)
+    return ft.repeated_text(None, n)
 
 
 def _const_text(value: str, n: int) -> pd.Series:
-    """``n`` copies of one text, built by Arrow (no Python string per row)."""
-    import pyarrow as pa
-
-    return pd.Series(pa.repeat(pa.scalar(value, pa.large_string()), n), dtype="str")
+    return ft.repeated_text(value, n)
 
 
 def _midnight(dates: pd.Series) -> pd.Series:
@@ -163,7 +160,8 @@ def _numeric_counts(series: pd.Series) -> pd.DataFrame:
         fractional = ~blank & ~too_big & (arr != np.floor(arr))
         ints = np.where(blank | too_big | fractional, 0, arr).astype(np.int64)
     bad = too_big | fractional
-    value = pd.arrays.IntegerArray(ints, blank | bad)
+    # One Series serves value, low and high: copy-on-write copies it if one is changed.
+    value = pd.Series(pd.arrays.IntegerArray(ints, blank | bad), copy=False)
     nulls = _null_text(n)  # immutable Arrow data: one array serves both text columns
     problem = nulls
     qualifier = _const_text("exact", n)
@@ -176,8 +174,8 @@ def _numeric_counts(series: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "value": value,
-            "low": value.copy(),
-            "high": value.copy(),
+            "low": value,
+            "high": value,
             "qualifier": qualifier,
             "figure_text": nulls,
             "problem": problem,
@@ -474,7 +472,8 @@ def _block_rows(
     if source is not None:
         cols["source"] = _const_text(source, n)
     cols["origin_file"] = _const_text(display_path, n)
-    cols["origin_row"] = pd.Series(lines if whole else lines[keep], dtype="Int64")
+    rows = lines if whole else lines[keep]
+    cols["origin_row"] = pd.Series(pd.arrays.IntegerArray(rows, np.zeros(n, dtype=bool)))
     index = pd.RangeIndex(n)
     block = pd.DataFrame({k: v.set_axis(index) for k, v in cols.items()}, index=index, copy=False)
     if len(extras.columns):
