@@ -457,3 +457,39 @@ def test_reading_leaves_inputs_unchanged(tmp_path, cli):
         str(REAL / "expectations"),
     )
     assert _checksums(ROOT / "fixtures") == before
+
+
+def test_figure_columns_built_from_one_array_are_changed_one_at_a_time(real):
+    """A wide export's value, low and high start out as one array, and a constant text
+    (the file, the measure) as one repeated chunk: changing one column of the table must
+    leave the others alone (pandas copy-on-write), as if each had its own copy."""
+    f = real.figures[real.figures["measure"] == "killed.side_a"].reset_index(drop=True)
+    assert len(f) > 1
+    value, high = f["value"].copy(), f["high"].copy()
+    measure, origin = f["measure"].copy(), f["origin_file"].copy()
+    f.loc[0, "low"] = 10**9
+    f.loc[1, "measure"] = "changed"
+    f.loc[0, "origin_row"] = -5
+    pd.testing.assert_series_equal(f["value"], value)
+    pd.testing.assert_series_equal(f["high"], high)
+    pd.testing.assert_series_equal(f["origin_file"], origin)
+    assert f.loc[0, "low"] == 10**9
+    assert (f["measure"] == measure).sum() == len(f) - 1
+    assert not (real.figures["low"] == 10**9).any()
+    assert not (real.figures["origin_row"] == -5).any()
+
+
+@pytest.mark.parametrize("n", [0, 1, 65_535, 65_536, 65_537, 200_000])
+def test_a_repeated_text_column_has_every_row(n):
+    from toolkit.figures import repeated_text
+
+    texts, missing = repeated_text("file.csv", n), repeated_text(None, n)
+    assert (len(texts), len(missing)) == (n, n)
+    assert str(texts.dtype) == str(missing.dtype) == "str"
+    assert (texts == "file.csv").all()
+    assert missing.isna().all()
+    if n:
+        both = pd.DataFrame({"a": texts, "b": texts})
+        both.loc[n - 1, "a"] = "other"
+        assert both["a"].iloc[-1] == "other"
+        assert (both["b"] == "file.csv").all()
