@@ -380,3 +380,44 @@ def test_several_outliers_are_named_together():
     assert table.loc["x", "outliers"] == "D; E"
     assert table.loc["y", "outliers"] == "Z"
     assert (table.loc["x", "consensus_low"], table.loc["x", "consensus_high"]) == (100, 100)
+
+
+# --- the fast paths give what the general ones give -------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 9))
+def test_an_unrelated_stale_or_smaller_incident_changes_no_other_row(seed, sources):
+    """Incidents that all have the same sources and no stale figure take the quick paths
+    (runs reduced column by column, no gathering); one more incident with a stale figure
+    and fewer sources sends every group through the general ones. Nothing else may move."""
+    from generate import generate
+
+    f = generate(40, sources, 1, at_least=0.3, seed=seed).figures
+    c = compare(f, SUITE)
+    day = f["reported_on"].max()
+    odd = frame(
+        ("zz-odd", "source-00", "missing", "100", str((day - pd.Timedelta(days=60)).date())),
+        ("zz-odd", "source-01", "missing", "7", str(day.date())),
+        ("zz-odd", "source-00", "killed", "at least 9", str(day.date())),
+    )
+    d = compare(pd.concat([f, odd], ignore_index=True), SUITE)
+    assert (d.latest["status"] == "stale").any()
+    kept = d.table[d.table["incident"] != "zz-odd"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(c.table, kept)
+    same = d.latest[d.latest["incident"] != "zz-odd"].reset_index(drop=True)
+    cols = ["incident", "measure", "source", "low", "high", "status", "outlier", "distance"]
+    pd.testing.assert_frame_equal(c.latest[cols], same[cols])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 50), min_size=1, max_size=12), min_size=1, max_size=40))
+def test_group_median_and_run_reductions_match_numpy(runs):
+    from toolkit.comparison import _group_median, _per_run
+
+    values = np.array([v for r in runs for v in r], dtype=float)
+    size = np.array([len(r) for r in runs])
+    starts = np.r_[0, np.cumsum(size)[:-1]]
+    assert _group_median(values, starts, size).tolist() == [float(np.median(r)) for r in runs]
+    assert _per_run(np.maximum, values, starts, size).tolist() == [max(r) for r in runs]
+    assert _per_run(np.minimum, values, starts, size).tolist() == [min(r) for r in runs]

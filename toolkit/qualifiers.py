@@ -362,17 +362,37 @@ def codes(values: pd.Series, missing_group: bool = False) -> np.ndarray:
     return _encoded(values, missing_group)[0]
 
 
-def _encoded(values: pd.Series, missing_group: bool) -> tuple[np.ndarray, Any]:
-    """(codes, Arrow dictionary) of Arrow-backed text."""
+def _encoded(
+    values: pd.Series, missing_group: bool, dtype: type[np.integer[Any]] = np.int64
+) -> tuple[np.ndarray, Any]:
+    """(codes, Arrow dictionary) of Arrow-backed text. Chunks are encoded as they are
+    (Arrow gives every chunk the one dictionary), without first joining them. With
+    ``dtype=np.int32`` the codes of one chunk are Arrow's own (read-only, no copy)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.array(values.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    if not isinstance(arr, pa.ChunkedArray):
+        arr = pa.chunked_array([arr])
     encoded = pc.dictionary_encode(arr, null_encoding="encode" if missing_group else "mask")
-    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    return np.asarray(indices, dtype=np.int64), encoded.dictionary
+    chunks = encoded.chunks
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), pa.array([], type=arr.type)
+    dictionary = chunks[0].dictionary
+    if any(len(c.dictionary) != len(dictionary) for c in chunks[1:]):  # pragma: no cover
+        chunks = [encoded.combine_chunks()]  # not seen from pyarrow 14 to 26; kept safe
+        dictionary = chunks[0].dictionary
+    if dtype == np.int32 and len(chunks) == 1 and not chunks[0].indices.null_count:
+        return chunks[0].indices.to_numpy(), dictionary
+    out = np.empty(len(values), dtype=dtype)
+    at = 0
+    for chunk in chunks:
+        indices = chunk.indices
+        if indices.null_count:
+            indices = indices.fill_null(-1)
+        out[at : at + len(indices)] = indices.to_numpy(zero_copy_only=False)
+        at += len(indices)
+    return out, dictionary
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, list[object]]:
@@ -420,28 +440,54 @@ def intervals(figures: pd.DataFrame, tolerance: float = 0.1) -> tuple[np.ndarray
     >>> lo.round(6).tolist(), hi.round(6).tolist()
     ([128.0, 45.0, 180.0], [inf, 45.0, 220.0])
     """
-    value = figures["value"].to_numpy(dtype="float64", na_value=np.nan)
-    low = figures["low"].to_numpy(dtype="float64", na_value=np.nan)
-    high = figures["high"].to_numpy(dtype="float64", na_value=np.nan)
+    lo, hi, _ = intervals_and_points(figures, tolerance)
+    return lo, hi
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """A column as a float array of its own (NaN for missing), safe to change in place."""
+    out = column.to_numpy(dtype="float64", na_value=np.nan)
+    return out if out.flags.owndata and out.flags.writeable else out.copy()
+
+
+def intervals_and_points(
+    figures: pd.DataFrame, tolerance: float = 0.1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`intervals` and each figure's point: its value, or its low bound where the
+    export gives none (a range). Built in place, a few arrays in all (one per row each
+    would be a dozen): the qualifiers are coded once and each rule touches its rows only."""
+    value, lo, hi = (_floats(figures[c]) for c in ("value", "low", "high"))
+    no_low, no_high = np.isnan(lo), np.isnan(hi)
+    np.copyto(lo, value, where=no_low)
+    np.copyto(hi, value, where=no_high)
     # Compare small integer codes, not a Python string per row.
-    q_codes, q_names = distinct(figures["qualifier"])
-    code = {name: i for i, name in enumerate(q_names)}
+    qualifier = figures["qualifier"]
+    if qualifier.dtype == "str":
+        q_codes, q_dictionary = _encoded(qualifier, missing_group=False, dtype=np.int32)
+        q_names = q_dictionary.to_pylist()
+    else:
+        q_codes, q_names = distinct(qualifier)
 
-    def is_(name: str) -> np.ndarray:
-        return np.asarray(q_codes == code.get(name, -2), dtype=bool)
+    def rows(*names: str) -> np.ndarray | None:
+        present = [q_names.index(n) for n in names if n in q_names]
+        if not present:
+            return None
+        return np.isin(q_codes, present) if len(present) > 1 else q_codes == present[0]
 
-    lo = np.where(np.isnan(low), value, low)
-    hi = np.where(np.isnan(high), value, high)
-    open_high = is_("at_least") | is_("more_than")
-    hi = np.where(open_high, np.inf, hi)
-    lo = np.where(is_("more_than"), np.where(np.isnan(low), value + 1, low), lo)
-    closed_low = is_("at_most") | is_("fewer_than")
-    lo = np.where(closed_low, 0.0, lo)
-    hi = np.where(is_("fewer_than"), np.where(np.isnan(high), value - 1, high), hi)
-    about = is_("about")
-    lo = np.where(about, value * (1 - tolerance), lo)
-    hi = np.where(about, value * (1 + tolerance), hi)
-    unknown = is_("unknown")
-    lo = np.where(unknown, np.nan, lo)
-    hi = np.where(unknown, np.nan, hi)
-    return lo.astype("float64"), hi.astype("float64")
+    if (m := rows("at_least", "more_than")) is not None:
+        np.copyto(hi, np.inf, where=m)
+    if (m := rows("more_than")) is not None:
+        np.add(value, 1, out=lo, where=m & no_low)
+    if (m := rows("at_most", "fewer_than")) is not None:
+        np.copyto(lo, 0.0, where=m)
+    if (m := rows("fewer_than")) is not None:
+        np.subtract(value, 1, out=hi, where=m & no_high)
+    if (m := rows("about")) is not None:
+        np.multiply(value, 1 - tolerance, out=lo, where=m)
+        np.multiply(value, 1 + tolerance, out=hi, where=m)
+    if (m := rows("unknown")) is not None:
+        np.copyto(lo, np.nan, where=m)
+        np.copyto(hi, np.nan, where=m)
+    point = value
+    np.copyto(point, lo, where=np.isnan(point))
+    return lo, hi, point
