@@ -493,3 +493,25 @@ def test_a_repeated_text_column_has_every_row(n):
         both.loc[n - 1, "a"] = "other"
         assert both["a"].iloc[-1] == "other"
         assert (both["b"] == "file.csv").all()
+
+
+def test_a_wide_exports_exact_counts_share_their_bounds_until_one_changes(tmp_path):
+    """Blocks whose bounds equal their values are stacked once (the value column serves
+    low and high); the table still reads, and changes, as three columns."""
+    from generate import WIDE_PROFILE
+
+    (tmp_path / "expectations" / "profiles").mkdir(parents=True)
+    (tmp_path / "expectations" / "suite.yaml").write_text("name: t\nextends: default\n")
+    (tmp_path / "expectations" / "profiles" / "wide.yaml").write_text(WIDE_PROFILE)
+    (tmp_path / "x-wide.csv").write_text(
+        "incident,source,reported_on,event_start,event_end,country,killed,civilians\n"
+        "a,S,2020-01-02,2020-01-01,2020-01-01,SYR,10,4\n"
+        "b,S,2020-01-02,2020-01-01,2020-01-01,SYR,7,\n"
+    )
+    f = cc.read(tmp_path)
+    assert f["measure"].tolist() == ["killed", "killed", "killed.civilians"]
+    assert f["value"].tolist() == f["low"].tolist() == f["high"].tolist() == [10, 7, 4]
+    assert f["origin_row"].tolist() == [2, 3, 2]
+    f.loc[2, "high"] = 99
+    assert f["value"].tolist() == f["low"].tolist() == [10, 7, 4]
+    assert f["high"].tolist() == [10, 7, 99]

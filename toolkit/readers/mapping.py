@@ -437,7 +437,7 @@ def apply_profile(
             blank_cells += int(blank.sum())
             keep &= ~blank
         parts.append(_block_rows(keep, base, fig, extras, spec.source, raw.lines, display_path))
-    figures = pd.concat(parts, ignore_index=True) if parts else ft.empty()
+    figures = _stack(parts) if parts else ft.empty()
     rejected_by_reader = sum(1 for p in raw.problems if p.get("severity") == "error")
     return Mapped(
         figures=ft.conform(figures),
@@ -445,6 +445,17 @@ def apply_profile(
         rows_rejected=int(rejected.sum()) + rejected_by_reader,
         blank_cells=blank_cells,
     )
+
+
+def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The blocks one under the other. Bounds equal to the value (every exact count) are
+    stacked once and shared: a wide export's blocks would otherwise copy the same numbers
+    three times over (copy-on-write copies them if one column is changed later)."""
+    if len(parts) == 1:
+        return parts[0]
+    same = [c for c in ("low", "high") if all(p[c].equals(p["value"]) for p in parts)]
+    figures = pd.concat([p.drop(columns=same) for p in parts], ignore_index=True)
+    return figures.assign(**dict.fromkeys(same, figures["value"])) if same else figures
 
 
 def _block_rows(
