@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -121,3 +122,21 @@ def test_intervals():
     assert hi[:7].tolist() == [math.inf, 45, math.inf, pytest.approx(220), 15, 10, 4]
     assert math.isnan(lo[7])
     assert math.isnan(hi[7])
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float64", "float64"])
+def test_intervals_leave_the_table_as_it_was(dtype):
+    """Intervals are built in place, in arrays of their own: never in the table's."""
+    f = pd.DataFrame(
+        {
+            "value": pd.array([128, 60, 200, 5], dtype=dtype),
+            "low": pd.array([128, 60, 200, 5], dtype=dtype),
+            "high": pd.array([128, 60, 200, 5], dtype=dtype),
+            "qualifier": pd.array(["at_least", "more_than", "about", "fewer_than"], dtype="str"),
+        }
+    )
+    before = f.copy(deep=True)
+    lo, hi = intervals(f, tolerance=0.1)
+    assert lo.tolist() == pytest.approx([128, 60, 180, 0])  # "more than" with its low given
+    assert hi.tolist() == pytest.approx([np.inf, np.inf, 220, 5])
+    pd.testing.assert_frame_equal(f, before)

@@ -446,8 +446,10 @@ def intervals(figures: pd.DataFrame, tolerance: float = 0.1) -> tuple[np.ndarray
 
 def _floats(column: pd.Series) -> np.ndarray:
     """A column as a float array of its own (NaN for missing), safe to change in place."""
-    out = column.to_numpy(dtype="float64", na_value=np.nan)
-    return out if out.flags.owndata and out.flags.writeable else out.copy()
+    # copy=True: a Float64 column with no missing value would otherwise hand out its own
+    # buffer, and the caller's table would change with the array (one copy either way).
+    out: np.ndarray = column.to_numpy(dtype="float64", na_value=np.nan, copy=True)
+    return out
 
 
 def intervals_and_points(
