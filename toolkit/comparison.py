@@ -482,9 +482,6 @@ def compare(
     else:
         active = np.ones(len(rep), dtype=bool)
 
-    def of(values: np.ndarray, which: np.ndarray | None) -> np.ndarray:
-        return values if which is None else values[which]
-
     # Across the active figures of each group (the newest is always active, so every
     # group keeps its place): the intersection of the intervals; the spread of the fresh
     # points (a stale cumulative toll has risen since).
@@ -492,9 +489,9 @@ def compare(
     g_size = np.diff(np.r_[a_starts, len(rep) if a is None else len(a)])
     f_starts = g_starts if f is None else _starts(g_of[f])
     if len(rep):
-        c_lo = _per_run(np.maximum, of(s_lo, a), a_starts, g_size)
-        c_hi = _per_run(np.minimum, of(s_hi, a), a_starts, g_size)
-        fresh = of(s_point, f)
+        c_lo = _per_run(np.maximum, _of(s_lo, a), a_starts, g_size)
+        c_hi = _per_run(np.minimum, _of(s_hi, a), a_starts, g_size)
+        fresh = _of(s_point, f)
         f_size = g_size if f is None else np.diff(np.r_[f_starts, len(fresh)])
         v_min = _per_run(np.minimum, fresh, f_starts, f_size)
         v_max = _per_run(np.maximum, fresh, f_starts, f_size)
@@ -648,16 +645,17 @@ def _key(
 ) -> np.ndarray:
     """incident x measure x source as one integer per row (of ``rows``; None: all),
     built in one array in place."""
-
-    def of(codes: np.ndarray) -> np.ndarray:
-        return codes if rows is None else codes[rows]
-
-    key = of(inc).astype(np.int64)  # codes are int32: the product needs 64 bits
+    key = _of(inc, rows).astype(np.int64)  # codes are int32: the product needs 64 bits
     key *= n_mea
-    key += of(mea)
+    key += _of(mea, rows)
     key *= n_src
-    key += of(src)
+    key += _of(src, rows)
     return key
+
+
+def _of(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """``values`` at ``rows``; all of them (no copy) where ``rows`` is None."""
+    return values if rows is None else values[rows]
 
 
 def _latest_dense(
@@ -864,9 +862,9 @@ def _outliers(
     # Groups of one size at a time, in chunks that stay in cache.
     for s in np.unique(size):
         for chunk in _chunks(np.flatnonzero(size == s), s):
-            members = (starts[chunk] + np.arange(s)[:, None]).T
+            members = starts[chunk] + np.arange(s)[:, None]  # (s, groups)
             out, has, inner_lo, inner_hi = _mark_outliers(members, lo, hi, s)
-            found.outlier[members.T if at is None else at[members.T]] = out
+            found.outlier[members if at is None else at[members]] = out
             g = groups[chunk]
             found.has_outlier[g] = has
             found.inner_lo[g] = inner_lo
@@ -882,13 +880,13 @@ def _chunks(groups: np.ndarray, s: int, cells: int = 1 << 16) -> list[np.ndarray
 def _mark_outliers(
     members: np.ndarray, lo: np.ndarray, hi: np.ndarray, s: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Outliers among groups of ``s`` figures at ``members`` (positions, (groups, s)):
+    """Outliers among groups of ``s`` figures at ``members`` (positions, (s, groups)):
     per figure (s, groups) whether it is one; per group whether it has one, and the
     intersection of the other figures.
 
     Arrays are (s, groups): row ``i`` holds the i-th figure of every group, so each step
     compares one figure with all the others across all groups at once."""
-    low, high = lo[members.T], hi[members.T]
+    low, high = lo[members], hi[members]
     # how many intervals hold i's left end (at most s)
     depth = np.zeros(low.shape, dtype=np.int8 if s < 128 else np.int32)
     for j in range(s):

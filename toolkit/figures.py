@@ -77,7 +77,6 @@ def missing_column(dtype: str, n: int) -> pd.Series:
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:
     """Add missing optional columns and cast every canonical column to its dtype."""
-    extras = [c for c in df.columns if c not in DTYPES]
     if list(df.columns[: len(COLUMNS)]) == list(COLUMNS) and all(
         str(df[c].dtype) == t for c, t in DTYPES.items()
     ):
@@ -91,7 +90,7 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
             cols[c] = col.astype(t)  # type: ignore[call-overload]  # dtype names from DTYPES
         else:
             cols[c] = df[c]
-    cols.update({c: df[c] for c in extras})
+    cols.update({c: df[c] for c in df.columns if c not in DTYPES})
     return pd.DataFrame(cols, index=df.index, copy=False)
 
 

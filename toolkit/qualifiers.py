@@ -365,9 +365,10 @@ def codes(values: pd.Series, missing_group: bool = False) -> np.ndarray:
 def _encoded(
     values: pd.Series, missing_group: bool, dtype: type[np.integer[Any]] = np.int64
 ) -> tuple[np.ndarray, Any]:
-    """(codes, Arrow dictionary) of Arrow-backed text. Chunks are encoded as they are
-    (Arrow gives every chunk the one dictionary), without first joining them. With
-    ``dtype=np.int32`` the codes of one chunk are Arrow's own (read-only, no copy)."""
+    """(codes, Arrow dictionary) of Arrow-backed text. Chunks are encoded as they are,
+    without first joining them: Arrow encodes a chunked array with one hash table, so
+    every chunk carries the same (final) dictionary. With ``dtype=np.int32`` the codes of
+    one chunk are Arrow's own (read-only, no copy)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -379,9 +380,6 @@ def _encoded(
     if not chunks:
         return np.zeros(0, dtype=np.int64), pa.array([], type=arr.type)
     dictionary = chunks[0].dictionary
-    if any(len(c.dictionary) != len(dictionary) for c in chunks[1:]):  # pragma: no cover
-        chunks = [encoded.combine_chunks()]  # not seen from pyarrow 14 to 26; kept safe
-        dictionary = chunks[0].dictionary
     if dtype == np.int32 and len(chunks) == 1 and not chunks[0].indices.null_count:
         return chunks[0].indices.to_numpy(), dictionary
     out = np.empty(len(values), dtype=dtype)
@@ -395,13 +393,15 @@ def _encoded(
     return out, dictionary
 
 
-def distinct(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+def distinct(
+    values: pd.Series, dtype: type[np.integer[Any]] = np.int64
+) -> tuple[np.ndarray, list[object]]:
     """(codes, uniques) of a column, -1 for missing."""
     if values.dtype == "str":
-        out, dictionary = _encoded(values, missing_group=False)
+        out, dictionary = _encoded(values, missing_group=False, dtype=dtype)
         return out, dictionary.to_pylist()
     out, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.asarray(out, dtype=np.int64), list(uniques)
+    return np.asarray(out, dtype=dtype), list(uniques)
 
 
 def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFrame:
@@ -463,12 +463,7 @@ def intervals_and_points(
     np.copyto(lo, value, where=no_low)
     np.copyto(hi, value, where=no_high)
     # Compare small integer codes, not a Python string per row.
-    qualifier = figures["qualifier"]
-    if qualifier.dtype == "str":
-        q_codes, q_dictionary = _encoded(qualifier, missing_group=False, dtype=np.int32)
-        q_names = q_dictionary.to_pylist()
-    else:
-        q_codes, q_names = distinct(qualifier)
+    q_codes, q_names = distinct(figures["qualifier"], np.int32)
 
     def rows(*names: str) -> np.ndarray | None:
         present = [q_names.index(n) for n in names if n in q_names]

@@ -91,14 +91,6 @@ def _as_text(series: pd.Series) -> pd.Series:
     return out.str.strip().replace("", None)
 
 
-def _null_text(n: int) -> pd.Series:
-    return ft.repeated_text(None, n)
-
-
-def _const_text(value: str, n: int) -> pd.Series:
-    return ft.repeated_text(value, n)
-
-
 def _midnight(dates: pd.Series) -> pd.Series:
     """Dates at midnight; a column that is already (the usual case) is not rewritten."""
     ticks = dates.to_numpy().view(np.int64)
@@ -162,9 +154,9 @@ def _numeric_counts(series: pd.Series) -> pd.DataFrame:
     bad = too_big | fractional
     # One Series serves value, low and high: copy-on-write copies it if one is changed.
     value = pd.Series(pd.arrays.IntegerArray(ints, blank | bad), copy=False)
-    nulls = _null_text(n)  # immutable Arrow data: one array serves both text columns
+    nulls = ft.repeated_text(None, n)  # immutable Arrow data: one array serves both text columns
     problem = nulls
-    qualifier = _const_text("exact", n)
+    qualifier = ft.repeated_text("exact", n)
     if bad.any():
         messages = np.full(n, None, dtype=object)
         messages[too_big] = "number is too large for a count"
@@ -295,7 +287,7 @@ def _record_columns(
             base[target] = (
                 pd.Series(pd.Timestamp(value), index=frame.index).astype("datetime64[us]")
                 if target in DATE_COLUMNS
-                else _const_text(value, n)
+                else ft.repeated_text(value, n)
             )
     source_per_figure = bool(profile.figures) and all(f.source for f in profile.figures)
     for key in ("incident", "source"):
@@ -337,8 +329,10 @@ def _figures(
                 "value": total,
                 "low": total,
                 "high": total,
-                "qualifier": _const_text("exact", n).where(total.notna().to_numpy(), "unknown"),
-                "figure_text": _null_text(n),
+                "qualifier": ft.repeated_text("exact", n).where(
+                    total.notna().to_numpy(), "unknown"
+                ),
+                "figure_text": ft.repeated_text(None, n),
                 "blank": np.logical_and.reduce([p["blank"].to_numpy() for p in parts]),
             }
         )
@@ -368,7 +362,7 @@ def _figures(
     fig["measure"] = (
         _measures(frame, long, taxonomy, problems)
         if long is not None
-        else _const_text(str(spec.measure), n)
+        else ft.repeated_text(str(spec.measure), n)
     )
     return fig
 
@@ -481,8 +475,8 @@ def _block_rows(
     cols: dict[str, pd.Series] = {t: pick(c) for t, c in base.items()}
     cols.update({c: pick(fig[c]) for c in _FIGURE_COLUMNS})
     if source is not None:
-        cols["source"] = _const_text(source, n)
-    cols["origin_file"] = _const_text(display_path, n)
+        cols["source"] = ft.repeated_text(source, n)
+    cols["origin_file"] = ft.repeated_text(display_path, n)
     rows = lines if whole else lines[keep]
     cols["origin_row"] = pd.Series(pd.arrays.IntegerArray(rows, np.zeros(n, dtype=bool)))
     index = pd.RangeIndex(n)
