@@ -515,3 +515,42 @@ def test_a_wide_exports_exact_counts_share_their_bounds_until_one_changes(tmp_pa
     f.loc[2, "high"] = 99
     assert f["value"].tolist() == f["low"].tolist() == [10, 7, 4]
     assert f["high"].tolist() == [10, 7, 99]
+
+
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_line_numbers_of_a_large_csv_count_every_line(tmp_path, final_newline):
+    """Lines are counted a megabyte at a time: a blank line past the first megabyte must
+    still shift the line numbers after it (pyarrow skips blank lines silently)."""
+    rows = [f"inc-{i:07d},2017-10-21,{i % 90},{i % 7}" for i in range(60_000)]  # ~1.7 MB
+    blank_at = 45_000  # past the first megabyte
+    lines = ["id,date,killed,civilians", *rows[:blank_at], "", *rows[blank_at:]]
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    assert len(text.split("\n", blank_at + 1)[-1]) < len(text) - (1 << 20)
+    p = _write(tmp_path, "big.csv", text)
+    res = read_figures(p, suite=tmp_path / "expectations")
+    assert res.rows_rejected == 0
+    killed = res.figures[res.figures["measure"] == "killed"].set_index("incident")["origin_row"]
+    assert killed["inc-0000000"] == 2
+    assert killed[f"inc-{blank_at - 1:07d}"] == blank_at + 1
+    assert killed[f"inc-{blank_at:07d}"] == blank_at + 3  # after the blank line
+    assert killed["inc-0059999"] == 60_000 + 2
+
+
+def test_a_time_of_day_past_the_first_slice_is_still_cut_to_its_date(tmp_path):
+    """Dates with a time of day become dates: the check for times works a slice at a time,
+    so the only one sits past the first slice, after missing dates."""
+    n = 70_000
+    when = pd.Series(pd.Timestamp("2017-10-21"), index=range(n)).astype("datetime64[us]")
+    when[[5, 66_000]] = pd.NaT
+    when[69_000] = pd.Timestamp("2017-10-22 08:15")
+    frame = pd.DataFrame(
+        {"id": [f"inc-{i}" for i in range(n)], "date": when, "killed": 3, "civilians": 1}
+    )
+    p = _suite_dir(tmp_path, PROFILE.replace('"*.csv"', '"*.parquet"')) / "t.parquet"
+    frame.to_parquet(p)
+    res = read_figures(p, suite=tmp_path / "expectations")
+    got = res.figures[res.figures["measure"] == "killed"].set_index("incident")["reported_on"]
+    assert str(got.dtype) == "datetime64[us]"
+    assert got["inc-69000"] == pd.Timestamp("2017-10-22")
+    assert got[["inc-5", "inc-66000"]].isna().all()
+    assert (got.drop(["inc-5", "inc-66000", "inc-69000"]) == pd.Timestamp("2017-10-21")).all()

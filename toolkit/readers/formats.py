@@ -126,6 +126,23 @@ def _octets(data: Data) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)
 
 
+def _count_lines(data: Data) -> int:
+    """Lines in the file (a last line without a newline counts).
+
+    Compared a megabyte at a time into one small buffer: a whole-file comparison would
+    allocate a mask as large as the file, and fresh memory is what costs most here.
+    """
+    octets = _octets(data)
+    step = 1 << 20
+    hits = np.empty(min(step, len(octets)), dtype=bool)
+    newlines = 0
+    for start in range(0, len(octets), step):
+        chunk = octets[start : start + step]
+        np.equal(chunk, ord("\n"), out=hits[: len(chunk)])
+        newlines += int(np.count_nonzero(hits[: len(chunk)]))
+    return newlines + (data[-1:] != b"\n")
+
+
 def _is_blank(data: Data) -> bool:
     if bytes(data[:65536]).strip():
         return False
@@ -254,13 +271,14 @@ def _read_delimited(
         )
     except pa.ArrowInvalid:
         table = None  # the careful path below says what is wrong, with a line number
-    n_lines = int(np.count_nonzero(_octets(data) == ord("\n"))) + (data[-1:] != b"\n")
-    if table is not None and not invalid and n_lines == 1 + skip + table.num_rows:
+    if table is not None and not invalid and _count_lines(data) == 1 + skip + table.num_rows:
         for i, f in enumerate(table.schema):  # ISO dates: datetime64, not datetime.date objects
             if pa.types.is_date(f.type):
                 table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp("us")))
-        frame = table.to_pandas()
-        lines = np.arange(len(frame), dtype=np.int64) + 2 + skip
+        # One block per column: the columns are used one at a time, and consolidating
+        # them into 2-D blocks would copy every number once more.
+        frame = table.to_pandas(split_blocks=True)
+        lines = np.arange(2 + skip, 2 + skip + len(frame), dtype=np.int64)
         return RawTable(path, "csv", frame, lines, 1, len(frame), [], numbers)
     # Ragged rows, blank lines or values spanning lines: the careful path.
     del table
@@ -449,9 +467,9 @@ def _read_parquet(path: Path, data: bytes) -> RawTable:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file: {exc}", path) from None
-    frame = table.to_pandas()
+    frame = table.to_pandas(split_blocks=True)
     frame = frame.reset_index(drop=True)
-    lines = np.arange(len(frame), dtype=np.int64) + 1
+    lines = np.arange(1, len(frame) + 1, dtype=np.int64)
     return RawTable(
         path,
         "parquet",

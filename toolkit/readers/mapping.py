@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.arrays.masked import BaseMaskedArray
 
 from toolkit import figures as ft
 from toolkit.errors import InputError, did_you_mean
@@ -92,11 +93,24 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 
 def _midnight(dates: pd.Series) -> pd.Series:
-    """Dates at midnight; a column that is already (the usual case) is not rewritten."""
+    """Dates at midnight; a column that is already (the usual case) is not rewritten.
+
+    Checked a slice at a time in one small buffer: whole-column temporaries would cost
+    more than the check.
+    """
     ticks = dates.to_numpy().view(np.int64)
     day = np.int64(86_400_000_000)  # microseconds
-    at_midnight = (ticks % day == 0) | dates.isna().to_numpy()
-    return dates if at_midnight.all() else dates.dt.normalize()
+    not_a_time = np.iinfo(np.int64).min  # NaT
+    step = 1 << 16
+    rest = np.empty(min(step, len(ticks)), dtype=np.int64)
+    for start in range(0, len(ticks), step):
+        chunk = ticks[start : start + step]
+        left = rest[: len(chunk)]
+        np.remainder(chunk, day, out=left)
+        if np.count_nonzero(left) and bool(((left != 0) & (chunk != not_a_time)).any()):
+            normalized: pd.Series = dates.dt.normalize()
+            return normalized
+    return dates
 
 
 def _to_datetime(texts: pd.Series, fmt: str) -> pd.Series:
@@ -197,9 +211,9 @@ def _read_counts(
             for c in ("value", "low", "high"):
                 out.loc[is_sentinel, c] = pd.NA
             out.loc[is_sentinel, "qualifier"] = "unknown"
-    negative = ((out["value"] < 0).fillna(False) | (out["low"] < 0).fillna(False)).to_numpy(
-        dtype=bool
-    )
+    negative = (out["value"] < 0).to_numpy(dtype=bool, na_value=False)
+    if not _same_numbers(out["low"], out["value"]):
+        negative |= (out["low"] < 0).to_numpy(dtype=bool, na_value=False)
     if negative.any():
         out.loc[negative, "problem"] = (
             "a count cannot be negative (declare sentinels such "
@@ -447,9 +461,32 @@ def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     three times over (copy-on-write copies them if one column is changed later)."""
     if len(parts) == 1:
         return parts[0]
-    same = [c for c in ("low", "high") if all(p[c].equals(p["value"]) for p in parts)]
+    same = [
+        c
+        for c in ("low", "high")
+        if all(_same_numbers(p[c], p["value"]) or p[c].equals(p["value"]) for p in parts)
+    ]
     figures = pd.concat([p.drop(columns=same) for p in parts], ignore_index=True)
     return figures.assign(**dict.fromkeys(same, figures["value"])) if same else figures
+
+
+def _same_numbers(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two count columns are views of the same numbers (equal without a look).
+
+    True for a value and the bounds that share its buffers (see ``_numeric_counts``); False
+    says nothing: the columns may still be equal.
+    """
+    x, y = a.array, b.array
+    if not (isinstance(x, BaseMaskedArray) and isinstance(y, BaseMaskedArray)):
+        return False
+    return _buffers(x) == _buffers(y)
+
+
+def _buffers(masked: Any) -> tuple[object, ...]:
+    """Where a masked array's numbers (``_data``) and missing-mask (``_mask``) live: address,
+    shape, strides and type of each."""
+    where = [a.__array_interface__ for a in (masked._data, masked._mask)]
+    return tuple((i["data"][0], i["shape"], i["strides"], i["typestr"]) for i in where)
 
 
 def _block_rows(
