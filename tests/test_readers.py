@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import AQ, REAL, ROOT
+from hypothesis import given
+from hypothesis import strategies as st
 
 import toolkit as cc
 from toolkit import figures as ft
@@ -554,3 +556,50 @@ def test_a_time_of_day_past_the_first_slice_is_still_cut_to_its_date(tmp_path):
     assert got["inc-69000"] == pd.Timestamp("2017-10-22")
     assert got[["inc-5", "inc-66000"]].isna().all()
     assert (got.drop(["inc-5", "inc-66000", "inc-69000"]) == pd.Timestamp("2017-10-21")).all()
+
+
+def test_iso_dates_of_a_csv_become_dates_in_mapped_and_unmapped_columns(tmp_path):
+    """A CSV's ISO dates are read as Arrow dates and converted once, into the table: the
+    mapped date and an export column no profile maps both come out as datetime64[us]."""
+    text = (
+        "id,date,killed,civilians,published\n"
+        "a,2017-10-21,5,1,2017-10-23\n"
+        "b,,6,2,\n"
+        "c,2017-10-22,7,3,2017-10-24\n"
+    )
+    p = _write(tmp_path, "t.csv", text)
+    f = read_figures(p, suite=tmp_path / "expectations").figures
+    assert str(f["reported_on"].dtype) == str(f["published"].dtype) == "datetime64[us]"
+    killed = f[f["measure"] == "killed"].set_index("incident")
+    assert killed["reported_on"].tolist()[::2] == [
+        pd.Timestamp("2017-10-21"),
+        pd.Timestamp("2017-10-22"),
+    ]
+    assert pd.isna(killed.loc["b", "reported_on"])
+    assert pd.isna(killed.loc["b", "published"])
+    assert killed.loc["c", "published"] == pd.Timestamp("2017-10-24")
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.integers(-700_000, 2_900_000)), max_size=60),
+    st.lists(st.integers(1, 7), max_size=12),
+    st.integers(0, 3),
+)
+def test_arrow_dates_convert_to_the_same_datetimes_as_pandas(days, cuts, skip):
+    """figures.whole_days (chunk by chunk, from the day numbers) agrees with pandas' own
+    cast on chunked, sliced and partly missing Arrow dates."""
+    import pyarrow as pa
+
+    whole = pa.array(days, type=pa.date32())
+    chunks, at = [], 0
+    for size in cuts:  # chunks of the given sizes, the last one holding the rest
+        chunks.append(whole.slice(at, size))
+        at += size
+    chunks.append(whole.slice(at))
+    column = pa.chunked_array(chunks, type=pa.date32())
+    if skip:
+        column = column.slice(min(skip, len(column)))
+    series = pd.Series(pd.arrays.ArrowExtensionArray(column))
+    got = ft.whole_days(series)
+    assert str(got.dtype) == "datetime64[us]"
+    assert got.equals(series.astype("datetime64[us]"))

@@ -418,12 +418,14 @@ def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFram
     parsed.append(_UNKNOWN)
     for name in ("value", "low", "high"):
         col = pd.array([getattr(p, name) for p in parsed], dtype="Int64")
-        out[name] = pd.Series(col.take(take), index=texts.index)
+        out[name] = pd.Series(col.take(take), index=texts.index, copy=False)
     # Build each text column once per distinct text, then take (Arrow-backed, no per-row str).
     for name in ("qualifier", "problem"):
         per_unique = pd.Series([getattr(p, name) for p in parsed], dtype="str")
         out[name] = per_unique.take(take).set_axis(texts.index)
-    out["invalid"] = pd.Series(np.array([p.invalid for p in parsed])[take], index=texts.index)
+    out["invalid"] = pd.Series(
+        np.array([p.invalid for p in parsed])[take], index=texts.index, copy=False
+    )
     return pd.DataFrame(out, copy=False)
 
 

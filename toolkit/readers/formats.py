@@ -45,7 +45,8 @@ class RawTable:
 
     ``lines[i]`` is the line (row in a spreadsheet, record number in Parquet) of record i,
     counted the way an editor shows it: header = line 1. ``problems`` are input findings
-    for records that could not be read at all (they are not in ``frame``).
+    for records that could not be read at all (they are not in ``frame``). Columns of
+    ISO dates may be Arrow dates (``pd.ArrowDtype``); see ``figures.whole_days``.
     """
 
     path: Path
@@ -272,12 +273,14 @@ def _read_delimited(
     except pa.ArrowInvalid:
         table = None  # the careful path below says what is wrong, with a line number
     if table is not None and not invalid and _count_lines(data) == 1 + skip + table.num_rows:
-        for i, f in enumerate(table.schema):  # ISO dates: datetime64, not datetime.date objects
-            if pa.types.is_date(f.type):
-                table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp("us")))
         # One block per column: the columns are used one at a time, and consolidating
-        # them into 2-D blocks would copy every number once more.
-        frame = table.to_pandas(split_blocks=True)
+        # them into 2-D blocks would copy every number once more. ISO dates stay Arrow
+        # dates, uncopied (pandas would make a datetime.date object of each): they are
+        # converted once, into the figures table (figures.whole_days).
+        frame = table.to_pandas(
+            split_blocks=True,
+            types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_date32(t) else None,
+        )
         lines = np.arange(2 + skip, 2 + skip + len(frame), dtype=np.int64)
         return RawTable(path, "csv", frame, lines, 1, len(frame), [], numbers)
     # Ragged rows, blank lines or values spanning lines: the careful path.

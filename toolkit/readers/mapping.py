@@ -130,7 +130,12 @@ def _to_datetime(texts: pd.Series, fmt: str) -> pd.Series:
 
 
 def _parse_dates(raw: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
-    """Dates (datetime64[us], normalized to midnight) and a mask of cells that failed."""
+    """Dates (datetime64[us], normalized to midnight) and a mask of cells that failed.
+
+    Arrow dates are whole days already, and stay Arrow until the figures table is built.
+    """
+    if ft.is_arrow_date(raw.dtype):
+        return raw, np.zeros(len(raw), dtype=bool)
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         if getattr(raw.dtype, "tz", None) is not None:
             raw = raw.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -148,7 +153,7 @@ def _parse_dates(raw: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, n
             break
         parsed_u[todo] = _to_datetime(u[todo], fmt)
     values = np.append(parsed_u.dt.normalize().to_numpy(), np.datetime64("NaT", "us"))
-    result = pd.Series(values[np.where(codes >= 0, codes, len(u))], index=raw.index)
+    result = pd.Series(values[np.where(codes >= 0, codes, len(u))], index=raw.index, copy=False)
     failed = (codes >= 0) & result.isna().to_numpy()
     return result, failed
 
@@ -348,7 +353,8 @@ def _figures(
                 ),
                 "figure_text": ft.repeated_text(None, n),
                 "blank": np.logical_and.reduce([p["blank"].to_numpy() for p in parts]),
-            }
+            },
+            copy=False,  # the bounds share the total's numbers, as in _numeric_counts
         )
     else:
         value_col = spec.value[0]
@@ -515,7 +521,8 @@ def _block_rows(
         cols["source"] = ft.repeated_text(source, n)
     cols["origin_file"] = ft.repeated_text(display_path, n)
     rows = lines if whole else lines[keep]
-    cols["origin_row"] = pd.Series(pd.arrays.IntegerArray(rows, np.zeros(n, dtype=bool)))
+    origin_row = pd.arrays.IntegerArray(rows, np.zeros(n, dtype=bool))
+    cols["origin_row"] = pd.Series(origin_row, copy=False)
     index = pd.RangeIndex(n)
     block = pd.DataFrame({k: v.set_axis(index) for k, v in cols.items()}, index=index, copy=False)
     if len(extras.columns):
