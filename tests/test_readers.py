@@ -346,6 +346,14 @@ def test_bom_utf16_and_cp1252(tmp_path):
     assert flat(res.findings) == [["win.csv", 2, "11", "encoding", "warning"]]
 
 
+def test_a_bom_is_not_part_of_the_first_column_name(tmp_path):
+    text = "id,date,killed,civilians\n,2017-10-21,128,83\n"
+    p = _write(tmp_path, "bom.csv", b"\xef\xbb\xbf" + text.encode())
+    res = read_figures(p, suite=tmp_path / "expectations")
+    assert flat(res.findings) == [["bom.csv", 2, "id", "missing-incident", "error"]]
+    assert res.findings["message"].iloc[0].startswith("column 'id' (#1): no incident")
+
+
 def test_row_problems_become_findings_and_the_run_goes_on(tmp_path, cli):
     text = (
         "id,date,killed,civilians\n"
@@ -603,3 +611,29 @@ def test_arrow_dates_convert_to_the_same_datetimes_as_pandas(days, cuts, skip):
     got = ft.whole_days(series)
     assert str(got.dtype) == "datetime64[us]"
     assert got.equals(series.astype("datetime64[us]"))
+
+
+@pytest.mark.parametrize("column", ["id", "note"])
+def test_a_cp1252_byte_past_the_first_64k_is_found_and_read(tmp_path, column):
+    """UTF-8 files are read without decoding them first (pyarrow checks the text): a
+    Windows-1252 byte far into the file, in a mapped text column or in a column no profile
+    maps, still sends the file through decoding, with the warning on its line."""
+    rows = [f"inc-{i:06d},2017-10-21,{i % 90},{i % 7},ok" for i in range(4000)]  # ~130 KB
+    bad = 3500
+    rows[bad] = (
+        "Qaryatayn-\xe9,2017-10-21,5,1,ok"
+        if column == "id"
+        else f"inc-{bad:06d},2017-10-21,5,1,caf\xe9"
+    )
+    text = "id,date,killed,civilians,note\n" + "\n".join(rows) + "\n"
+    p = _write(tmp_path, "win.csv", text.encode("cp1252"))
+    assert text.encode("cp1252").index(b"\xe9") > 1 << 16
+    res = read_figures(p, suite=tmp_path / "expectations")
+    assert res.rows_rejected == 0
+    col = str(rows[bad].index("\xe9") + 1)
+    assert flat(res.findings) == [["win.csv", bad + 2, col, "encoding", "warning"]]
+    got = res.figures[res.figures["origin_row"] == bad + 2]
+    if column == "id":
+        assert set(got["incident"]) == {"Qaryatayn-é"}
+    else:
+        assert set(got["note"]) == {"café"}

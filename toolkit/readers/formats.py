@@ -9,6 +9,7 @@ Input files are opened read-only and never written.
 from __future__ import annotations
 
 import bisect
+import codecs
 import csv
 import gzip
 import io
@@ -89,9 +90,7 @@ def read_raw(path: Path, profile: Profile | None, *, columns_as_text: set[str]) 
         raise InputError("file is empty: expected a header line and rows", path, 1)
     if fmt in ("csv", "tsv"):
         delimiter = (profile.delimiter if profile else None) or ("\t" if fmt == "tsv" else ",")
-        text_bytes, problems = _to_utf8(data, path, profile.encoding if profile else None)
-        raw = _read_delimited(path, text_bytes, delimiter, profile, columns_as_text)
-        raw.problems[:0] = problems
+        raw = _read_delimited(path, data, delimiter, profile, columns_as_text)
     elif fmt == "json":
         text_bytes, problems = _to_utf8(data, path, profile.encoding if profile else None)
         raw = _read_json(path, bytes(text_bytes).decode("utf-8"), profile)
@@ -229,10 +228,47 @@ def _is_hashtag_row(cells: list[str]) -> bool:
 def _read_delimited(
     path: Path, data: Data, delimiter: str, profile: Profile | None, columns_as_text: set[str]
 ) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    """The records of a CSV or TSV file.
 
-    text_head = bytes(data[: 1 << 16]).decode("utf-8", errors="replace")
+    Most exports are UTF-8, and pyarrow checks each text as it reads it (a column that is
+    not UTF-8 comes back as binary): such a file is read as it is, without decoding it
+    first. Anything else is decoded (see ``_to_utf8``) and read again; a file pyarrow
+    cannot read row for row (ragged rows, blank lines, values spanning lines) is read by
+    the careful path, which names the line of each problem.
+    """
+    encoding = profile.encoding if profile else None
+    if not encoding and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and _utf8_head(data):
+        names, numbers, skip = _header(path, data, delimiter, profile)
+        raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
+        if raw is not None:
+            return raw
+    data, problems = _to_utf8(data, path, encoding)
+    names, numbers, skip = _header(path, data, delimiter, profile)
+    raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
+    if raw is None:
+        try:
+            raw = _read_delimited_slow(path, bytes(data), delimiter, names, skip, numbers)
+        except csv.Error as exc:
+            raise InputError(f"not a readable {delimiter!r}-separated file: {exc}", path) from None
+    raw.problems[:0] = problems
+    return raw
+
+
+def _utf8_head(data: Data) -> bool:
+    """Whether the file's first 64 KiB are UTF-8 (a character cut at the end is fine)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(bytes(data[: 1 << 16]), final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _header(
+    path: Path, data: Data, delimiter: str, profile: Profile | None
+) -> tuple[list[str], dict[str, int], int]:
+    """Column names, their numbers, and how many rows follow the header before the records
+    (1 for an HXL hashtag row the profile skips)."""
+    text_head = bytes(data[: 1 << 16]).decode("utf-8-sig", errors="replace")  # BOM dropped
     head_rows = list(csv.reader(io.StringIO(text_head), delimiter=delimiter))[:2]
     names = head_rows[0] if head_rows else []
     numbers = _check_header(path, names)
@@ -246,6 +282,22 @@ def _read_delimited(
         )
         else 0
     )
+    return names, numbers, skip
+
+
+def _read_by_pyarrow(
+    path: Path,
+    data: Data,
+    delimiter: str,
+    columns_as_text: set[str],
+    names: list[str],
+    numbers: dict[str, int],
+    skip: int,
+) -> RawTable | None:
+    """pyarrow's parallel read, when every line after the header is one record of UTF-8
+    text; else None."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
 
     invalid: list[Any] = []
 
@@ -258,8 +310,8 @@ def _read_delimited(
             pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(skip_rows_after_names=skip),
             parse_options=pacsv.ParseOptions(
-                # A value spanning lines breaks a row in two: the careful path below reads
-                # such files; leaving this off keeps pyarrow's parallel parser on.
+                # A value spanning lines breaks a row in two: the careful path reads such
+                # files; leaving this off keeps pyarrow's parallel parser on.
                 delimiter=delimiter,
                 newlines_in_values=False,
                 invalid_row_handler=on_invalid,
@@ -271,24 +323,23 @@ def _read_delimited(
             ),
         )
     except pa.ArrowInvalid:
-        table = None  # the careful path below says what is wrong, with a line number
-    if table is not None and not invalid and _count_lines(data) == 1 + skip + table.num_rows:
-        # One block per column: the columns are used one at a time, and consolidating
-        # them into 2-D blocks would copy every number once more. ISO dates stay Arrow
-        # dates, uncopied (pandas would make a datetime.date object of each): they are
-        # converted once, into the figures table (figures.whole_days).
-        frame = table.to_pandas(
-            split_blocks=True,
-            types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_date32(t) else None,
-        )
-        lines = np.arange(2 + skip, 2 + skip + len(frame), dtype=np.int64)
-        return RawTable(path, "csv", frame, lines, 1, len(frame), [], numbers)
-    # Ragged rows, blank lines or values spanning lines: the careful path.
-    del table
-    try:
-        return _read_delimited_slow(path, bytes(data), delimiter, names, skip, numbers)
-    except csv.Error as exc:
-        raise InputError(f"not a readable {delimiter!r}-separated file: {exc}", path) from None
+        return None  # the careful path says what is wrong, with a line number
+    if (
+        invalid
+        or any(pa.types.is_binary(t) for t in table.schema.types)  # not UTF-8
+        or _count_lines(data) != 1 + skip + table.num_rows
+    ):
+        return None
+    # One block per column: the columns are used one at a time, and consolidating them
+    # into 2-D blocks would copy every number once more. ISO dates stay Arrow dates,
+    # uncopied (pandas would make a datetime.date object of each): they are converted
+    # once, into the figures table (figures.whole_days).
+    frame = table.to_pandas(
+        split_blocks=True,
+        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_date32(t) else None,
+    )
+    lines = np.arange(2 + skip, 2 + skip + len(frame), dtype=np.int64)
+    return RawTable(path, "csv", frame, lines, 1, len(frame), [], numbers)
 
 
 def _read_delimited_slow(
