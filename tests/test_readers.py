@@ -637,3 +637,35 @@ def test_a_cp1252_byte_past_the_first_64k_is_found_and_read(tmp_path, column):
         assert set(got["incident"]) == {"Qaryatayn-é"}
     else:
         assert set(got["note"]) == {"café"}
+
+
+_PIECES = ["a", "Qaryatayn", "é", " ", "\t", "\u00a0", "\u2003", "\x1f", "", "x y"]
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.lists(st.sampled_from(_PIECES), max_size=4).map("".join)),
+        max_size=40,
+    ),
+    st.lists(st.integers(1, 9), max_size=6),
+    st.integers(0, 2),
+)
+def test_text_cells_are_trimmed_only_when_one_needs_it_and_always_then(texts, cuts, skip):
+    """Read text is trimmed and blank text is missing. Trimming is skipped when no text
+    starts or ends with a space, a look at first and last bytes in Arrow's buffers: on
+    chunked and sliced columns the result must be the full trim's."""
+    import pyarrow as pa
+
+    from toolkit.readers.mapping import _as_text
+
+    whole = pa.array(texts, type=pa.large_string())
+    chunks, at = [], 0
+    for size in cuts:
+        chunks.append(whole.slice(at, size))
+        at += size
+    chunks.append(whole.slice(at))
+    column = pa.chunked_array(chunks, type=pa.large_string())
+    column = column.slice(min(skip, len(column)))
+    series = pd.Series(pd.arrays.ArrowStringArray(column), dtype="str")
+    expected = series.str.strip().replace("", None)
+    pd.testing.assert_series_equal(_as_text(series), expected)

@@ -89,7 +89,36 @@ def _as_text(series: pd.Series) -> pd.Series:
             )
         )
         out = out.astype("str")
-    return out.str.strip().replace("", None)
+    if _may_be_padded(out):  # trimming writes every text anew: only when one needs it
+        out = out.str.strip()
+    return out.replace("", None) if bool(out.eq("").any()) else out
+
+
+def _may_be_padded(texts: pd.Series) -> bool:
+    """Whether a text may start or end with whitespace.
+
+    Looks at each text's first and last byte in Arrow's buffers, a chunk at a time, with no
+    copy of the texts. ASCII control characters, space, and every byte of a non-ASCII
+    character (a Unicode space is one) count: a "yes" may be too cautious, a "no" is sure.
+    """
+    import pyarrow as pa
+
+    column = pa.array(texts.array)
+    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        if not len(chunk) or data_buffer is None or not data_buffer.size:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets_buffer, dtype=width).astype(np.int64, copy=False)
+        offsets = offsets[chunk.offset :][: len(chunk) + 1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        # An empty text's "first byte" is the next text's and its "last" the previous
+        # text's (clipped at the buffer's ends): never a look too few.
+        first = np.take(data, offsets[:-1], mode="clip")
+        last = np.take(data, offsets[1:] - 1, mode="clip")
+        if (np.minimum(first, last) <= 0x20).any() or (np.maximum(first, last) >= 0x7F).any():
+            return True
+    return False
 
 
 def _midnight(dates: pd.Series) -> pd.Series:
