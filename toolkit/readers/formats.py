@@ -237,14 +237,17 @@ def _read_delimited(
     the careful path, which names the line of each problem.
     """
     encoding = profile.encoding if profile else None
-    if not encoding and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and _utf8_head(data):
+    tried = not encoding and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and _utf8_head(data)
+    if tried:
         names, numbers, skip = _header(path, data, delimiter, profile)
         raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
         if raw is not None:
             return raw
     data, problems = _to_utf8(data, path, encoding)
     names, numbers, skip = _header(path, data, delimiter, profile)
-    raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
+    raw = None
+    if problems or not tried:  # else decoding changed nothing: pyarrow would fail again
+        raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
     if raw is None:
         try:
             raw = _read_delimited_slow(path, bytes(data), delimiter, names, skip, numbers)
