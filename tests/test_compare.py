@@ -149,6 +149,19 @@ def test_scorecard_counts_outliers_and_rule_findings(aq):
 # --- semantics on small frames ----------------------------------------------------------
 
 
+def test_changing_the_table_changes_nothing_else(aq):
+    """The table's columns are its own (built without a copy): writing into them must
+    leave the comparison's figures, findings and scorecard as they were."""
+    c = compare(with_al_masdar_exact(aq), AQ_SUITE)
+    fresh = compare(with_al_masdar_exact(aq), AQ_SUITE)
+    for col in ("sources", "consensus_low", "consensus_high", "median", "min", "max", "gap"):
+        c.table.loc[:, col] = -1
+    assert (c.table["median"] == -1).all()
+    pd.testing.assert_frame_equal(c.latest, fresh.latest)
+    pd.testing.assert_frame_equal(c.findings, fresh.findings)
+    pd.testing.assert_frame_equal(c.scorecard, fresh.scorecard)
+
+
 def test_two_sources_in_conflict_are_both_in_question():
     c = compare(
         frame(("x", "A", "killed", "10", "2020-01-01"), ("x", "B", "killed", "20", "2020-01-01")),

@@ -581,7 +581,8 @@ def compare(
             "wide_spread": wide[r],
             "outliers": _outlier_names(core, len(g_starts), r),
             "notes": _names(g_mea[r], note_of) if len(note_of) else pd.Series([], dtype="str"),
-        }
+        },
+        copy=False,  # every column is new here (gathered by rank): no need to copy it again
     )
     return Comparison(
         table=table,
