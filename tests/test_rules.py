@@ -181,3 +181,28 @@ def test_unknown_engine_is_a_clear_error():
 
     with pytest.raises(CrosscheckError, match="unknown engine 'spark'"):
         check(frame(("q", "S", "killed", "5", D)), SUITE, engine="spark")
+
+
+def test_messages_show_large_counts_in_full_and_intervals_alike():
+    """Tolls of whole wars run to millions: a message must show 1,234,567, never
+    1.23457e+06 (which is another number). Rule and comparison findings write
+    intervals the same way: an exact figure as its number, an open one up to ∞."""
+    from toolkit.comparison import compare
+
+    f = frame(
+        ("q", "MoH", "killed", "1234567", D),
+        ("q", "MoH", "killed.civilians", "more than 1300000", D),
+        ("q", "UN", "killed", "1234567", D),
+    )
+    rule = check(f, SUITE, compare=False).findings.set_index("rule")
+    rule = rule.loc["killed.civilians <= killed"]
+    assert rule["expected"] == "<= 1,234,567 (killed)"
+    assert rule["observed"] == "[1,300,001, ∞]"
+    g = frame(
+        ("q", "MoH", "killed", "1234567", D),
+        ("q", "UN", "killed", "at least 2000000", D),
+    )
+    conflict = compare(g, SUITE).findings
+    conflict = conflict[conflict["source"] == "MoH"].iloc[0]
+    assert conflict["observed"] == "1,234,567"
+    assert "1.23457e+06" not in " ".join(map(str, check(f, SUITE).findings["message"]))

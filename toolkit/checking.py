@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from toolkit import figures as ft
@@ -140,7 +139,7 @@ def _rule_findings(
         severity, note = "info", f" (within mostly={rule.mostly:g})"
     sub = figures.loc[fail]
     lo, hi = views.lo[fail], views.hi[fail]
-    observed = [_interval(a, b) for a, b in zip(lo, hi, strict=True)]
+    observed = [fd.interval_text(a, b) for a, b in zip(lo, hi, strict=True)]
     expected: Any = (
         outcome.expected if isinstance(outcome.expected, str) else (outcome.expected(fail))
     )
@@ -162,11 +161,3 @@ def _rule_findings(
             }
         )
     )
-
-
-def _interval(lo: float, hi: float) -> str:
-    if np.isnan(lo):
-        return "unknown"
-    if lo == hi:
-        return f"{lo:g}"
-    return f"[{lo:g}, {'∞' if np.isinf(hi) else f'{hi:g}'}]"

@@ -73,20 +73,18 @@ def describe(lo: float, hi: float, qualifier: object = None) -> str:
     if lo != lo or hi != hi:  # NaN
         return "unknown"
     if qualifier == "about":
-        return f"≈ {_num((lo + hi) / 2)}"
+        return f"≈ {fd.number_text((lo + hi) / 2)}"
     if hi == float("inf"):
-        return f"> {_num(lo - 1)}" if qualifier == "more_than" else f"≥ {_num(lo)}"
+        return (
+            f"> {fd.number_text(lo - 1)}" if qualifier == "more_than" else f"≥ {fd.number_text(lo)}"
+        )
     if lo == hi:
-        return _num(lo)
+        return fd.number_text(lo)
     if lo == 0 and qualifier == "fewer_than":
-        return f"< {_num(hi + 1)}"
+        return f"< {fd.number_text(hi + 1)}"
     if lo == 0 and qualifier in ("at_most", "up_to"):
-        return f"≤ {_num(hi)}"
-    return f"{_num(lo)}–{_num(hi)}"
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+        return f"≤ {fd.number_text(hi)}"
+    return f"{fd.number_text(lo)}–{fd.number_text(hi)}"
 
 
 @dataclass(frozen=True)
@@ -932,14 +930,6 @@ def _outlier_names(core: _Core, n_groups: int, order: np.ndarray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(taken), dtype="str")
 
 
-def _fmt(x: float) -> str:
-    return "unbounded" if x == np.inf else _num(x)
-
-
-def _interval(lo: float, hi: float) -> str:
-    return f"[{_fmt(lo)}, {_fmt(hi)}]"
-
-
 def _severity(suite: Suite, family: str) -> str:
     return suite.severity.get(family, SEVERITY[family])
 
@@ -986,7 +976,7 @@ def _bounds_text(lo: np.ndarray, hi: np.ndarray) -> pd.Series:
     texts = []
     for k in np.asarray(uniques, dtype=np.int64):
         ai, bi = divmod(int(k), len(b_u) + 1)
-        texts.append(_interval(float(a_u[ai]), float(b_u[bi])))
+        texts.append(fd.interval_text(float(a_u[ai]), float(b_u[bi])))
     return pd.Series(pd.array(texts, dtype="str")).take(codes).reset_index(drop=True)
 
 
@@ -1128,7 +1118,7 @@ def _definition_findings(c: Comparison) -> pd.DataFrame:
         dtype="str",
     )
     notes = (" (note: " + notes + ")").where(notes != "", "")
-    count = pd.Series(value[i], dtype="float64").map(_num).astype("str")
+    count = pd.Series(value[i], dtype="float64").map(fd.number_text).astype("str")
     return pd.DataFrame(
         {
             **_base(rows, "definition", c.suite),
@@ -1236,7 +1226,7 @@ def _revision_findings(c: Comparison) -> pd.DataFrame:
     rows = r["rows"][down]
     f = c.figures.take(rows).reset_index(drop=True)
     shown = _shown(c.figures, rows, r["lo"][down], r["hi"][down])
-    previous = pd.Series(r["previous"][down]).map(_fmt).astype("str")
+    previous = pd.Series(fd.number_texts(r["previous"][down]), dtype="str")
     return pd.DataFrame(
         {
             **_base(f, "revision", c.suite, kind="revision"),

@@ -30,6 +30,40 @@ _NOT_STR = ("origin_row", "reported_on")
 _STR = tuple(c for c in COLUMNS if c not in _NOT_STR)
 
 
+def number_text(x: float) -> str:
+    """A count or bound as a message shows it: ``1,234,567``, ``42.3``, ``∞``."""
+    if np.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def number_texts(x: np.ndarray) -> np.ndarray:
+    """:func:`number_text` per element (each distinct number formatted once); missing
+    numbers are empty text."""
+    out = np.full(len(x), "", dtype=object)
+    known = ~np.isnan(x)
+    uniques, codes = np.unique(x[known], return_inverse=True)
+    out[known] = np.array([number_text(u) for u in uniques], dtype=object)[codes]
+    return out
+
+
+def interval_texts(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """:func:`interval_text` per element (each distinct interval formatted once)."""
+    pairs = pd.MultiIndex.from_arrays([lo, hi])
+    codes, uniques = pd.factorize(pairs)
+    texts = np.array([interval_text(a, b) for a, b in uniques], dtype=object)
+    return texts[codes]
+
+
+def interval_text(lo: float, hi: float) -> str:
+    """An interval as a message shows it: ``45`` (exact), ``[128, ∞]``, ``unknown``."""
+    if np.isnan(lo):
+        return "unknown"
+    if lo == hi:
+        return number_text(lo)
+    return f"[{number_text(lo)}, {number_text(hi)}]"
+
+
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for c in _STR:
         df[c] = df[c].astype("str")

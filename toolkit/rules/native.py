@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.findings import interval_texts, number_texts
 from toolkit.rules.views import Views
 
 
@@ -27,15 +28,6 @@ class Outcome:
     fail: np.ndarray
     applies: np.ndarray
     expected: Callable[[np.ndarray], Any] | str = ""
-
-
-def _fmt(x: np.ndarray) -> np.ndarray:
-    """Numbers for messages: whole numbers without '.0', inf as '∞'."""
-    out = np.full(len(x), "", dtype=object)
-    finite = np.isfinite(x)
-    out[finite] = [f"{v:g}" for v in x[finite]]
-    out[np.isinf(x)] = "∞"
-    return out
 
 
 def _column(views: Views, name: str) -> np.ndarray:
@@ -92,7 +84,9 @@ def within_bounds(views: Views) -> Outcome:
     with np.errstate(invalid="ignore"):
         fail = (low > value) | (value > high) | (low > high)
     return Outcome(
-        applies & fail, applies, lambda m: "[" + _fmt(low[m]) + ", " + _fmt(high[m]) + "]"
+        applies & fail,
+        applies,
+        lambda m: interval_texts(low[m], high[m]),
     )
 
 
@@ -135,7 +129,7 @@ def not_above_parent(views: Views, child: str, parent: str) -> Outcome:
         fail[rows] = views.lo[rows] > p_hi
     limit = np.full(len(views.figures), np.nan)
     limit[rows] = p_hi
-    return Outcome(fail, applies, lambda m: "<= " + _fmt(limit[m]) + f" ({parent})")
+    return Outcome(fail, applies, lambda m: "<= " + number_texts(limit[m]) + f" ({parent})")
 
 
 def _parts_sum(views: Views, parts: list[str], bound: int) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +156,7 @@ def parts_not_above_whole(views: Views, whole: str, parts: list[str]) -> Outcome
         fail[rows] = applies[rows] & (parts_lo[r] > views.hi[rows])
     total = np.full(len(views.figures), np.nan)
     total[rows] = parts_lo[r]
-    return Outcome(fail, applies, lambda m: "parts sum to at least " + _fmt(total[m]))
+    return Outcome(fail, applies, lambda m: "parts sum to at least " + number_texts(total[m]))
 
 
 def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
@@ -182,7 +176,9 @@ def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
     hi = np.full(len(views.figures), np.nan)
     lo[rows], hi[rows] = parts_lo[r], parts_hi[r]
     return Outcome(
-        fail, applies, lambda m: "= the parts' sum [" + _fmt(lo[m]) + ", " + _fmt(hi[m]) + "]"
+        fail,
+        applies,
+        lambda m: "= the parts' sum " + interval_texts(lo[m], hi[m]),
     )
 
 
@@ -217,7 +213,7 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     fail[rows[known]] = views.hi[rows[known]] < per_row[known]
     limit = np.full(n, np.nan)
     limit[rows[known]] = per_row[known]
-    return Outcome(fail, applies, lambda m: ">= " + _fmt(limit[m]) + " (given earlier)")
+    return Outcome(fail, applies, lambda m: ">= " + number_texts(limit[m]) + " (given earlier)")
 
 
 def one_figure_per_report(views: Views) -> Outcome:
@@ -277,7 +273,7 @@ def increment_matches_cumulative(views: Views, measure: str, of: str) -> Outcome
     fail[r] = new["value"].to_numpy() != new["change"].to_numpy()
     change = np.full(n, np.nan)
     change[r] = new["change"].to_numpy()
-    return Outcome(fail, applies, lambda m: "= " + _fmt(change[m]) + f" (change in {of})")
+    return Outcome(fail, applies, lambda m: "= " + number_texts(change[m]) + f" (change in {of})")
 
 
 Check = Callable[..., Outcome]
