@@ -20,12 +20,17 @@ def test_the_committed_notebook_has_its_outputs_stripped():
 
 
 def test_the_example_notebook_runs_and_shows_what_it_says(tmp_path):
+    # Run it in a copy of the repository's layout, so that the report it writes to
+    # ../reports lands in the test's folder, not in the working tree.
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "fixtures").symlink_to(ROOT / "fixtures", target_is_directory=True)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         nb,
         timeout=300,
         kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+        resources={"metadata": {"path": str(tmp_path / "examples")}},
     ).execute()
     code = [c for c in nb.cells if c.cell_type == "code"]
     for cell in code:
@@ -51,3 +56,4 @@ def test_the_example_notebook_runs_and_shows_what_it_says(tmp_path):
     assert "up" in html(revisions)
     assert [o for o in revision_plot.outputs if "image/png" in o.get("data", {})]
     assert "al-qaryatayn-notebook.html True" in "".join(o.get("text", "") for o in report.outputs)
+    assert (tmp_path / "reports" / "al-qaryatayn-notebook.html").stat().st_size > 0
