@@ -94,7 +94,9 @@ def main() -> None:
             print(
                 f"{what}: {ours['seconds']:.2f} s (peak RSS {ours['rss_mib']:.0f} MiB) vs "
                 f"groupby-agg {base['seconds']:.2f} s (peak RSS {base['rss_mib']:.0f} MiB): "
-                f"ratio {ours['seconds'] / base['seconds']:.2f}{target}"
+                f"ratio {ours['seconds'] / base['seconds']:.2f}{target}; medians "
+                f"{ours['median_seconds']:.2f} s vs {base['median_seconds']:.2f} s, kernel time "
+                f"of the best runs {ours['kernel_seconds']:.2f} s vs {base['kernel_seconds']:.2f} s"
             )
 
 
