@@ -206,3 +206,24 @@ def test_messages_show_large_counts_in_full_and_intervals_alike():
     conflict = conflict[conflict["source"] == "MoH"].iloc[0]
     assert conflict["observed"] == "1,234,567"
     assert "1.23457e+06" not in " ".join(map(str, check(f, SUITE).findings["message"]))
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "text"),
+    [
+        (45, 45, "45"),
+        (128, float("inf"), "[128, ∞]"),
+        (0, 4, "[0, 4]"),
+        (42.3, 51.7, "[42.3, 51.7]"),
+        (1_234_567, 1_234_567, "1,234,567"),
+        (10, float("nan"), "[10, unknown]"),
+        (float("nan"), float("nan"), "unknown"),
+    ],
+)
+def test_how_messages_write_an_interval(lo, hi, text):
+    import numpy as np
+
+    from toolkit.findings import interval_text, interval_texts
+
+    assert interval_text(lo, hi) == text
+    assert interval_texts(np.array([lo, lo]), np.array([hi, hi])).tolist() == [text, text]

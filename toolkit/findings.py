@@ -31,7 +31,10 @@ _STR = tuple(c for c in COLUMNS if c not in _NOT_STR)
 
 
 def number_text(x: float) -> str:
-    """A count or bound as a message shows it: ``1,234,567``, ``42.3``, ``∞``."""
+    """A count or bound as a message shows it: ``1,234,567``, ``42.3``, ``∞``,
+    ``unknown``."""
+    if np.isnan(x):
+        return "unknown"
     if np.isinf(x):
         return "∞" if x > 0 else "-∞"
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
