@@ -75,9 +75,9 @@ def describe(lo: float, hi: float, qualifier: object = None) -> str:
     if qualifier == "about":
         return f"≈ {fd.number_text((lo + hi) / 2)}"
     if hi == float("inf"):
-        return (
-            f"> {fd.number_text(lo - 1)}" if qualifier == "more_than" else f"≥ {fd.number_text(lo)}"
-        )
+        if qualifier == "more_than":
+            return f"> {fd.number_text(lo - 1)}"
+        return f"≥ {fd.number_text(lo)}"
     if lo == hi:
         return fd.number_text(lo)
     if lo == 0 and qualifier == "fewer_than":
@@ -457,14 +457,14 @@ def compare(
         np.arange(len(g_starts), dtype=np.int32 if len(rep) < 2**31 else np.int64),
         np.diff(np.r_[g_starts, len(rep)]),
     )
-    window = np.int64(float(suite.compare["window_days"]) * 86_400_000_000)
+    window = np.int64(float(suite.compare["window_days"]) * ft.DAY_US)
     stale = np.zeros(len(rep), dtype=bool)
     if len(rep):
         newest = np.maximum.reduceat(s_day, g_starts)
         # in floats: an undated figure (the smallest int64) must not wrap around
         span = newest.astype(np.float64) - np.minimum.reduceat(s_day, g_starts)
         if (span > window).any():  # else no figure can be stale: skip the per-figure work
-            stale = (s_day != np.iinfo(np.int64).min) & (newest[g_of] - s_day > window)
+            stale = (s_day != ft.NAT_INT64) & (newest[g_of] - s_day > window)
     measures = suite.taxonomy.measures
     published_hi = s_hi
     a: np.ndarray | None = None  # the active figures; None: every figure
@@ -968,18 +968,6 @@ def _base(
     }
 
 
-def _bounds_text(lo: np.ndarray, hi: np.ndarray) -> pd.Series:
-    """``[a, b]`` per row, each distinct pair formatted once."""
-    a, a_u = pd.factorize(lo, use_na_sentinel=False)
-    b, b_u = pd.factorize(hi, use_na_sentinel=False)
-    codes, uniques = pd.factorize(a.astype(np.int64) * (len(b_u) + 1) + b)
-    texts = []
-    for k in np.asarray(uniques, dtype=np.int64):
-        ai, bi = divmod(int(k), len(b_u) + 1)
-        texts.append(fd.interval_text(float(a_u[ai]), float(b_u[bi])))
-    return pd.Series(pd.array(texts, dtype="str")).take(codes).reset_index(drop=True)
-
-
 def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
     """Key columns of the compared figures under ``mask`` (text built for those only)."""
     k = c.core
@@ -1026,8 +1014,11 @@ def _conflict_findings(c: Comparison) -> pd.DataFrame:
         dtype="str",
     )
     message = rows["source"] + "'s " + rows["measure"] + " " + rows["shown"] + verdict + said + ")"
-    expected = _bounds_text(
-        np.where(outlier, k.g_lo[groups], np.nan), np.where(outlier, k.g_hi[groups], np.nan)
+    expected = pd.Series(
+        fd.interval_texts(
+            np.where(outlier, k.g_lo[groups], np.nan), np.where(outlier, k.g_hi[groups], np.nan)
+        ),
+        dtype="str",
     )
     expected = expected.where(outlier, "overlap with the others")
     return pd.DataFrame(
@@ -1118,7 +1109,7 @@ def _definition_findings(c: Comparison) -> pd.DataFrame:
         dtype="str",
     )
     notes = (" (note: " + notes + ")").where(notes != "", "")
-    count = pd.Series(value[i], dtype="float64").map(fd.number_text).astype("str")
+    count = pd.Series(fd.number_texts(value[i].astype("float64")), dtype="str")
     return pd.DataFrame(
         {
             **_base(rows, "definition", c.suite),

@@ -44,6 +44,8 @@ def empty() -> pd.DataFrame:
 
 
 _CHUNK = 1 << 16
+DAY_US = np.int64(86_400_000_000)  # a day in the table's datetime64[us] ticks
+NAT_INT64 = np.iinfo(np.int64).min  # NaT as a datetime64 tick count
 
 
 def repeated_text(value: str | None, n: int) -> pd.Series:
@@ -101,21 +103,17 @@ def whole_days(dates: pd.Series) -> pd.Series:
         if not n:
             continue
         numbers = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset :][:n]
-        np.multiply(numbers, _DAY, out=ticks[at : at + n], dtype=np.int64)
+        np.multiply(numbers, DAY_US, out=ticks[at : at + n], dtype=np.int64)
         if chunk.null_count:
-            ticks[at : at + n][chunk.is_null().to_numpy(zero_copy_only=False)] = _NAT
+            ticks[at : at + n][chunk.is_null().to_numpy(zero_copy_only=False)] = NAT_INT64
         at += n
     return pd.Series(out, index=dates.index, name=dates.name, copy=False)
-
-
-_DAY = np.int64(86_400_000_000)  # microseconds
-_NAT = np.iinfo(np.int64).min
 
 
 def conform(df: pd.DataFrame) -> pd.DataFrame:
     """Add missing optional columns and cast every canonical column to its dtype. Arrow
     dates, in any column, become ``datetime64[us]``."""
-    arrow_dates = {c for c in df.columns if is_arrow_date(df[c].dtype)}
+    arrow_dates = {c for c, t in df.dtypes.items() if is_arrow_date(t)}
     if (
         not arrow_dates
         and list(df.columns[: len(COLUMNS)]) == list(COLUMNS)
@@ -126,17 +124,17 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     for c, t in DTYPES.items():
         if c not in df:
             cols[c] = missing_column(t, len(df)).set_axis(df.index)
-        elif c in arrow_dates:
-            cols[c] = whole_days(df[c])
-        elif str(df[c].dtype) != t:
+        elif c not in arrow_dates and str(df[c].dtype) != t:
             col = pd.to_datetime(df[c]) if t == "datetime64[us]" else df[c]
             cols[c] = col.astype(t)  # type: ignore[call-overload]  # dtype names from DTYPES
         else:
             cols[c] = df[c]
-    cols.update(
-        {c: whole_days(df[c]) if c in arrow_dates else df[c] for c in df.columns if c not in DTYPES}
+    cols.update({c: df[c] for c in df.columns if c not in DTYPES})
+    return pd.DataFrame(
+        {c: whole_days(col) if c in arrow_dates else col for c, col in cols.items()},
+        index=df.index,
+        copy=False,
     )
-    return pd.DataFrame(cols, index=df.index, copy=False)
 
 
 def schema(taxonomy: Taxonomy | None = None, countries: frozenset[str] | None = None) -> Any:

@@ -41,21 +41,22 @@ def number_text(x: float) -> str:
 
 
 def number_texts(x: np.ndarray) -> np.ndarray:
-    """:func:`number_text` per element (each distinct number formatted once); missing
-    numbers are empty text."""
-    out = np.full(len(x), "", dtype=object)
-    known = ~np.isnan(x)
-    uniques, codes = np.unique(x[known], return_inverse=True)
-    out[known] = np.array([number_text(u) for u in uniques], dtype=object)[codes]
-    return out
+    """:func:`number_text` per element, each distinct number formatted once."""
+    uniques, codes = np.unique(x, return_inverse=True)
+    texts = np.array([number_text(u) for u in uniques], dtype=object)
+    return texts[codes.reshape(-1)]
 
 
 def interval_texts(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """:func:`interval_text` per element (each distinct interval formatted once)."""
-    pairs = pd.MultiIndex.from_arrays([lo, hi])
-    codes, uniques = pd.factorize(pairs)
-    texts = np.array([interval_text(a, b) for a, b in uniques], dtype=object)
-    return texts[codes]
+    """:func:`interval_text` per element, each distinct interval formatted once."""
+    a, a_u = pd.factorize(lo, use_na_sentinel=False)
+    b, b_u = pd.factorize(hi, use_na_sentinel=False)
+    codes, pairs = pd.factorize(a.astype(np.int64) * (len(b_u) + 1) + b)
+    texts = [
+        interval_text(float(a_u[i]), float(b_u[j]))
+        for i, j in (divmod(int(k), len(b_u) + 1) for k in np.asarray(pairs, dtype=np.int64))
+    ]
+    return np.array(texts, dtype=object)[codes]
 
 
 def interval_text(lo: float, hi: float) -> str:

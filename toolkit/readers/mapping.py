@@ -128,15 +128,13 @@ def _midnight(dates: pd.Series) -> pd.Series:
     more than the check.
     """
     ticks = dates.to_numpy().view(np.int64)
-    day = np.int64(86_400_000_000)  # microseconds
-    not_a_time = np.iinfo(np.int64).min  # NaT
     step = 1 << 16
     rest = np.empty(min(step, len(ticks)), dtype=np.int64)
     for start in range(0, len(ticks), step):
         chunk = ticks[start : start + step]
         left = rest[: len(chunk)]
-        np.remainder(chunk, day, out=left)
-        if np.count_nonzero(left) and bool(((left != 0) & (chunk != not_a_time)).any()):
+        np.remainder(chunk, ft.DAY_US, out=left)
+        if left[chunk != ft.NAT_INT64].any():
             normalized: pd.Series = dates.dt.normalize()
             return normalized
     return dates
@@ -245,9 +243,7 @@ def _read_counts(
             for c in ("value", "low", "high"):
                 out.loc[is_sentinel, c] = pd.NA
             out.loc[is_sentinel, "qualifier"] = "unknown"
-    negative = (out["value"] < 0).to_numpy(dtype=bool, na_value=False)
-    if not _same_numbers(out["low"], out["value"]):
-        negative |= (out["low"] < 0).to_numpy(dtype=bool, na_value=False)
+    negative = ((out["value"] < 0) | (out["low"] < 0)).to_numpy(dtype=bool, na_value=False)
     if negative.any():
         out.loc[negative, "problem"] = (
             "a count cannot be negative (declare sentinels such "
