@@ -13,57 +13,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
 
-import numpy as np
 import pandas as pd
 from _measure import measure_pair
+from baseline import hand_written
 from generate import generate
 
-from toolkit.checking import check
-from toolkit.qualifiers import intervals
+from toolkit.checking import check_figures
 from toolkit.suite import load_suite
-
-
-def hand_written(f: pd.DataFrame) -> set[tuple[str, int]]:
-    """The default suite's rules on a generated table (killed, killed.civilians), by hand."""
-    bad: set[tuple[str, int]] = set()
-    lo, hi = intervals(f, 0.1)
-    f = f.assign(lo=lo, hi=hi, pos=np.arange(len(f)))
-    value, low, high = (f[c].astype("float64") for c in ("value", "low", "high"))
-    given = f["qualifier"].isin(["exact", "range"])
-    for name, mask in (
-        ("bounds", given & ((low > value) | (value > high) | (low > high))),
-        ("dates", f["event_end"] < f["event_start"]),
-        ("reported", f["reported_on"] < f["event_start"]),
-        ("future", f["reported_on"] > pd.Timestamp(date.today())),
-        ("floor", f["reported_on"] < pd.Timestamp("1946-01-01")),
-    ):
-        bad |= {(name, p) for p in f.loc[mask.fillna(False), "pos"]}
-    keys = ["incident", "source", "reported_on"]
-    parent = f[f["measure"] == "killed"].groupby(keys)["hi"].max().rename("parent_hi")
-    child = f[f["measure"] == "killed.civilians"].join(parent, on=keys)
-    bad |= {("child", p) for p in child.loc[child["lo"] > child["parent_hi"], "pos"]}
-    # partition "killed by status": of its parts only civilians occur here
-    parts = f[f["measure"] == "killed.civilians"].groupby(keys)["lo"].min().rename("parts_lo")
-    whole = f[f["measure"] == "killed"].join(parts, on=keys)
-    bad |= {("parts", p) for p in whole.loc[whole["parts_lo"] > whole["hi"], "pos"]}
-    g = f.groupby([*keys, "measure"])
-    differ = (g["lo"].transform("min") != g["lo"].transform("max")) | (
-        g["hi"].transform("min") != g["hi"].transform("max")
-    )
-    bad |= {("duplicate", p) for p in f.loc[differ, "pos"]}
-    series = ["incident", "source", "measure"]
-    day = f.groupby([*series, "reported_on"])["lo"].max().reset_index()
-    day["earlier"] = day.groupby(series)["lo"].cummax().groupby([day[c] for c in series]).shift(1)
-    cum = f.merge(day[[*series, "reported_on", "earlier"]], on=[*series, "reported_on"])
-    bad |= {("drop", p) for p in cum.loc[cum["hi"] < cum["earlier"], "pos"]}
-    return bad
-
 
 _TABLES: dict[str, pd.DataFrame] = {}
 
@@ -82,14 +43,14 @@ def prepare(path: str) -> None:
 def prepare_run_gx(path: str) -> None:
     """Load the table and import GX before timing GX's run (its import is reported apart)."""
     _table(path)
-    from toolkit import gx
+    from toolkit.checking import gx
 
     gx._gx()
 
 
 def run_native(path: str) -> None:
     """The rules only: the comparison is measured by bench_compare."""
-    check(_table(path), load_suite(), compare=False)
+    check_figures(_table(path), load_suite())
 
 
 def run_hand(path: str) -> None:
@@ -98,7 +59,7 @@ def run_hand(path: str) -> None:
 
 def run_gx(path: str) -> None:
     """The same suite on the GX engine."""
-    check(_table(path), load_suite(), engine="gx", compare=False)
+    check_figures(_table(path), load_suite(), engine="gx")
 
 
 def main() -> None:

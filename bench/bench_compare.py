@@ -24,7 +24,7 @@ import pandas as pd
 from _measure import measure_pair
 from generate import generate
 
-from toolkit.comparison import compare
+from toolkit.comparing import compare_figures as compare
 from toolkit.suite import load_suite
 
 _TABLES: dict[str, pd.DataFrame] = {}
@@ -107,7 +107,7 @@ def matching(incidents: int = 10_000) -> None:
 
     from generate import incidents_pair
 
-    from toolkit.matching import match
+    from toolkit.linking import match
 
     figures, truth = incidents_pair(incidents)
     start = time.perf_counter()

@@ -22,7 +22,7 @@ import pyarrow.csv  # noqa: F401  # imported before timing, for both sides alike
 from _measure import measure_pair
 from generate import WIDE_PROFILE, generate, write_long_csv, write_wide_csv
 
-from toolkit.readers import read_figures
+from toolkit.reading import read_figures
 
 
 def _head(path: str, lines: int = 2000) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from toolkit import figures as ft
-from toolkit.qualifiers import parse_figures
+from toolkit.model import figures as ft
+from toolkit.reading.qualifiers import parse_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

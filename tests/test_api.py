@@ -11,7 +11,7 @@ import pytest
 from conftest import AQ, ROOT
 
 import toolkit as cc
-from toolkit.accessor import NotAFiguresTable
+from toolkit.errors import NotAFiguresTable
 
 PUBLIC = {
     "read",
@@ -63,13 +63,23 @@ def _imported_after(code: str) -> list[str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_import_toolkit_imports_nothing_heavy_and_registers_the_accessor_with_pandas():
+def test_import_toolkit_imports_nothing_heavy_and_the_accessor_comes_with_pandas():
     assert _imported_after("import toolkit") == []
+    # pandas imported first: `import toolkit` registers df.crosscheck at once
     assert _imported_after(
-        "import toolkit, pandas\nassert hasattr(pandas.DataFrame, 'crosscheck')"
-    ) == ["pandas"]
-    assert "pandas" in _imported_after(
         "import pandas, toolkit\nassert hasattr(pandas.DataFrame, 'crosscheck')"
+    ) == ["pandas"]
+    # toolkit first: df.crosscheck arrives with the first cc. name that loads pandas
+    assert "pandas" in _imported_after(
+        "import toolkit as cc, pandas\nassert not hasattr(pandas.DataFrame, 'crosscheck')\n"
+        "cc.read\nassert hasattr(pandas.DataFrame, 'crosscheck')"
+    )
+    # no hook left in the import system
+    assert (
+        _imported_after(
+            "import sys, toolkit\nassert not any('toolkit' in repr(f) for f in sys.meta_path)"
+        )
+        == []
     )
 
 

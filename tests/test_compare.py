@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import toolkit as cc
-from toolkit.comparison import compare
+from toolkit.checking import check_figures
 from toolkit.errors import CrosscheckError
+from toolkit.pipeline import compare
 from toolkit.suite import load_suite
 
 SUITE = load_suite()
@@ -88,7 +89,9 @@ def test_ap_67_then_more_than_70_is_a_revision_upward_not_a_conflict(aq):
     assert ap["shown"].tolist() == ["≥ 67", "> 70"]
     assert ap["direction"].tolist() == ["first", "up"]
     assert latest(c, "killed.civilians").loc["Associated Press", "shown"] == "> 70"
-    assert not (c.findings["kind"] == "revision").any()
+    # a rising toll is no finding at all: AP's figures draw none, from the rules either
+    result = cc.check(aq)
+    assert not (result.findings["source"] == "Associated Press").any()
 
 
 def test_the_governors_more_than_60_agrees_with_ap(aq):
@@ -134,7 +137,7 @@ def test_side_by_side_puts_each_sources_figure_in_its_own_column(aq):
 
 
 def test_scorecard_counts_outliers_and_rule_findings(aq):
-    card = compare(with_al_masdar_exact(aq)).scorecard.set_index("source")
+    card = cc.check(with_al_masdar_exact(aq)).scorecard.set_index("source")
     assert card.loc["Al-Masdar News", "outliers"] == 1
     assert card.loc["Associated Press", "outliers"] == 0
     assert card.loc["Associated Press", "figures"] == 5
@@ -142,8 +145,10 @@ def test_scorecard_counts_outliers_and_rule_findings(aq):
     broken = frame(
         ("x", "S", "killed", "10", "2017-10-21"), ("x", "S", "killed.civilians", "20", "2017-10-21")
     )
-    card = compare(broken, SUITE).scorecard.set_index("source")
-    assert card.loc["S", "rule_findings"] >= 1  # civilians above killed
+    card = cc.check(broken, SUITE).scorecard.set_index("source")
+    assert card.loc["S", "rule_findings"] == 2  # civilians above killed, and above the parts
+    # a comparison alone ran no rules: it does not claim there were none
+    assert compare(broken, SUITE).scorecard["rule_findings"].isna().all()
 
 
 # --- semantics on small frames ----------------------------------------------------------
@@ -225,17 +230,19 @@ def test_unknown_figures_are_not_compared():
     assert row(c, "killed", "x")["sources"] == 1
 
 
-def test_a_cumulative_drop_within_a_source_is_a_revision_finding():
-    c = compare(
-        frame(
-            ("x", "A", "killed", "30", "2020-01-01"), ("x", "A", "killed", "about 25", "2020-01-02")
-        ),
-        SUITE,
+def test_a_cumulative_drop_within_a_source_is_one_finding_and_a_revision_down():
+    f = frame(
+        ("x", "A", "killed", "30", "2020-01-01"), ("x", "A", "killed", "about 25", "2020-01-02")
     )
-    f = c.findings[c.findings["kind"] == "revision"]
-    assert len(f) == 1
-    assert f["message"].iloc[0] == "A revised killed down from 30 to ≈ 25"
-    assert f["origin_row"].tolist() == [3]
+    result = cc.check(f, SUITE)
+    found = result.findings
+    assert found[["kind", "code", "rule", "origin_row"]].values.tolist() == [
+        ["rule", "cumulative-no-drop", "killed does not drop", 3]
+    ]
+    assert found["observed"].tolist() == ["≈ 25"]
+    rev = result.comparison.revisions
+    assert rev["direction"].tolist() == ["first", "down"]
+    assert rev["previous"].tolist()[1] == 30
 
 
 def test_severities_come_from_the_suite(tmp_path):
@@ -256,7 +263,7 @@ def test_check_includes_the_comparisons_findings(aq):
     assert "discrepancy" in kinds
     assert not result.ok
     assert result.comparison is not None
-    assert not (cc.check(aq, compare=False).findings["kind"] == "discrepancy").any()
+    assert not (check_figures(aq, load_suite()).findings["kind"] == "discrepancy").any()
 
 
 # --- properties ---------------------------------------------------------------------------
@@ -350,7 +357,7 @@ def test_real_gaza_sources_that_stopped_reporting_are_stale_not_in_conflict():
     assert stale.loc["gmotel", "stale"]
     assert not stale.loc["mohtel", "stale"]
     # the Ministry's own telegram revised the women's toll down once in the first 150 days
-    rev = c.findings[c.findings["kind"] == "revision"]
+    rev = c.revisions[c.revisions["direction"] == "down"]
     assert ("mohtel", "killed.women") in set(zip(rev["source"], rev["measure"], strict=True))
 
 
@@ -426,7 +433,8 @@ def test_an_unrelated_stale_or_smaller_incident_changes_no_other_row(seed, sourc
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 50), min_size=1, max_size=12), min_size=1, max_size=40))
 def test_group_median_and_run_reductions_match_numpy(runs):
-    from toolkit.comparison import _group_median, _per_run
+    from toolkit.columnar import reduce_runs as _per_run
+    from toolkit.columnar import run_medians as _group_median
 
     values = np.array([v for r in runs for v in r], dtype=float)
     size = np.array([len(r) for r in runs])

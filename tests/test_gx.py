@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import toolkit as cc
-from toolkit.checking import check
+from toolkit.pipeline import check
 from toolkit.suite import load_suite
 
 SUITE = load_suite()
@@ -84,7 +84,7 @@ def test_gx_is_imported_in_one_module_and_only_when_used():
         for p in (ROOT / "toolkit").rglob("*.py")
         if "great_expectations" in p.read_text()
     }
-    assert sources == {"toolkit/gx.py"}
+    assert sources == {"toolkit/checking/gx.py"}
     code = (
         "import sys, toolkit as cc; cc.check(cc.read('fixtures/al-qaryatayn')); "
         "print(sorted(m for m in ('great_expectations', 'matplotlib') if m in sys.modules))"
@@ -106,16 +106,16 @@ def test_gx_engine_from_the_command_line(cli):
 
 
 def test_every_custom_expectation_has_a_gx_metric_and_a_native_check():
-    from toolkit import gx
-    from toolkit.rules import CUSTOM_EXPECTATIONS
-    from toolkit.rules.native import REGISTRY
+    from toolkit.checking import gx
+    from toolkit.checking.native import REGISTRY
+    from toolkit.checking.rules import CUSTOM_EXPECTATIONS
 
     assert set(gx._METRICS) == CUSTOM_EXPECTATIONS
     assert set(REGISTRY) >= CUSTOM_EXPECTATIONS
 
 
 def test_the_committed_gx_suite_is_current_and_gx_loads_all_of_it(cli, tmp_path):
-    from toolkit import gx
+    from toolkit.checking import gx
 
     committed = ROOT / "expectations" / "suite.gx.json"
     run = cli("suite", "--gx-json", str(tmp_path / "s.json"))
@@ -142,10 +142,10 @@ def test_hand_written_gx_rules_run_on_both_engines():
 def test_unknown_expectation_types_are_suite_errors(tmp_path):
     import pytest
 
+    from toolkit.checking import suite_rules
     from toolkit.errors import SuiteError
-    from toolkit.rules import load_rules
-    from toolkit.rules.native import REGISTRY
 
+    (tmp_path / "suite.yaml").write_text("name: t\nrules: rules.json\n")
     p = tmp_path / "rules.json"
     p.write_text(
         json.dumps(
@@ -162,4 +162,4 @@ def test_unknown_expectation_types_are_suite_errors(tmp_path):
         match=r"cannot run 'expect_column_values_to_not_be_nul'\. "
         r"Did you mean 'expect_column_values_to_not_be_null'",
     ):
-        load_rules(p, REGISTRY)
+        suite_rules(load_suite(tmp_path))

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.qualifiers import INT64_MAX, QUALIFIERS, intervals, parse_figure, parse_figures
+from toolkit.model.intervals import QUALIFIERS, intervals
+from toolkit.reading.qualifiers import INT64_MAX, parse_figure, parse_figures
 
 CASES = [
     # text, value, low, high, qualifier

@@ -4,6 +4,7 @@ the text summary, and the charts read back from their artists."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 from conftest import AQ, FIXTURES, REAL, ROOT
 
 import toolkit as cc
-from toolkit.comparison import compare
+from toolkit.pipeline import compare
 from toolkit.reporting import charts, github, html, junit
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -201,11 +202,10 @@ def test_links_are_only_plain_http_urls():
 def test_junit_is_read_by_junitparser_with_the_right_counts(tmp_path):
     from junitparser import JUnitXml
 
-    figures = cc.read(REAL)
-    result = cc.check(figures)
-    path = junit.write(result, tmp_path / "junit.xml", figures)
+    result = cc.check(cc.read(REAL))
+    path = junit.write(result, tmp_path / "junit.xml")
     xml = JUnitXml.fromfile(str(path))
-    cases = junit.cases(result, figures)
+    cases = junit.cases(result)
     errors = result.findings[result.findings["severity"] == "error"]
     failing = set(zip(errors["rule"], errors["incident"].fillna(junit.NO_INCIDENT), strict=True))
     assert xml.tests == len(cases)
@@ -280,8 +280,21 @@ def test_check_writes_every_output_at_once(cli, tmp_path):
     )
     assert run.code == 0, run.err
     for p in paths.values():
-        assert p.stat().st_size > 0
         assert f"wrote {p}" in run.out
+    # each output holds the same run: the same findings, and the comparison's counts
+    result = cc.check(cc.read(AQ))
+    document = json.loads(paths["json"].read_text())
+    assert len(document["findings"]) == len(pd.read_csv(paths["csv"])) == len(result.findings)
+    assert document["summary"][0]["rows_read"] == result.rows["read"]
+    assert len(document["comparison"]) == len(result.comparison.table)
+    page = paths["html"].read_text()
+    assert f"Rows read <b>{result.rows['read']}</b>" in page
+    assert page.count('<tr data-severity="') == len(result.findings)
+    from junitparser import JUnitXml
+
+    assert JUnitXml.fromfile(str(paths["xml"])).tests == len(junit.cases(result))
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == []  # every output written through a temporary file, renamed
 
 
 # --- text summary snapshot ----------------------------------------------------------------
@@ -382,7 +395,7 @@ def test_the_scorecard_chart_has_a_bar_per_source():
 def test_progress_is_drawn_only_on_a_terminal(capsys):
     import io
 
-    from toolkit.progress import Progress
+    from toolkit.reporting.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

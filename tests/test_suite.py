@@ -32,7 +32,7 @@ def test_extends_default_and_adds_profiles():
         "UCDP GED",
     ]
     assert real.date_floor == "1989-01-01"  # its own, over the default's 1946-01-01
-    assert real.compare["about_tolerance"] == 0.1  # inherited
+    assert real.compare.about_tolerance == 0.1  # inherited
     assert real.chain[-1] == str(default_suite_dir())
 
 

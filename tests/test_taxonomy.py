@@ -4,7 +4,7 @@ import pytest
 
 from toolkit.errors import SuiteError
 from toolkit.suite import load_suite
-from toolkit.taxonomy import Taxonomy
+from toolkit.suite.taxonomy import Taxonomy
 
 
 def test_default_taxonomy_covers_the_issue_measures():

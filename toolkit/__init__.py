@@ -1,5 +1,16 @@
 """crosscheck: check incident figures from several outlets and show where they disagree.
 
+The pipeline, one stage per folder: ``reading`` → ``checking`` → ``linking`` →
+``comparing`` → ``reporting``, over the ``model`` they share (figures table, findings,
+intervals, vocabulary) and the ``suite`` that configures them; ``pipeline`` runs them in
+order. (The folders are named for what they do, not ``read``/``check``/…: those are the
+public functions ``cc.read``, ``cc.check``…, and a subpackage of the same name would
+shadow them.) This module is the public API, imported lazily (``import toolkit`` loads no
+pandas, so ``crosscheck --help`` stays fast).
+
+``df.crosscheck`` is registered as soon as crosscheck itself has pandas: at ``import
+toolkit`` when pandas is already imported, else on first use of any ``cc.`` name.
+
 >>> import toolkit as cc
 >>> figs = cc.read("fixtures/al-qaryatayn")
 >>> int((figs["measure"] == "killed").sum()) >= 2
@@ -8,38 +19,32 @@ True
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import sys
 from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import CrosscheckError, InputError, SuiteError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from toolkit.checking import CheckResult, check
-    from toolkit.comparison import Comparison, compare
-    from toolkit.matching import Matching, match
-    from toolkit.readers import ReadResult, read, read_figures
+    from toolkit.comparing import Comparison
+    from toolkit.linking import Matching, match
+    from toolkit.pipeline import CheckResult, check, compare
+    from toolkit.reading import ReadResult, read, read_figures
     from toolkit.reporting import report
     from toolkit.suite import Suite, load_suite
 
 # Public names and the module each lives in. Imported on first use, so that `crosscheck
 # --help` and `import toolkit` stay fast (pandas, pandera, GX and matplotlib load when needed).
 _LAZY = {
-    "CheckResult": "toolkit.checking",
-    "check": "toolkit.checking",
-    "Comparison": "toolkit.comparison",
-    "compare": "toolkit.comparison",
-    "Matching": "toolkit.matching",
-    "match": "toolkit.matching",
-    "ReadResult": "toolkit.readers",
-    "read": "toolkit.readers",
-    "read_figures": "toolkit.readers",
+    "CheckResult": "toolkit.pipeline",
+    "check": "toolkit.pipeline",
+    "Comparison": "toolkit.comparing",
+    "compare": "toolkit.pipeline",
+    "Matching": "toolkit.linking",
+    "match": "toolkit.linking",
+    "ReadResult": "toolkit.reading",
+    "read": "toolkit.reading",
+    "read_figures": "toolkit.reading",
     "report": "toolkit.reporting",
     "Suite": "toolkit.suite",
     "load_suite": "toolkit.suite",
@@ -68,6 +73,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name]), name)
+        import_module("toolkit.accessor")  # pandas is loaded now: df.crosscheck with it
         globals()[name] = value
         return value
     raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
@@ -77,39 +83,5 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-class _AfterPandas(importlib.abc.MetaPathFinder):
-    """Registers ``df.crosscheck`` as soon as pandas finishes importing, so that
-    ``import toolkit`` itself does not import pandas (``crosscheck --help`` stays fast)."""
-
-    def find_spec(
-        self,
-        fullname: str,
-        path: Sequence[str] | None,
-        target: ModuleType | None = None,
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "pandas":
-            return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        spec = importlib.util.find_spec("pandas")
-        loader = spec.loader if spec is not None else None
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run = loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            run(module)
-            import_module("toolkit.accessor")
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
-def _register_accessor() -> None:
-    if "pandas" in sys.modules:
-        import_module("toolkit.accessor")
-    elif not any(isinstance(f, _AfterPandas) for f in sys.meta_path):
-        sys.meta_path.insert(0, _AfterPandas())
-
-
-_register_accessor()
+if "pandas" in sys.modules:  # registering costs nothing once pandas is loaded
+    import_module("toolkit.accessor")

@@ -1,20 +1,23 @@
-"""The ``crosscheck`` command line. Heavy imports happen inside commands, not at start-up."""
+"""The ``crosscheck`` command line: argparse, and each command as a few calls into the
+pipeline and the console. Heavy imports happen inside commands, not at start-up."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from toolkit.errors import CrosscheckError
+from toolkit.errors import CrosscheckError, SuiteWarning
+from toolkit.model.vocabulary import FAIL_ON
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from toolkit.readers import ReadResult
+    from toolkit.pipeline import CheckResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -23,17 +26,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _colour(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
-
-
-def _paint(text: str, code: str, on: bool) -> str:
-    return f"\033[{code}m{text}\033[0m" if on else text
-
-
-_SEV_CODE = {"error": "31", "warning": "33", "info": "36"}
 
 
 def _outputs(p: argparse.ArgumentParser) -> None:
@@ -74,9 +66,26 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--fail-on",
-            choices=("error", "warning", "info", "never"),
+            choices=FAIL_ON,
             default="error",
             help="lowest severity that fails the run (default: error)",
+        )
+
+    def linking(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument(
+            "--match",
+            dest="link",
+            action="store_const",
+            const="auto",
+            help="link incidents across sources by matching (the suite's crosswalk overrides)",
+        )
+        group.add_argument(
+            "--no-match",
+            dest="link",
+            action="store_const",
+            const="none",
+            help="link nothing: compare each source's own incident keys",
         )
 
     p_read = sub.add_parser("read", help="read exports into the figures table and count rows")
@@ -94,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="native",
         help="rule engine: native (vectorized pandas, default) or gx (Great Expectations)",
     )
+    linking(p_check)
     _outputs(p_check)
 
     p_compare = sub.add_parser(
@@ -112,11 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_compare.add_argument(
         "--limit", type=int, default=20, metavar="N", help="incidents to print (default 20)"
     )
-    p_compare.add_argument(
-        "--match",
-        action="store_true",
-        help="match incidents across sources first (exports without a shared incident key)",
-    )
+    linking(p_compare)
 
     p_match = sub.add_parser(
         "match", help="propose which incidents of different sources are the same incident"
@@ -144,80 +150,42 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fixture folder (default: fixtures/al-qaryatayn)",
     )
-    p_demo.add_argument("--fail-on", default="never", choices=("error", "warning", "info", "never"))
+    p_demo.add_argument("--fail-on", default="never", choices=FAIL_ON)
     p_demo.add_argument(
         "--html", metavar="FILE", help="the report to write (default: reports/NAME.html)"
     )
     return parser
 
 
-def _summary_read(result: ReadResult, out: TextIO) -> None:
-    figs = result.figures
-    print(f"suite: {result.suite.name} ({result.suite.path})", file=out)
-    print("files:", file=out)
-    width = max([len(f.path) for f in result.files] + [4])
-    for f in result.files:
-        print(
-            f"  {f.path:<{width}}  {f.format:<6} {f.profile!r}: {f.rows_read} rows read, "
-            f"{f.rows_accepted} accepted, {f.rows_rejected} rejected, {f.figures} figures",
-            file=out,
-        )
-    for u in result.unclaimed:
-        print(f"  {u:<{width}}  not read: no source profile claims it", file=out)
-    if len(figs):
-        print("figures per source and measure:", file=out)
-        counts = figs.groupby(["source", "measure"], sort=True).size().reset_index(name="n")
-        for source, measure, n in counts.itertuples(index=False):
-            print(f"  {source:<40} {measure:<32} {n:>8}", file=out)
-
-
-def _print_findings(
-    findings: pd.DataFrame, out: TextIO, limit: int | None = 20, hint: str = "--csv FILE"
-) -> None:
-    from toolkit.findings import location
-
-    if not len(findings):
-        return
-    on = _colour(out)
-    shown = findings if limit is None else findings.head(limit)
-    print(f"findings ({len(findings)}):", file=out)
-    locs = location(shown)
-    for (_, row), loc in zip(shown.iterrows(), locs, strict=True):
-        sev = _paint(f"{row['severity']:<7}", _SEV_CODE.get(row["severity"], "0"), on)
-        print(f"  {sev} {loc}: [{row['kind']}/{row['rule']}] {row['message']}", file=out)
-    if limit is not None and len(findings) > limit:
-        print(f"  … and {len(findings) - limit} more (write them all with {hint})", file=out)
-
-
 def _exit_code(findings: pd.DataFrame, fail_on: str) -> int:
-    from toolkit.findings import exit_code
+    from toolkit.model.findings import exit_code
 
     return EXIT_FINDINGS if exit_code(findings, fail_on) else EXIT_OK
 
 
 def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
-    from toolkit.readers import read_figures
-    from toolkit.writers import write_table
+    from toolkit.reading import read_figures
+    from toolkit.reporting import console
+    from toolkit.reporting.writers import write_table
 
     result = read_figures(args.paths, args.suite)
-    _summary_read(result, out)
-    _print_findings(result.findings, out, hint="--findings FILE")
-    print(
-        f"rows read {result.rows_read} = accepted {result.rows_accepted} + rejected "
-        f"{result.rows_rejected}; figures {len(result.figures)}",
-        file=out,
-    )
+    console.read_summary(result, out)
+    console.findings_list(result.findings, out, hint=None if args.findings else "--findings FILE")
+    print(console.rows_line(result), file=out)
+    written = []
     if args.output:
-        print(f"wrote {write_table(result.figures, args.output)}", file=out)
-    if getattr(args, "findings", None):
-        print(f"wrote {write_table(result.findings, args.findings)}", file=out)
+        written.append(write_table(result.figures, args.output))
+    if args.findings:
+        written.append(write_table(result.findings, args.findings))
+    console.wrote(written, out)
     return _exit_code(result.findings, args.fail_on)
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from toolkit.checking import check
-    from toolkit.progress import Progress
-    from toolkit.readers import read_figures
+    from toolkit.pipeline import check
+    from toolkit.reading import read_figures
+    from toolkit.reporting import console
+    from toolkit.reporting.progress import Progress
 
     outputs = [o for o in ("json", "csv", "html", "junit") if getattr(args, o, None)]
     steps = 2 + len(outputs)  # reading, comparing, each output; then one per rule
@@ -225,227 +193,169 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     progress.step("reading exports")
     read = read_figures(args.paths, args.suite)
     result = check(
-        read.figures,
-        read.suite,
+        read,
         engine=args.engine,
+        link=args.link,
         on_rule=lambda name, rules: progress.step(name, total=steps + rules),
     )
     progress.step("comparing sources")
-    findings = result.findings
-    written = _write_outputs(args, result, read, progress)
+    written = _write_outputs(args, result, progress)
     progress.done()
-    print(f"suite: {read.suite.name} ({read.suite.path}); {len(result.rules)} rules", file=out)
-    for f in read.files:
-        print(
-            f"  {f.path}: {f.rows_read} rows read, {f.rows_accepted} accepted, "
-            f"{f.rows_rejected} rejected, {f.figures} figures",
-            file=out,
-        )
-    if result.comparison is not None:
-        c = result.comparison
-        print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
-    if len(findings):
-        print("findings by kind and severity:", file=out)
-        for line in result.summary.to_string().splitlines():
-            print(f"  {line}", file=out)
-    _print_findings(findings, out)
-    for path in written:
-        print(f"wrote {path}", file=out)
-    print(
-        f"rows read {read.rows_read} = accepted {read.rows_accepted} + rejected "
-        f"{read.rows_rejected}; figures {len(read.figures)}; findings {len(findings)}",
-        file=out,
-    )
-    annotate = getattr(args, "annotations", None) or (
+    console.check_summary(result, out)
+    hint = None if args.csv or args.json else "--csv FILE"
+    console.findings_list(result.findings, out, hint=hint)
+    console.wrote(written, out)
+    print(console.rows_line(read, len(result.findings)), file=out)
+    annotate = args.annotations or (
         "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "none"
     )
     if annotate == "github":
-        from toolkit.reporting.github import workflow_commands
-
-        for line in workflow_commands(findings):
-            print(line, file=out)
-    return _exit_code(findings, args.fail_on)
+        console.github_annotations(result.findings, out)
+    return _exit_code(result.findings, args.fail_on)
 
 
-def _write_outputs(args: argparse.Namespace, result: Any, read: Any, progress: Any) -> list[Path]:
-    from toolkit.writers import write_json, write_table
+def _write_outputs(args: argparse.Namespace, result: CheckResult, progress: Any) -> list[Path]:
+    from toolkit.reporting.writers import write_json, write_table
 
     written: list[Path] = []
-    if getattr(args, "json", None):
+    if args.json:
         progress.step("writing JSON")
-        written.append(write_json(args.json, **_everything(result, read)))
-    if getattr(args, "csv", None):
+        written.append(write_json(args.json, **_everything(result)))
+    if args.csv:
         progress.step("writing CSV")
         written.append(write_table(result.findings, args.csv))
-    if getattr(args, "html", None):
+    if args.html:
         from toolkit.reporting import html
 
         progress.step("writing the HTML report")
-        written.append(
-            html.write(result, args.html, read.figures, fail_on=args.fail_on, charts=args.charts)
-        )
-    if getattr(args, "junit", None):
+        written.append(html.write(result, args.html, fail_on=args.fail_on, charts=args.charts))
+    if args.junit:
         from toolkit.reporting import junit
 
         progress.step("writing JUnit XML")
-        written.append(junit.write(result, args.junit, read.figures, fail_on=args.fail_on))
+        written.append(junit.write(result, args.junit, fail_on=args.fail_on))
     return written
 
 
-def _everything(result: Any, read: Any) -> dict[str, pd.DataFrame]:
+def _everything(result: CheckResult) -> dict[str, pd.DataFrame]:
     """Every table of a run, for --json."""
     import pandas as pd
 
-    from toolkit.findings import exit_code
+    from toolkit.model.findings import exit_code
 
+    rows = result.rows
+    findings = result.findings
     summary = pd.DataFrame(
         [
             {
-                "suite": read.suite.name,
-                "suite_path": read.suite.path,
-                "rows_read": read.rows_read,
-                "rows_accepted": read.rows_accepted,
-                "rows_rejected": read.rows_rejected,
-                "figures": len(read.figures),
-                "findings": len(result.findings),
-                "errors": int((result.findings["severity"] == "error").sum()),
-                "warnings": int((result.findings["severity"] == "warning").sum()),
-                "exit_code_on_error": exit_code(result.findings, "error"),
+                "suite": result.suite.name,
+                "suite_path": result.suite.path,
+                "rows_read": rows["read"],
+                "rows_accepted": rows["accepted"],
+                "rows_rejected": rows["rejected"],
+                "figures": rows["figures"],
+                "findings": len(findings),
+                "errors": int((findings["severity"] == "error").sum()),
+                "warnings": int((findings["severity"] == "warning").sum()),
+                "exit_code_on_error": exit_code(findings, "error"),
             }
         ]
     )
-    files = pd.DataFrame([vars(f) for f in read.files])
+    files = pd.DataFrame([vars(f) for f in (result.read.files if result.read else ())])
     rules = pd.DataFrame(
         [{"name": r.name, "family": r.family, "severity": r.severity} for r in result.rules]
     )
-    out = {"summary": summary, "files": files, "rules": rules, "findings": result.findings}
+    out = {"summary": summary, "files": files, "rules": rules, "findings": findings}
     c = result.comparison
     if c is not None:
         out |= {
             "comparison": c.table,
             "figures_compared": c.latest,
             "revisions": c.revisions,
-            "scorecard": c.scorecard,
+            "scorecard": result.scorecard if result.scorecard is not None else c.scorecard,
         }
     return out
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
-    from toolkit.comparison import compare
-    from toolkit.readers import read_figures
-    from toolkit.writers import write_json, write_table
+    from toolkit.comparing import compare_figures
+    from toolkit.linking import link_figures
+    from toolkit.pipeline import link_mode
+    from toolkit.reading import read_figures
+    from toolkit.reporting import console
+    from toolkit.reporting.writers import write_json, write_table
 
     read = read_figures(args.paths, args.suite)
-    figures = read.figures
-    if args.match:
-        from toolkit.matching import match
-
-        matching = match(figures, read.suite)
-        figures = matching.apply(figures)
-        print(_matching_line(matching), file=out)
-    comparison = compare(figures, read.suite, as_of=args.as_of)
-    table = comparison.table
+    linked = link_figures(read.figures, read.suite, link_mode(read.suite, args.link))
+    if linked.matching is not None:
+        print(console.matching_line(linked.matching), file=out)
+    comparison = compare_figures(linked.figures, read.suite, as_of=args.as_of)
     when = f" as of {args.as_of}" if args.as_of else ""
     print(
-        f"compared {len(table)} incident x measure pairs{when}: {comparison.status_text()}; "
-        f"{comparison.counts()['far apart']} with figures far apart",
+        f"compared {len(comparison.table)} incident x measure pairs{when}: "
+        f"{comparison.status_text()}; {comparison.counts()['far apart']} with figures far apart",
         file=out,
     )
-    _print_comparison(comparison, out, args.limit)
-    _print_findings(comparison.findings, out, hint="--json FILE")
+    console.disagreements(comparison, out, args.limit)
+    console.findings_list(comparison.findings, out, hint=None if args.json else "--json FILE")
+    written = []
     if args.csv:
-        print(f"wrote {write_table(table, args.csv)}", file=out)
+        written.append(write_table(comparison.table, args.csv))
     if args.json:
-        written = write_json(
-            args.json,
-            table=table,
-            figures=comparison.latest,
-            revisions=comparison.revisions,
-            findings=comparison.findings,
+        written.append(
+            write_json(
+                args.json,
+                table=comparison.table,
+                figures=comparison.latest,
+                revisions=comparison.revisions,
+                findings=comparison.findings,
+            )
         )
-        print(f"wrote {written}", file=out)
+    console.wrote(written, out)
     return _exit_code(comparison.findings, args.fail_on)
 
 
-def _matching_line(matching: Any) -> str:
-    counts = matching.scores()
-    return "matched incidents: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-
-
 def _cmd_match(args: argparse.Namespace, out: TextIO) -> int:
-    from toolkit.matching import match
-    from toolkit.readers import read_figures
-    from toolkit.writers import write_table
+    from toolkit.linking import match
+    from toolkit.reading import read_figures
+    from toolkit.reporting import console
+    from toolkit.reporting.writers import write_table
 
     read = read_figures(args.paths, args.suite)
     matching = match(read.figures, read.suite, threshold=args.threshold)
-    walk = matching.crosswalk
-    print(_matching_line(matching), file=out)
-    shown = walk[walk["status"] != "unmatched"].sort_values(["match", "source", "incident"])
-    for row in shown.itertuples(index=False):
-        target = row.match if isinstance(row.match, str) else f"? {row.candidate_incident}"
-        print(
-            f"  {row.status:<14} {row.score:5.2f}  {row.source} {row.incident} "
-            f"({row.location}) -> {target}",
-            file=out,
-        )
-    _print_findings(matching.findings, out, hint="-o FILE")
+    print(console.matching_line(matching), file=out)
+    console.matching_list(matching, out)
+    console.findings_list(matching.findings, out, hint=None if args.output else "-o FILE")
     if args.output:
+        path = write_table(matching.crosswalk, args.output)
         print(
-            f"wrote {write_table(walk, args.output)} (review it, then name it in the suite: "
-            "crosswalk: FILE)",
+            f"wrote {console.clean(path)} (review it, then name it in the suite: crosswalk: FILE)",
             file=out,
         )
     return _exit_code(matching.findings, args.fail_on)
-
-
-def _print_comparison(comparison: Any, out: TextIO, limit: int) -> None:
-    """Conflicts, then wide spreads, worst first: each source's figure on its own line."""
-    disagreeing = comparison.disagreements
-    shown = disagreeing.head(limit)
-    if shown.empty:
-        return
-    on = _colour(out)
-    latest = comparison.latest.set_index(["incident", "measure"]).sort_index()
-    print("where sources disagree (worst first):", file=out)
-    for row in shown.itertuples(index=False):
-        label = "conflict" if row.status == "conflict" else "far apart"
-        paint = "31" if row.status == "conflict" else "33"
-        extra = f"; outliers: {row.outliers}" if isinstance(row.outliers, str) else ""
-        print(
-            f"  {_paint(label, paint, on)}  {row.incident} / {row.measure}: "
-            f"{row.sources} sources, spread {row.spread:.2f}{extra}",
-            file=out,
-        )
-        for fig in latest.loc[[(row.incident, row.measure)]].itertuples(index=False):
-            mark = " <- outlier" if fig.outlier else ""
-            print(
-                f"      {fig.shown:>10}  {fig.source}  ({fig.origin_file}:{fig.origin_row}){mark}",
-                file=out,
-            )
-    rest = len(disagreeing) - len(shown)
-    if rest > 0:
-        print(f"  … and {rest} more (write them all with --csv FILE)", file=out)
 
 
 def _cmd_suite(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
     from toolkit.checking import suite_rules
-    from toolkit.rules import to_gx_suite
+    from toolkit.checking.rules import to_gx_suite
+    from toolkit.reporting import console
+    from toolkit.reporting.writers import write_text
     from toolkit.suite import load_suite
 
     suite = load_suite(args.dir)
     rules = suite_rules(suite)
-    print(f"suite: {suite.name} ({suite.path}); {len(rules)} rules", file=out)
+    print(
+        f"suite: {console.clean(suite.name)} ({console.clean(suite.path)}); {len(rules)} rules",
+        file=out,
+    )
     for r in rules:
-        print(f"  {r.severity:<7} {r.family:<24} {r.name}", file=out)
+        print(f"  {r.severity:<7} {console.clean(r.family):<28} {console.clean(r.name)}", file=out)
     if args.gx_json:
-        path = Path(args.gx_json)
-        path.parent.mkdir(parents=True, exist_ok=True)
         document = to_gx_suite(rules, suite.name)
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        print(f"wrote {path}", file=out)
+        path = write_text(args.gx_json, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        console.wrote([path], out)
     return EXIT_OK
 
 
@@ -456,6 +366,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         suite=None,
         fail_on=args.fail_on,
         engine="native",
+        link=None,
         json=None,
         csv=None,
         html=args.html or str(Path("reports") / f"{fixtures.name}.html"),
@@ -484,14 +395,33 @@ _COMMANDS: dict[str, Any] = {
 }
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A suite warning as one plain line on stderr (not a source line of crosscheck)."""
+    from toolkit.reporting.console import clean
+
+    print(f"crosscheck: warning: {clean(message)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code (0, 1 or 2)."""
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     try:
-        code: int = _COMMANDS[args.command](args, out)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", SuiteWarning)
+            warnings.showwarning = _show_warning
+            code: int = _COMMANDS[args.command](args, out)
     except CrosscheckError as exc:
-        print(f"crosscheck: error: {exc}", file=sys.stderr)
+        from toolkit.reporting.console import clean
+
+        print(f"crosscheck: error: {clean(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. piped into head: stop quietly, as Unix tools do
         devnull = os.open(os.devnull, os.O_WRONLY)

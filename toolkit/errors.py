@@ -4,9 +4,13 @@
 
     CrosscheckError            misuse or input crosscheck cannot work with (exit code 2)
     ├── InputError             an export cannot be read at all: names file, line, column
-    └── SuiteError             a suite file (taxonomy, profile, rules) is wrong
+    ├── SuiteError             a suite file (taxonomy, profile, rules, settings) is wrong
+    │   └── RuleError          a rule cannot run on this table (a column it names is missing)
+    ├── NotAFiguresTable       a DataFrame without the figures table's columns
+    └── OutputError            a report or table cannot be written where asked
 
-Problems inside a readable export are not exceptions: they are ``input`` findings.
+Problems inside a readable export are not exceptions: they are ``input`` findings. A suite
+that still works but uses an old key gets a :class:`SuiteWarning`.
 """
 
 from __future__ import annotations
@@ -58,11 +62,49 @@ class SuiteError(CrosscheckError):
         super().__init__(f"{path}: {message}" if path is not None else message)
 
 
+class RuleError(SuiteError):
+    """A rule that cannot run on the figures table it is given (names the rule)."""
+
+    def __init__(self, rule: str, message: str, path: str | Path | None = None) -> None:
+        self.rule = rule
+        super().__init__(f"rule {rule!r}: {message}", path)
+
+
+class NotAFiguresTable(CrosscheckError):
+    """A frame without the figures table's columns."""
+
+
+class OutputError(CrosscheckError):
+    """An output (report, table, crosswalk) that cannot be written where it was asked."""
+
+    def __init__(self, message: str, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
+
+
+class SuiteWarning(UserWarning):
+    """A suite that works but should be changed (an old key, renamed)."""
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``name`` (by spelling, then ignoring case), or None.
+
+    >>> closest("kiled", ["killed", "injured"]), closest("Measure", ["measure"])
+    ('killed', 'measure')
+    """
+    pool = [str(c) for c in candidates]
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    lowered = {c.lower(): c for c in pool}
+    return lowered.get(name.lower())
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest candidate, or ``""``.
 
     >>> did_you_mean("kiled", ["killed", "injured"])
     " Did you mean 'killed'?"
     """
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    close = closest(name, candidates)
+    return f" Did you mean {close!r}?" if close else ""

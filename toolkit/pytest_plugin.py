@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from toolkit.model.vocabulary import FAMILIES, SEVERITIES, Kind, failing
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _RUN = pytest.StashKey[Any]()
-_SEVERITIES = ("error", "warning", "info")  # findings.SEVERITIES, without importing pandas
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--crosscheck-fail-on",
         default="error",
-        choices=_SEVERITIES,
+        choices=SEVERITIES,
         help="lowest severity that fails an item (default: error)",
     )
 
@@ -52,8 +53,6 @@ class RuleItem(pytest.Item):
         self.kind = kind
 
     def runtest(self) -> None:
-        from toolkit.findings import failing
-
         f = _run(self.config).findings
         threshold = failing(self.config.getoption("crosscheck_fail_on"))
         mine = f[(f[_column(self.kind)] == self.rule) & f["severity"].isin(threshold)]
@@ -74,7 +73,7 @@ def _column(kind: str) -> str:
 
 
 def _describe(findings: Any) -> str:
-    from toolkit.findings import location
+    from toolkit.model.findings import location
 
     lines = [f"{len(findings)} finding(s):"]
     for (_, row), where in zip(findings.iterrows(), location(findings), strict=True):
@@ -84,18 +83,15 @@ def _describe(findings: Any) -> str:
 
 def _run(config: pytest.Config) -> Any:
     if _RUN not in config.stash:
-        from toolkit.checking import check
-        from toolkit.readers import read_figures
+        from toolkit.pipeline import check
 
         paths = config.getoption("crosscheck")
-        read = read_figures(paths, config.getoption("crosscheck_suite"))
-        config.stash[_RUN] = check(read.figures, read.suite)
+        config.stash[_RUN] = check(paths, config.getoption("crosscheck_suite"))
     return config.stash[_RUN]
 
 
 def _items(session: pytest.Session) -> Iterator[RuleItem]:
     from toolkit.checking import suite_rules
-    from toolkit.comparison import RULES
     from toolkit.suite import find_suite
 
     config = session.config
@@ -103,7 +99,8 @@ def _items(session: pytest.Session) -> Iterator[RuleItem]:
     # Reading and the schema come first: each is one item over its kind of finding.
     yield RuleItem.from_parent(session, name="crosscheck[input]", rule="input", kind="kind")
     yield RuleItem.from_parent(session, name="crosscheck[schema]", rule="schema", kind="kind")
-    names = [r.name for r in suite_rules(suite)] + list(RULES.values())
+    comparison = [f.title for f in FAMILIES.values() if f.kind in (Kind.LINK, Kind.DISCREPANCY)]
+    names = [r.name for r in suite_rules(suite)] + comparison
     for name in dict.fromkeys(names):
         yield RuleItem.from_parent(session, name=f"crosscheck[{name}]", rule=name, kind="rule")
 

@@ -1,4 +1,10 @@
-"""Reports: charts (matplotlib), the self-contained HTML report, JUnit XML, annotations."""
+"""Report stage: how a run's result reaches people and machines.
+
+``console`` prints the terminal summary, ``html`` writes the self-contained report (its
+template in ``templates/``, charts by ``charts``), ``notebook`` is how results show
+themselves in Jupyter, ``junit`` and ``github`` speak to CI, ``writers`` put tables on disk
+(atomically, spreadsheet-safe). The report reuses what the run computed; it runs no stage.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from toolkit.checking import CheckResult
+    from toolkit.pipeline import CheckResult
 
 
 def report(
     result: CheckResult,
     path: str | Path,
-    figures: pd.DataFrame | None = None,
     *,
     fail_on: str = "error",
     charts: int = 10,
@@ -25,12 +28,9 @@ def report(
     Parameters
     ----------
     result
-        What :func:`toolkit.check` returned.
+        What :func:`toolkit.checking` returned: the report shows it as it is.
     path
-        The ``.html`` file to write (its folder is created).
-    figures
-        The figures table checked (for per-file counts and citations); by default the
-        one the comparison holds.
+        The ``.html`` file to write (its folder is created; written atomically).
     fail_on
         The severity the report's exit status is computed at.
     charts
@@ -41,12 +41,12 @@ def report(
     Examples
     --------
     >>> import tempfile, toolkit as cc
-    >>> figures = cc.read("fixtures/al-qaryatayn")
+    >>> result = cc.check("fixtures/al-qaryatayn")
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = cc.report(cc.check(figures), f"{tmp}/report.html", figures)
+    ...     path = cc.report(result, f"{tmp}/report.html")
     ...     "<!doctype html>" in path.read_text()
     True
     """
     from toolkit.reporting import html
 
-    return html.write(result, path, figures, fail_on=fail_on, charts=charts, title=title)
+    return html.write(result, path, fail_on=fail_on, charts=charts, title=title)

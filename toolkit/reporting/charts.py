@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from toolkit.comparison import Comparison
+    from toolkit.comparing import Comparison
 
 # Colour by status (colour-blind safe: Okabe-Ito), and the consensus band.
 COLOURS = {

@@ -6,6 +6,7 @@ Escaping follows GitHub's toolkit (``@actions/core`` ``command.ts``): in the mes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +20,14 @@ def _tuples(df: pd.DataFrame) -> Iterator[Any]:
     return df.itertuples(index=False)
 
 
+_OTHER_CONTROLS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escaping of a message; other control characters (an escape sequence)
+    become ``?``."""
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _OTHER_CONTROLS.sub("?", escaped)
 
 
 def escape_property(text: str) -> str:

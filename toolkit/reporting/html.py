@@ -23,17 +23,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from toolkit import findings as fd
+from toolkit.errors import CrosscheckError
+from toolkit.model import findings as fd
+from toolkit.model.vocabulary import SEVERITIES
+from toolkit.reporting.charts import incident_chart, revision_chart, scorecard_chart, svg
+from toolkit.reporting.writers import write_text
 
 if TYPE_CHECKING:
-    from toolkit.checking import CheckResult
-    from toolkit.comparison import Comparison
+    from toolkit.comparing import Comparison
+    from toolkit.pipeline import CheckResult
 
 _LINK = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
 
 @cache
-def _environment() -> Any:
+def environment() -> Any:
     import jinja2
 
     return jinja2.Environment(
@@ -121,8 +125,6 @@ def disagreements(comparison: Comparison, limit: int | None = None) -> list[dict
 def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
     """One incident's chart of the measures more than one source gave, as base64 SVG,
     with a text alternative listing the figures."""
-    from toolkit.reporting.charts import incident_chart
-
     table = comparison.table
     measures = list(table[(table["incident"] == incident) & (table["sources"] > 1)]["measure"])
     figures_of = figures_by_group(comparison.latest[comparison.latest["incident"] == incident])
@@ -135,8 +137,6 @@ def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
 
 
 def _chart(fig: Any) -> str:
-    from toolkit.reporting.charts import svg
-
     return base64.b64encode(svg(fig)).decode("ascii")
 
 
@@ -158,41 +158,55 @@ def _citations(findings: pd.DataFrame, figures: pd.DataFrame | None) -> pd.Serie
 
 def context(
     result: CheckResult,
-    figures: pd.DataFrame | None = None,
     *,
     fail_on: str = "error",
     charts: int = 10,
     title: str | None = None,
     generated: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything the template shows, as plain values."""
+    """Everything the template shows, as plain values: the run's result as it is (the
+    report computes no stage again)."""
     from toolkit import __version__
-    from toolkit.comparison import compare
-    from toolkit.reporting.charts import revision_chart, scorecard_chart
 
-    comparison: Comparison = result.comparison or compare(
-        figures if figures is not None else pd.DataFrame(), result.suite, findings=result.findings
-    )
-    figures = figures if figures is not None else comparison.figures
-    attrs = figures.attrs.get("crosscheck", {}) if figures is not None else {}
+    comparison = result.comparison
+    if comparison is None:
+        raise CrosscheckError("the report needs a compared run: use cc.check(...)")
     findings = result.findings
-    table = comparison.table
-
-    files_ = attrs.get("files", [])
-    rows = {
-        "read": sum(f["rows_read"] for f in files_) if files_ else len(figures),
-        "accepted": sum(f["rows_accepted"] for f in files_) if files_ else len(figures),
-        "rejected": sum(f["rows_rejected"] for f in files_) if files_ else 0,
-        "figures": len(figures),
-    }
-    compared = {"total": len(table), **comparison.counts()}
     disagreement_rows = disagreements(comparison)
     worst = list(dict.fromkeys(d["incident"] for d in disagreement_rows))[: max(charts, 0)]
-    chart_list = [incident_svg(comparison, incident) for incident in worst]
+    script, script_hash = _script()
+    card = result.scorecard if result.scorecard is not None else comparison.scorecard
+    return {
+        "title": title or result.suite.name,
+        "generated": (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "suite": result.suite,
+        "fail_on": fail_on,
+        "exit_code": fd.exit_code(findings, fail_on),
+        "rows": result.rows,
+        "compared": {"total": len(comparison.table), **comparison.counts()},
+        "files": result.read.files if result.read is not None else (),
+        "unclaimed": result.read.unclaimed if result.read is not None else (),
+        "severities": list(SEVERITIES),
+        "counts": fd.counts(findings),
+        "disagreements": disagreement_rows,
+        "charts": [incident_svg(comparison, incident) for incident in worst],
+        "findings": _finding_rows(findings, result.figures),
+        **_revisions(comparison, charts),
+        "scorecard": _scorecard_rows(card),
+        "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
+        "rules": result.rules,
+        "script": script,
+        "script_hash": script_hash,
+    }
 
+
+def _revisions(comparison: Comparison, charts: int) -> dict[str, Any]:
+    """The revisions that changed a figure, and charts of the series revised (those with
+    a figure revised down first)."""
     revisions = comparison.revisions
     changed = revisions[revisions["direction"] != "first"]
-    revision_rows = [
+    rows = [
         {
             "incident": r.incident,
             "measure": r.measure,
@@ -205,21 +219,22 @@ def context(
         }
         for r in _tuples(changed)
     ]
-    # revision charts: the series with a figure revised down first, then the others
     first = pd.concat([changed[changed["direction"] == "down"], changed])
     series = list(dict.fromkeys(zip(first["incident"], first["measure"], strict=True)))
-    revision_charts = [
+    drawn = [
         {"incident": i, "measure": m, "svg": _chart(revision_chart(comparison, i, m))}
         for i, m in series[: max(1, charts // 4) if charts else 0]
     ]
+    return {"revisions": rows, "revision_charts": drawn}
 
-    card = comparison.scorecard
+
+def _finding_rows(findings: pd.DataFrame, figures: pd.DataFrame) -> list[dict[str, Any]]:
     citations = _citations(findings, figures)
-    where = fd.location(findings)
-    finding_rows = [
+    return [
         {
             "severity": f.severity,
             "kind": f.kind,
+            "code": _text(f.code),
             "rule": f.rule,
             "where": w,
             "incident": _text(f.incident),
@@ -231,67 +246,36 @@ def context(
             "citation": _text(c),
             "link": safe_link(c),
         }
-        for f, w, c in zip(_tuples(findings), where, citations, strict=True)
+        for f, w, c in zip(_tuples(findings), fd.location(findings), citations, strict=True)
     ]
-    script, script_hash = _script()
-    exit_code = fd.exit_code(findings, fail_on)
-    return {
-        "title": title or result.suite.name,
-        "generated": (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
-        "version": __version__,
-        "suite": result.suite,
-        "fail_on": fail_on,
-        "exit_code": exit_code,
-        "rows": rows,
-        "compared": compared,
-        "files": files_,
-        "unclaimed": attrs.get("unclaimed", []),
-        "severities": list(fd.SEVERITIES),
-        "counts": fd.counts(findings),
-        "disagreements": disagreement_rows,
-        "charts": chart_list,
-        "findings": finding_rows,
-        "revisions": revision_rows,
-        "revision_charts": revision_charts,
-        "scorecard": [
-            {
-                "source": s.source,
-                "figures": int(s.figures),
-                "incidents": int(s.incidents),
-                "compared": int(s.compared),
-                "outliers": int(s.outliers),
-                "in_conflict": int(s.in_conflict),
-                "rule_findings": int(s.rule_findings),
-                "median_distance": _num(float(s.median_distance)),
-                "distance_value": float(s.median_distance)
-                if np.isfinite(s.median_distance)
-                else -1,
-            }
-            for s in _tuples(card)
-        ],
-        "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
-        "rules": result.rules,
-        "script": script,
-        "script_hash": script_hash,
-    }
 
 
-def render(result: CheckResult, figures: pd.DataFrame | None = None, **options: Any) -> str:
+def _scorecard_rows(card: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": s.source,
+            "figures": int(s.figures),
+            "incidents": int(s.incidents),
+            "compared": int(s.compared),
+            "outliers": int(s.outliers),
+            "in_conflict": int(s.in_conflict),
+            "rule_findings": "" if pd.isna(s.rule_findings) else int(s.rule_findings),
+            "median_distance": _num(float(s.median_distance)),
+            "distance_value": float(s.median_distance) if np.isfinite(s.median_distance) else -1,
+        }
+        for s in _tuples(card)
+    ]
+
+
+def render(result: CheckResult, **options: Any) -> str:
     """The report as one HTML string (see :func:`write`)."""
-    return str(
-        _environment().get_template("report.html.j2").render(context(result, figures, **options))
-    )
+    return str(environment().get_template("report.html.j2").render(context(result, **options)))
 
 
-def write(
-    result: CheckResult, path: str | Path, figures: pd.DataFrame | None = None, **options: Any
-) -> Path:
+def write(result: CheckResult, path: str | Path, **options: Any) -> Path:
     """Write the self-contained HTML report of a check to ``path``.
 
     Options: ``fail_on`` (the exit status shown), ``charts`` (incidents charted, worst
     first; tables list all), ``title``, ``generated`` (a datetime, for reproducible files).
     """
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render(result, figures, **options), encoding="utf-8")
-    return p
+    return write_text(path, render(result, **options))

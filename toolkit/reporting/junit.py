@@ -10,27 +10,27 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from toolkit import findings as fd
+from toolkit.model import findings as fd
+from toolkit.model.vocabulary import FAMILIES, Kind, failing
+from toolkit.reporting.writers import write_with
 
 if TYPE_CHECKING:
-    from toolkit.checking import CheckResult
+    from toolkit.pipeline import CheckResult
 
 NO_INCIDENT = "(no incident)"
 
 
-def cases(result: CheckResult, figures: pd.DataFrame | None = None) -> list[tuple[str, str]]:
-    """The (rule, incident) test cases: every rule that ran or found something, for every
-    incident in the figures or the findings."""
-    from toolkit.comparison import RULES
+COMPARISON = [f.title for f in FAMILIES.values() if f.kind == Kind.DISCREPANCY]
 
+
+def cases(result: CheckResult) -> list[tuple[str, str]]:
+    """The (rule, incident) test cases: every rule that ran (and the comparison's checks)
+    or found something, for every incident in the figures or the findings."""
     f = result.findings
-    rules = list(dict.fromkeys([r.name for r in result.rules] + list(RULES.values())))
+    rules = list(dict.fromkeys([r.name for r in result.rules] + COMPARISON))
     rules += [r for r in dict.fromkeys(f["rule"].dropna()) if r not in rules]
-    incidents: list[str] = []
-    if figures is not None:
-        incidents += [str(i) for i in figures["incident"].dropna().unique()]
+    tables = [result.figures] + ([result.linked.figures] if result.linked is not None else [])
+    incidents = [str(i) for t in tables for i in t["incident"].dropna().unique()]
     incidents += [str(i) for i in f["incident"].dropna().unique()]
     incidents = sorted(set(incidents))
     if f["incident"].isna().any():
@@ -38,18 +38,16 @@ def cases(result: CheckResult, figures: pd.DataFrame | None = None) -> list[tupl
     return [(rule, incident) for rule in rules for incident in incidents]
 
 
-def tree(
-    result: CheckResult, figures: pd.DataFrame | None = None, fail_on: str = "error"
-) -> ET.ElementTree[ET.Element]:
+def tree(result: CheckResult, fail_on: str = "error") -> ET.ElementTree[ET.Element]:
     f = result.findings.copy()
     f["incident"] = f["incident"].fillna(NO_INCIDENT)
     f["where"] = fd.location(f)
-    failing = fd.failing(fail_on)
+    at_or_above = failing(fail_on)
     by_case = dict(iter(f.groupby(["rule", "incident"], sort=False)))
     root = ET.Element("testsuites", name="crosscheck")
     total = failures = 0
     suites: dict[str, ET.Element] = {}
-    for rule, incident in cases(result, figures):
+    for rule, incident in cases(result):
         suite = suites.get(rule)
         if suite is None:
             suite = suites[rule] = ET.SubElement(root, "testsuite", name=rule)
@@ -60,7 +58,7 @@ def tree(
         found = by_case.get((rule, incident))
         if found is None:
             continue
-        bad = found[found["severity"].isin(failing)]
+        bad = found[found["severity"].isin(at_or_above)]
         lines = [
             f"{w}: [{s}] {m}"
             for w, s, m in zip(found["where"], found["severity"], found["message"], strict=True)
@@ -92,19 +90,11 @@ def tree(
     return ET.ElementTree(root)
 
 
-def write(
-    result: CheckResult,
-    path: str | Path,
-    figures: pd.DataFrame | None = None,
-    fail_on: str = "error",
-) -> Path:
-    """Write the JUnit XML of a check to ``path``."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    t = tree(result, figures, fail_on)
+def write(result: CheckResult, path: str | Path, fail_on: str = "error") -> Path:
+    """Write the JUnit XML of a check to ``path`` (atomically)."""
+    t = tree(result, fail_on)
     ET.indent(t)
-    t.write(p, encoding="utf-8", xml_declaration=True)
-    return p
+    return write_with(path, lambda p: t.write(p, encoding="utf-8", xml_declaration=True))
 
 
 def _slug(text: str) -> str:

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from toolkit import findings as fd
+from toolkit.model import findings as fd
+from toolkit.model.vocabulary import SEVERITIES
+from toolkit.reporting.html import disagreements as disagreement_rows
+from toolkit.reporting.html import environment, incident_svg
 
 if TYPE_CHECKING:
-    from toolkit.checking import CheckResult
-    from toolkit.comparison import Comparison
+    from toolkit.comparing import Comparison
+    from toolkit.pipeline import CheckResult
 
 ROWS = 20
 
@@ -21,18 +24,14 @@ def _disagreements(c: Comparison | None) -> tuple[list[dict[str, Any]], int]:
     """The first ROWS disagreements, and how many more there are."""
     if c is None:
         return [], 0
-    from toolkit.reporting.html import disagreements
-
     total = len(c.disagreements)
-    return disagreements(c, ROWS), max(total - ROWS, 0)
+    return disagreement_rows(c, ROWS), max(total - ROWS, 0)
 
 
 def _worst_chart(c: Comparison | None, rows: list[dict[str, Any]]) -> dict[str, str] | None:
     """The chart of the incident with the worst disagreement, if there is one."""
     if c is None or not rows:
         return None
-    from toolkit.reporting.html import incident_svg
-
     return incident_svg(c, rows[0]["incident"])
 
 
@@ -54,9 +53,7 @@ def _findings(findings: pd.DataFrame, limit: int) -> tuple[list[dict[str, Any]],
 
 
 def _render(**values: Any) -> str:
-    from toolkit.reporting.html import _environment
-
-    return str(_environment().get_template("notebook.html.j2").render(**values))
+    return str(environment().get_template("notebook.html.j2").render(**values))
 
 
 def check_html(result: CheckResult) -> str:
@@ -69,7 +66,7 @@ def check_html(result: CheckResult) -> str:
         ok=result.ok,
         verdict="no errors" if result.ok else "errors",
         summary=check_text_summary(result),
-        severities=list(fd.SEVERITIES),
+        severities=list(SEVERITIES),
         counts=fd.counts(findings),
         disagreements=disagreements,
         more_disagreements=more_d,
@@ -89,7 +86,7 @@ def comparison_html(c: Comparison) -> str:
         ok=conflicts == 0,
         verdict=f"{conflicts} conflict" + ("" if conflicts == 1 else "s"),
         summary=comparison_text_summary(c),
-        severities=list(fd.SEVERITIES),
+        severities=list(SEVERITIES),
         counts=fd.counts(c.findings),
         disagreements=disagreements,
         more_disagreements=more_d,
@@ -101,7 +98,7 @@ def comparison_html(c: Comparison) -> str:
 
 def check_text_summary(result: CheckResult) -> str:
     f = result.findings
-    by = ", ".join(f"{int((f['severity'] == s).sum())} {s}" for s in fd.SEVERITIES)
+    by = ", ".join(f"{int((f['severity'] == s).sum())} {s}" for s in SEVERITIES)
     text = f"{len(f)} findings ({by}) from {len(result.rules)} rules"
     if result.comparison is not None:
         text += "; " + comparison_text_summary(result.comparison)

@@ -1,0 +1,142 @@
+"""Check stage: the schema (pandera) and the suite's consistency rules over a figures table.
+
+``rules`` says what a rule is and derives them from the taxonomy; ``native`` runs each as
+vectorized masks over shared ``views``; ``gx`` runs the same rules in Great Expectations,
+the reference the native engine is held to; ``schema`` is the pandera stage. Rules run on
+each source's own incident keys, before linking.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.checking.native import REGISTRY, Outcome
+from toolkit.checking.rules import Rule, derive, load_rules, missing_columns, parameters, resolve
+from toolkit.checking.schema import check_schema
+from toolkit.checking.views import Views
+from toolkit.errors import CrosscheckError, RuleError
+from toolkit.model import figures as ft
+from toolkit.model import findings as fd
+from toolkit.model.intervals import interval_texts
+from toolkit.suite import Suite
+
+ENGINES = ("native", "gx")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the check stage found: schema and rule findings (worst first), and the rules
+    that ran."""
+
+    findings: pd.DataFrame
+    rules: tuple[Rule, ...]
+
+
+def suite_rules(suite: Suite) -> tuple[Rule, ...]:
+    """The rules derived from the suite's taxonomy, then its hand-written GX rules."""
+    written = [r for f in suite.rule_files for r in load_rules(f, REGISTRY, suite)]
+    return (*derive(suite), *written)
+
+
+def check_figures(
+    figures: pd.DataFrame,
+    suite: Suite,
+    engine: str = "native",
+    on_rule: Callable[[str, int], None] | None = None,
+) -> Checked:
+    """Check a figures table against the schema and the suite's rules.
+
+    Parameters
+    ----------
+    figures
+        A figures table, as read (each source's own incident keys).
+    suite
+        The suite whose taxonomy and rules apply.
+    engine
+        ``"native"``: vectorized pandas (default); ``"gx"``: Great Expectations itself, the
+        reference the native engine is tested against.
+    on_rule
+        Called with each rule's name, and the number of rules, as it runs (a progress
+        display).
+    """
+    if engine not in ENGINES:
+        raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    figures = ft.conform(figures.reset_index(drop=True))
+    rules = suite_rules(suite)
+    for rule in rules:
+        _runnable(rule, figures)
+    views = Views(figures, suite.compare.about_tolerance)
+    found = [check_schema(figures, suite.taxonomy)]
+    for rule, outcome in zip(rules, _outcomes(engine, views, rules, suite), strict=True):
+        if on_rule is not None:
+            on_rule(rule.name, len(rules))
+        if outcome.fail.any():
+            found.append(_rule_findings(figures, views, rule, outcome))
+    return Checked(fd.concat(found), rules)
+
+
+def _outcomes(
+    engine: str, views: Views, rules: tuple[Rule, ...], suite: Suite
+) -> Iterable[Outcome]:
+    values = parameters(suite)
+    if engine == "gx":
+        from toolkit.checking import gx
+
+        return gx.run(views, rules, values)
+    # one rule at a time: an outcome holds row-sized arrays, so do not keep them all
+    return (REGISTRY[r.expectation](views, **resolve(r.kwargs, values)) for r in rules)
+
+
+def _runnable(rule: Rule, figures: pd.DataFrame) -> None:
+    """Raise :class:`RuleError` for a rule that cannot run on this table: a column it names
+    is missing, or its keyword arguments are not the expectation's."""
+    missing = missing_columns(rule, figures.columns)
+    if missing:
+        raise RuleError(
+            rule.name, f"names column {missing[0]!r}, which the figures table does not have"
+        )
+    try:
+        inspect.signature(REGISTRY[rule.expectation]).bind(None, **rule.kwargs)
+    except TypeError as exc:
+        raise RuleError(rule.name, f"{rule.expectation}: {exc}") from None
+
+
+def _rule_findings(
+    figures: pd.DataFrame, views: Views, rule: Rule, outcome: Outcome
+) -> pd.DataFrame:
+    fail = outcome.fail
+    severity = rule.severity
+    note = ""
+    applies = int(outcome.applies.sum())
+    if rule.mostly < 1 and fail.sum() <= (1 - rule.mostly) * applies:
+        severity, note = "info", f" (within mostly={rule.mostly:g})"
+    sub = figures.loc[fail]
+    observed = interval_texts(views.lo[fail], views.hi[fail], sub["qualifier"])
+    expected: Any = (
+        outcome.expected if isinstance(outcome.expected, str) else (outcome.expected(fail))
+    )
+    return fd.from_frame(
+        pd.DataFrame(
+            {
+                "kind": "rule",
+                "code": rule.family,
+                "rule": rule.name,
+                "severity": severity,
+                "incident": sub["incident"].to_numpy(),
+                "source": sub["source"].to_numpy(),
+                "measure": sub["measure"].to_numpy(),
+                "reported_on": sub["reported_on"].to_numpy(),
+                "origin_file": sub["origin_file"].to_numpy(),
+                "origin_row": sub["origin_row"].to_numpy(),
+                "observed": np.asarray(observed, dtype=object),
+                "expected": expected,
+                "message": rule.message + note,
+            }
+        )
+    )

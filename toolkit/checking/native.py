@@ -1,0 +1,292 @@
+"""The native engine: each expectation type is a vectorized function from views to masks.
+
+The registry is an explicit dict from Great Expectations' expectation type to a function
+returning an :class:`Outcome` (which rows fail, which rows the rule applies to, and what was
+expected of each). Functions only read the views they are given, so the engine can run
+partition by partition (one partition per incident keeps every cross-row rule whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.checking.views import Views
+from toolkit.model.intervals import interval_texts, number_texts
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``fail`` and ``applies`` are boolean masks over the figures rows; ``expected`` says
+    what was expected, as text or as a function giving the text for a mask of rows (so
+    messages are only formatted for the rows that fail)."""
+
+    fail: np.ndarray
+    applies: np.ndarray
+    expected: Callable[[np.ndarray], Any] | str = ""
+
+
+def _column(views: Views, name: str) -> np.ndarray:
+    col = views.figures[name]
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return col.to_numpy(dtype="datetime64[us]")
+    return col.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def pair_greater(
+    views: Views,
+    column_A: str,
+    column_B: str,
+    or_equal: bool = False,
+    ignore_row_if: str = "both_values_are_missing",
+) -> Outcome:
+    """GX's expect_column_pair_values_a_to_be_greater_than_b."""
+    a, b = _column(views, column_A), _column(views, column_B)
+    a_missing, b_missing = pd.isna(a), pd.isna(b)
+    ignored = (
+        (a_missing | b_missing)
+        if ignore_row_if == "either_value_is_missing"
+        else (a_missing & b_missing)
+    )
+    with np.errstate(invalid="ignore"):
+        ok = (a >= b) if or_equal else (a > b)
+    applies = ~ignored
+    return Outcome(applies & ~ok, applies, f"{column_A} {'>=' if or_equal else '>'} {column_B}")
+
+
+def not_null(views: Views, column: str) -> Outcome:
+    """GX's expect_column_values_to_not_be_null."""
+    missing = views.figures[column].isna().to_numpy()
+    return Outcome(missing, np.ones(len(missing), dtype=bool), "a value")
+
+
+def in_set(views: Views, column: str, value_set: list[Any]) -> Outcome:
+    """GX's expect_column_values_to_be_in_set (missing values are not judged)."""
+    col = views.figures[column]
+    applies = col.notna().to_numpy()
+    fail = applies & ~col.isin(value_set).to_numpy()
+    return Outcome(fail, applies, "one of " + ", ".join(map(str, value_set)))
+
+
+def within_bounds(views: Views) -> Outcome:
+    """Where the export gave bounds (exact figures and ranges): low <= value <= high.
+
+    Other qualifiers derive their bounds from the value ("more than 60": low 61), so the
+    check would only restate the parser.
+    """
+    f = views.figures
+    value, low, high = (_column(views, c) for c in ("value", "low", "high"))
+    applies = f["qualifier"].isin(["exact", "range"]).to_numpy()
+    with np.errstate(invalid="ignore"):
+        fail = (low > value) | (value > high) | (low > high)
+    return Outcome(
+        applies & fail,
+        applies,
+        lambda m: interval_texts(low[m], high[m]),
+    )
+
+
+def between(views: Views, column: str, min_value: Any = None, max_value: Any = None) -> Outcome:
+    """GX's expect_column_values_to_be_between (numbers, or dates as datetimes)."""
+    values = _column(views, column)
+    applies = ~pd.isna(values)
+
+    def as_value(v: Any) -> Any:
+        if v is None:
+            return None
+        return np.datetime64(pd.Timestamp(v), "us") if values.dtype.kind == "M" else float(v)
+
+    lo, hi = as_value(min_value), as_value(max_value)
+    fail = np.zeros(len(values), dtype=bool)
+    if lo is not None:
+        fail |= applies & (values < lo)
+    if hi is not None:
+        fail |= applies & (values > hi)
+    parts = [
+        f">= {min_value:%Y-%m-%d}"
+        if hasattr(min_value, "year")
+        else (f">= {min_value}" if min_value is not None else ""),
+        f"<= {max_value:%Y-%m-%d}"
+        if hasattr(max_value, "year")
+        else (f"<= {max_value}" if max_value is not None else ""),
+    ]
+    return Outcome(fail, applies, " and ".join(p for p in parts if p))
+
+
+def not_above_parent(views: Views, child: str, parent: str) -> Outcome:
+    """A part contradicts its whole only when its low bound exceeds the whole's high bound."""
+    rows = views.rows_of(child)
+    _, parent_hi = views.loosest(parent)
+    p_hi = parent_hi[views.report[rows]]
+    fail = np.zeros(len(views.figures), dtype=bool)
+    applies = np.zeros(len(views.figures), dtype=bool)
+    applies[rows[~np.isnan(p_hi)]] = True
+    with np.errstate(invalid="ignore"):
+        fail[rows] = views.lo[rows] > p_hi
+    limit = np.full(len(views.figures), np.nan)
+    limit[rows] = p_hi
+    return Outcome(fail, applies, lambda m: "<= " + number_texts(limit[m]) + f" ({parent})")
+
+
+def _parts_sum(views: Views, parts: list[str], bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per report: the sum of the parts' (lo if bound 0 else hi) and how many are present."""
+    total = np.zeros(views.n_reports)
+    present = np.zeros(views.n_reports, dtype=np.int64)
+    for part in parts:
+        lo, hi = views.loosest(part)
+        val = lo if bound == 0 else hi
+        given = ~np.isnan(val)
+        total[given] += val[given]
+        present += given
+    return total, present
+
+
+def parts_not_above_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
+    rows = views.rows_of(whole)
+    parts_lo, present = _parts_sum(views, parts, 0)
+    r = views.report[rows]
+    fail = np.zeros(len(views.figures), dtype=bool)
+    applies = np.zeros(len(views.figures), dtype=bool)
+    applies[rows] = present[r] > 0
+    with np.errstate(invalid="ignore"):
+        fail[rows] = applies[rows] & (parts_lo[r] > views.hi[rows])
+    total = np.full(len(views.figures), np.nan)
+    total[rows] = parts_lo[r]
+    return Outcome(fail, applies, lambda m: "parts sum to at least " + number_texts(total[m]))
+
+
+def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
+    """Exhaustive partition: with every part given, the parts' interval sum must meet the
+    whole's interval."""
+    rows = views.rows_of(whole)
+    parts_lo, present = _parts_sum(views, parts, 0)
+    parts_hi, _ = _parts_sum(views, parts, 1)
+    r = views.report[rows]
+    fail = np.zeros(len(views.figures), dtype=bool)
+    applies = np.zeros(len(views.figures), dtype=bool)
+    applies[rows] = present[r] == len(parts)
+    with np.errstate(invalid="ignore"):
+        apart = (parts_lo[r] > views.hi[rows]) | (parts_hi[r] < views.lo[rows])
+    fail[rows] = applies[rows] & apart
+    lo = np.full(len(views.figures), np.nan)
+    hi = np.full(len(views.figures), np.nan)
+    lo[rows], hi[rows] = parts_lo[r], parts_hi[r]
+    return Outcome(
+        fail,
+        applies,
+        lambda m: "= the parts' sum " + interval_texts(lo[m], hi[m]),
+    )
+
+
+def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
+    """A later figure whose high bound is below an earlier figure's low bound is a drop.
+
+    Sorted once by (series, date), so each day's highest low bound, its running maximum
+    within the series and the previous day's value are array operations (no joins).
+    """
+    n = len(views.figures)
+    fail = np.zeros(n, dtype=bool)
+    applies = np.zeros(n, dtype=bool)
+    rows = views.rows_of(measure)
+    dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[rows]
+    rows = rows[~np.isnat(dates)]
+    if len(rows) == 0:
+        return Outcome(fail, applies)
+    day = views.day[rows]
+    series = views.series[rows]
+    order = np.lexsort((day, series))
+    rows, day, series = rows[order], day[order], series[order]
+    lo = np.nan_to_num(views.lo[rows], nan=-np.inf)
+    starts = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
+    day_lo = np.maximum.reduceat(lo, starts)  # each (series, day): its highest low bound
+    day_series = series[starts]
+    running = pd.Series(day_lo).groupby(day_series, sort=False).cummax().to_numpy()
+    earlier = np.r_[-np.inf, running[:-1]]
+    earlier[np.r_[True, day_series[1:] != day_series[:-1]]] = -np.inf  # first day of a series
+    per_row = np.repeat(earlier, np.diff(np.r_[starts, len(rows)]))
+    known = np.isfinite(per_row)
+    applies[rows[known]] = True
+    fail[rows[known]] = views.hi[rows[known]] < per_row[known]
+    limit = np.full(n, np.nan)
+    limit[rows[known]] = per_row[known]
+    return Outcome(fail, applies, lambda m: ">= " + number_texts(limit[m]) + " (given earlier)")
+
+
+def one_figure_per_report(views: Views) -> Outcome:
+    """Rows of a (report, measure) group whose intervals are not all the same."""
+    key = pd.factorize(
+        views.report.astype(np.int64) * (int(views.series.max(initial=0)) + 1) + views.series
+    )[0]
+    lo = np.nan_to_num(views.lo, nan=-1.0)
+    hi = np.nan_to_num(views.hi, nan=-1.0)
+    frame = pd.DataFrame({"key": key, "lo": lo, "hi": hi})
+    g = frame.groupby("key")
+    differ = (g["lo"].transform("min") != g["lo"].transform("max")) | (
+        g["hi"].transform("min") != g["hi"].transform("max")
+    )
+    applies = np.ones(len(views.figures), dtype=bool)
+    return Outcome(differ.to_numpy(), applies, "one figure per incident, measure and date")
+
+
+def increment_matches_cumulative(views: Views, measure: str, of: str) -> Outcome:
+    """A report's new figure equals the change in the cumulative since the source's previous
+    report (compared on point values, where both are known)."""
+    n = len(views.figures)
+    fail = np.zeros(n, dtype=bool)
+    applies = np.zeros(n, dtype=bool)
+    cum_rows = views.rows_of(of)
+    cum = (
+        pd.DataFrame(
+            {
+                "incident": views.figures["incident"].to_numpy(dtype=object)[cum_rows],
+                "source": views.figures["source"].to_numpy(dtype=object)[cum_rows],
+                "date": views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[cum_rows],
+                "value": views.figures["value"].to_numpy(dtype="float64", na_value=np.nan)[
+                    cum_rows
+                ],
+            }
+        )
+        .dropna()
+        .groupby(["incident", "source", "date"])["value"]
+        .max()
+        .reset_index()
+    )
+    cum = cum.sort_values(["incident", "source", "date"])
+    cum["change"] = cum.groupby(["incident", "source"])["value"].diff()
+    new_rows = views.rows_of(measure)
+    new = pd.DataFrame(
+        {
+            "row": new_rows,
+            "incident": views.figures["incident"].to_numpy(dtype=object)[new_rows],
+            "source": views.figures["source"].to_numpy(dtype=object)[new_rows],
+            "date": views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[new_rows],
+            "value": views.figures["value"].to_numpy(dtype="float64", na_value=np.nan)[new_rows],
+        }
+    ).merge(cum[["incident", "source", "date", "change"]], on=["incident", "source", "date"])
+    new = new[new["change"].notna() & new["value"].notna()]
+    r = new["row"].to_numpy()
+    applies[r] = True
+    fail[r] = new["value"].to_numpy() != new["change"].to_numpy()
+    change = np.full(n, np.nan)
+    change[r] = new["change"].to_numpy()
+    return Outcome(fail, applies, lambda m: "= " + number_texts(change[m]) + f" (change in {of})")
+
+
+Check = Callable[..., Outcome]
+REGISTRY: dict[str, Check] = {
+    "expect_figure_within_bounds": within_bounds,
+    "expect_column_pair_values_a_to_be_greater_than_b": pair_greater,
+    "expect_column_values_to_be_between": between,
+    "expect_column_values_to_not_be_null": not_null,
+    "expect_column_values_to_be_in_set": in_set,
+    "expect_figure_not_above_parent": not_above_parent,
+    "expect_parts_not_above_whole": parts_not_above_whole,
+    "expect_parts_to_equal_whole": parts_equal_whole,
+    "expect_cumulative_figure_not_to_drop": cumulative_not_to_drop,
+    "expect_one_figure_per_report": one_figure_per_report,
+    "expect_increment_to_match_cumulative": increment_matches_cumulative,
+}

@@ -1,0 +1,215 @@
+"""The comparison's findings: sources in conflict (outliers named), figures far apart
+although their intervals meet, and one count published under two definitions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.columnar import join_runs, run_starts, take_names
+from toolkit.comparing.consensus import AGREE, CONFLICT, STALE
+from toolkit.model import findings as fd
+from toolkit.model.intervals import interval_texts, number_texts
+from toolkit.model.vocabulary import FAMILIES
+
+if TYPE_CHECKING:
+    from toolkit.comparing.result import Comparison
+
+
+def discrepancies(c: Comparison) -> pd.DataFrame:
+    """Every finding of a comparison, worst first."""
+    parts = [_conflicts(c), _spreads(c), _definitions(c)]
+    return fd.concat(fd.from_frame(p) for p in parts if len(p))
+
+
+def _base(rows: pd.DataFrame, code: str, c: Comparison) -> dict[str, Any]:
+    family = FAMILIES[code]
+    return {
+        "kind": family.kind.value,
+        "code": code,
+        "rule": family.title,
+        "severity": c.suite.severity.get(code, family.severity.value),
+        "incident": rows["incident"].array,
+        "source": rows["source"].array,
+        "measure": rows["measure"].array,
+        "reported_on": rows["reported_on"].array,
+        "origin_file": rows["origin_file"].array,
+        "origin_row": rows["origin_row"].array,
+    }
+
+
+def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
+    """Key columns of the compared figures under ``mask`` (text built for those only)."""
+    k, coded = c.core.latest, c.core.coded
+    rep = k.rep[mask]
+    f = c.figures
+    return pd.DataFrame(
+        {
+            "incident": take_names(k.g_inc[k.group[mask]], coded.inc_names),
+            "measure": take_names(k.g_mea[k.group[mask]], coded.mea_names),
+            "source": take_names(k.src[mask], coded.src_names),
+            "reported_on": f["reported_on"].take(rep).reset_index(drop=True),
+            "origin_file": f["origin_file"].take(rep).reset_index(drop=True),
+            "origin_row": f["origin_row"].take(rep).reset_index(drop=True),
+            "shown": c._shown[mask].reset_index(drop=True),
+        }
+    )
+
+
+def _conflicts(c: Comparison) -> pd.DataFrame:
+    core = c.core
+    k = core.latest
+    conflict = core.row_status == CONFLICT
+    if not conflict.any():
+        return pd.DataFrame()
+    said_all = join_runs(
+        take_names(k.src[conflict], core.coded.src_names)
+        + " "
+        + c._shown[conflict].reset_index(drop=True),
+        k.group[conflict],
+    )
+    has_outlier = np.zeros(len(core.groups.status), dtype=bool)
+    has_outlier[k.group[core.outlier]] = True
+    # Name the outliers where a majority agrees; otherwise every figure is in question.
+    flagged_in = (core.outlier | ~has_outlier[k.group])[conflict]
+    flagged = conflict.copy()
+    flagged[conflict] = flagged_in
+    rows = _rows(c, flagged)
+    said = said_all[flagged_in].reset_index(drop=True)
+    outlier = core.outlier[flagged]
+    groups = k.group[flagged]
+    verdict = pd.Series(
+        np.where(
+            outlier,
+            " lies outside what the other sources agree on (all: ",
+            " cannot be reconciled with the others (all: ",
+        ),
+        dtype="str",
+    )
+    message = rows["source"] + "'s " + rows["measure"] + " " + rows["shown"] + verdict + said + ")"
+    expected = pd.Series(
+        interval_texts(
+            np.where(outlier, core.g_lo[groups], np.nan),
+            np.where(outlier, core.g_hi[groups], np.nan),
+        ),
+        dtype="str",
+    )
+    expected = expected.where(outlier, "overlap with the others")
+    return pd.DataFrame(
+        {
+            **_base(rows, "conflict", c),
+            "column": "figure_text",
+            "observed": rows["shown"].array,
+            "expected": expected.array,
+            "message": message.array,
+        }
+    )
+
+
+def _spreads(c: Comparison) -> pd.DataFrame:
+    core = c.core
+    k = core.latest
+    wide = core.groups.wide[k.group] & (core.row_status == AGREE) & ~k.stale
+    if not wide.any():
+        return pd.DataFrame()
+    idx = np.flatnonzero(wide)
+    said_all = join_runs(
+        take_names(k.src[idx], core.coded.src_names)
+        + " "
+        + c._shown.take(idx).reset_index(drop=True),
+        k.group[idx],
+    )
+    # The figure farthest from the median carries the finding (ties: first by name).
+    far = np.lexsort((-np.nan_to_num(core.distance[idx], nan=-1.0), k.group[idx]))
+    first = far[run_starts(k.group[idx][far])]
+    mask = np.zeros(len(k.rep), dtype=bool)
+    mask[idx[first]] = True
+    rows = _rows(c, mask)
+    # rows come in figure order; match the joined texts to them
+    said = said_all.iloc[np.sort(first)].reset_index(drop=True)
+    threshold = c.suite.compare.spread_threshold
+    return pd.DataFrame(
+        {
+            **_base(rows, "wide-spread", c),
+            "column": "figure_text",
+            "observed": rows["shown"].array,
+            "expected": f"within {threshold:.0%} of the highest figure",
+            "message": (
+                rows["measure"] + ": the intervals overlap but the figures are far apart: " + said
+            ).array,
+        }
+    )
+
+
+def _definitions(c: Comparison) -> pd.DataFrame:
+    """One source's figure for a measure equals another's for an ancestor measure: the
+    same count under two definitions ("128 civilians" vs "128 persons")."""
+    core = c.core
+    k, coded = core.latest, core.coded
+    taxonomy = c.suite.taxonomy
+    names = [str(m) for m in coded.mea_names]
+    code = {m: i for i, m in enumerate(names)}
+    links = [
+        (code[m], code[a])
+        for m in names
+        if m in taxonomy.measures
+        for a in taxonomy.ancestors(m)
+        if a in code
+    ]
+    value = c.figures["value"].to_numpy(dtype="float64", na_value=np.nan)[k.rep]
+    ok = ~np.isnan(value) & (value > 0) & ~k.stale & (core.row_status != STALE)
+    if not links or not ok.any():
+        return pd.DataFrame()
+    idx = np.flatnonzero(ok)
+    mine = pd.DataFrame(
+        {"i": idx, "inc": k.g_inc[k.group[idx]], "mea": k.g_mea[k.group[idx]], "v": value[idx]}
+    )
+    pairs = pd.DataFrame(links, columns=["mea", "anc"])
+    child = mine.merge(pairs, on="mea")
+    parent = mine.rename(columns={"i": "j", "mea": "anc"})
+    both = child.merge(parent, on=["inc", "v", "anc"])
+    both = both[k.src[both["i"].to_numpy()] != k.src[both["j"].to_numpy()]]
+    if both.empty:
+        return pd.DataFrame()
+    i, j = both["i"].to_numpy(), both["j"].to_numpy()
+    mask_rows = _rows(c, np.isin(np.arange(len(k.rep)), i))
+    where = pd.Series(np.arange(len(mask_rows)), index=np.sort(np.unique(i)))
+    rows = mask_rows.take(where.loc[i].to_numpy()).reset_index(drop=True)
+    other = take_names(k.src[j], coded.src_names)
+    ancestor = take_names(k.g_mea[k.group[j]], coded.mea_names)
+    other_shown = c._shown.take(j).reset_index(drop=True)
+    note_of = {
+        (m, a): "; ".join(taxonomy.measures[names[m]].notes + taxonomy.measures[names[a]].notes)
+        for m, a in links
+    }
+    notes = pd.Series(
+        [note_of[(int(m), int(a))] for m, a in zip(both["mea"], both["anc"], strict=True)],
+        dtype="str",
+    )
+    notes = (" (note: " + notes + ")").where(notes != "", "")
+    count = pd.Series(number_texts(value[i].astype("float64")), dtype="str")
+    return pd.DataFrame(
+        {
+            **_base(rows, "definition", c),
+            "column": "measure",
+            "observed": (count + " as " + rows["measure"]).array,
+            "expected": (count + " as " + ancestor + " (" + other + ")").array,
+            "message": (
+                rows["source"]
+                + " gives "
+                + rows["shown"]
+                + " as "
+                + rows["measure"]
+                + "; "
+                + other
+                + " gives "
+                + other_shown
+                + " as "
+                + ancestor
+                + ": likely one count under two definitions"
+                + notes
+            ).array,
+        }
+    )

@@ -1,0 +1,85 @@
+"""How each source's figure for an incident and measure moved over the dates it gave it.
+
+A table, not findings: a cumulative figure a source lowers is the rule
+``cumulative-no-drop``'s finding (one finding per drop).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from toolkit.columnar import product_key
+from toolkit.comparing.latest import Coded
+from toolkit.comparing.result import shown_texts
+
+if TYPE_CHECKING:
+    from toolkit.comparing.result import Comparison
+
+
+def revision_arrays(coded: Coded, when: pd.Timestamp | None) -> dict[str, np.ndarray]:
+    """Dated, known figures sorted by (incident, measure, source, date, line), each with
+    the highest figure of the source's previous day in that series."""
+    lo, hi, point, dates = coded.lo, coded.hi, coded.point, coded.dates
+    inc, mea, src = coded.inc, coded.mea, coded.src
+    keep = ~np.isnat(dates) & ~np.isnan(lo) & (inc >= 0) & (mea >= 0) & (src >= 0)
+    if when is not None:
+        keep &= dates <= when.to_datetime64().astype("datetime64[us]")
+    rows = np.flatnonzero(keep)
+    line = coded.line[rows]
+    n_mea, n_src = max(len(coded.mea_names), 1), int(src.max(initial=0)) + 1
+    series = product_key([(inc, 0), (mea, n_mea), (src, n_src)], rows)
+    day = dates[rows].view(np.int64)
+    order = np.lexsort((rows, line, day, series))
+    rows, series, day = rows[order], series[order], day[order]
+    # each (series, day): its highest figure; the previous day's, within the series
+    if len(rows):
+        sd = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
+        day_max = np.maximum.reduceat(point[rows], sd)
+        prev = np.r_[np.nan, day_max[:-1]]
+        prev[np.r_[True, series[sd][1:] != series[sd][:-1]]] = np.nan
+        previous = np.repeat(prev, np.diff(np.r_[sd, len(rows)]))
+    else:
+        previous = np.zeros(0)
+    return {
+        "rows": rows,
+        "lo": lo[rows],
+        "hi": hi[rows],
+        "point": point[rows],
+        "previous": previous,
+    }
+
+
+def _direction(r: dict[str, np.ndarray]) -> np.ndarray:
+    change = r["point"] - r["previous"]
+    return np.select(
+        [np.isnan(r["previous"]), change > 0, change < 0], ["first", "up", "down"], default="same"
+    )
+
+
+def revisions(c: Comparison) -> pd.DataFrame:
+    """The revisions table of a comparison (see ``Comparison.revisions``)."""
+    r = revision_arrays(c.core.coded, c.as_of)
+    f = c.figures.take(r["rows"]).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "incident": f["incident"],
+            "measure": f["measure"],
+            "source": f["source"],
+            "reported_on": f["reported_on"],
+            "figure_text": f["figure_text"],
+            "qualifier": f["qualifier"],
+            "value": r["point"],
+            "low": r["lo"],
+            "high": r["hi"],
+            "previous": r["previous"],
+            "change": r["point"] - r["previous"],
+            "direction": pd.array(_direction(r), dtype="str"),
+            "origin_file": f["origin_file"],
+            "origin_row": f["origin_row"],
+        }
+    )
+    out["shown"] = shown_texts(c.figures, r["rows"], r["lo"], r["hi"]).to_numpy()
+    return out

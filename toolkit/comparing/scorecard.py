@@ -1,0 +1,48 @@
+"""The source scorecard: per source, over all incidents, how often it is compared, in
+conflict or an outlier, how far its figures lie from the others', and how many rule
+findings its rows drew."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from toolkit.comparing.result import Comparison
+
+
+def scorecard(c: Comparison, findings: pd.DataFrame | None) -> pd.DataFrame:
+    """Per source, worst first: figures given, incidents, figures compared with another
+    source's, outliers, in conflict, rule findings (schema and rule findings of its rows;
+    missing where ``findings`` is None: the rules did not run) and the median relative
+    distance of its figures from the median of all sources'."""
+    given = c.figures.groupby("source").agg(
+        figures=("measure", "size"), incidents=("incident", "nunique")
+    )
+    latest = c.latest
+    compared = latest[latest["status"].isin(["agree", "conflict"])]
+    compared = compared.assign(in_conflict=(compared["status"] == "conflict").to_numpy())
+    per = compared.groupby("source").agg(
+        compared=("measure", "size"),
+        outlier=("outlier", "sum"),
+        in_conflict=("in_conflict", "sum"),
+        median_distance=("distance", "median"),
+    )
+    card = given.join(per, how="left")
+    if findings is None:
+        card["rule_findings"] = pd.array([pd.NA] * len(card), dtype="Int64")
+    else:
+        ruled = findings[findings["kind"].isin(["schema", "rule"])].groupby("source").size()
+        card["rule_findings"] = ruled.reindex(card.index).fillna(0).astype("Int64")
+    for col in ("compared", "outlier", "in_conflict"):
+        card[col] = card[col].fillna(0).astype("int64")
+    card = card.rename(columns={"outlier": "outliers"})
+    card = card.rename_axis("source").reset_index()
+    card = card.sort_values(
+        ["outliers", "rule_findings", "figures", "source"],
+        ascending=[False, False, False, True],
+        na_position="last",
+    )
+    card["source"] = card["source"].astype("str")
+    return card.reset_index(drop=True)

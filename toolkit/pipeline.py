@@ -1,0 +1,233 @@
+"""The pipeline: read → check → link → compare → scorecard, each stage run once, each
+handing what it produced to the next; :func:`check` runs it and returns one result that
+carries every stage's output.
+
+Rules run on each source's own incident keys, before linking; linking then gives the
+shared incident id that the comparison uses. Nothing here is a stage of its own: it only
+says in which order the stages run and what each is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.checking import ENGINES, check_figures
+from toolkit.checking.rules import Rule
+from toolkit.comparing import Comparison, compare_figures
+from toolkit.errors import CrosscheckError
+from toolkit.linking import LINK_MODES, Linked, link_figures
+from toolkit.model import figures as ft
+from toolkit.model import findings as fd
+from toolkit.reading import ReadResult, read_figures, read_of
+from toolkit.suite import Suite, load_suite, suite_for
+
+# What a run can start from: exports (paths), a read's result, or a figures table.
+Data = ReadResult | pd.DataFrame | str | Path | Sequence[str | Path]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One run of the pipeline: what each stage produced.
+
+    Attributes
+    ----------
+    findings
+        Every finding of the run (input, schema, rule, link, discrepancy), worst first.
+    rules
+        The rules that ran (derived from the taxonomy, then hand-written).
+    suite
+        The suite used.
+    read
+        The read stage's result (files, row counts, input findings); None when the run
+        was given a figures table that was not read by crosscheck.
+    figures
+        The figures table as checked: each source's own incident keys.
+    linked
+        The figures under shared incident keys, and the matching behind them.
+    comparison
+        The sources compared (None when the run stopped before comparing).
+    scorecard
+        Per source: figures, outliers, conflicts and rule findings.
+    """
+
+    findings: pd.DataFrame
+    rules: tuple[Rule, ...]
+    suite: Suite
+    read: ReadResult | None = field(repr=False)
+    figures: pd.DataFrame = field(repr=False)
+    linked: Linked | None = field(default=None, repr=False)
+    comparison: Comparison | None = field(default=None, repr=False)
+    scorecard: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return not bool((self.findings["severity"] == "error").any())
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Counts of findings by kind and severity."""
+        return fd.summary(self.findings)
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows read (= accepted + rejected) and figures: from the read where there was one."""
+        if self.read is None:
+            n = len(self.figures)
+            return {"read": n, "accepted": n, "rejected": 0, "figures": n}
+        return {
+            "read": self.read.rows_read,
+            "accepted": self.read.rows_accepted,
+            "rejected": self.read.rows_rejected,
+            "figures": len(self.figures),
+        }
+
+    def __repr__(self) -> str:
+        from toolkit.reporting.notebook import check_repr
+
+        return check_repr(self)
+
+    def _repr_html_(self) -> str:
+        from toolkit.reporting.notebook import check_html
+
+        return check_html(self)
+
+
+def start(
+    data: Data, suite: str | Path | Suite | None = None
+) -> tuple[ReadResult | None, pd.DataFrame, Suite]:
+    """What a run starts from: the read (reading exports when given paths), its figures
+    table and the suite (the one given, else the read's, else the default)."""
+    if isinstance(data, ReadResult):
+        return data, data.figures, _suite(suite) or data.suite
+    if isinstance(data, pd.DataFrame):
+        figures = ft.require(data)
+        read = read_of(figures)
+        given = _suite(suite)
+        return read, figures, given or (read.suite if read else suite_for(figures))
+    if isinstance(data, (str, Path)) or (
+        isinstance(data, Sequence) and all(isinstance(p, (str, Path)) for p in data)
+    ):
+        read = read_figures(data, suite)
+        return read, read.figures, read.suite
+    raise CrosscheckError(
+        "expected exports (a path or paths), a read result or a figures table, "
+        f"not {type(data).__name__}"
+    )
+
+
+def _suite(suite: str | Path | Suite | None) -> Suite | None:
+    if suite is None or isinstance(suite, Suite):
+        return suite
+    return load_suite(suite)
+
+
+def link_mode(suite: Suite, link: str | None) -> str:
+    """How a run links incidents: as asked, else as the suite says."""
+    mode = link if link is not None else suite.link
+    if mode not in LINK_MODES:
+        raise CrosscheckError(f"unknown link mode {mode!r}; choose one of {', '.join(LINK_MODES)}")
+    return mode
+
+
+def check(
+    data: Data,
+    suite: str | Path | Suite | None = None,
+    engine: str = "native",
+    *,
+    link: str | None = None,
+    as_of: object = None,
+    on_rule: Callable[[str, int], None] | None = None,
+) -> CheckResult:
+    """Read (if given paths), check, link and compare: the whole pipeline, each stage once.
+
+    Parameters
+    ----------
+    data
+        Export files or folders, a :class:`~toolkit.reading.ReadResult`, or a figures table
+        (from :func:`toolkit.reading`: its read's input findings come along).
+    suite
+        A suite folder; by default the one the exports were read with.
+    engine
+        ``"native"``: vectorized pandas (default); ``"gx"``: Great Expectations itself.
+    link
+        ``"none"``, ``"crosswalk"`` or ``"auto"``: how incidents are linked across sources
+        before they are compared; by default as the suite says.
+    as_of
+        Compare each source's latest figure on or before this date.
+    on_rule
+        Called with each rule's name and the number of rules, as it runs.
+
+    Examples
+    --------
+    >>> import toolkit as cc
+    >>> result = cc.check(cc.read("fixtures/al-qaryatayn"))
+    >>> result.ok, result.comparison.status_text()
+    (True, '0 conflict, 4 agree, 7 single')
+    """
+    if engine not in ENGINES:
+        raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    read, figures, the_suite = start(data, suite)
+    mode = link_mode(the_suite, link)
+    checked = check_figures(figures, the_suite, engine, on_rule=on_rule)
+    linked = link_figures(figures, the_suite, mode)
+    found = fd.concat(
+        [
+            read.findings if read is not None else fd.empty(),
+            checked.findings,
+            linked.matching.findings if linked.matching is not None else fd.empty(),
+        ]
+    )
+    comparison = compare_figures(linked.figures, the_suite, as_of, findings=found)
+    return CheckResult(
+        findings=fd.concat([found, comparison.findings]),
+        rules=checked.rules,
+        suite=the_suite,
+        read=read,
+        figures=figures,
+        linked=linked,
+        comparison=comparison,
+        scorecard=comparison.scorecard,
+    )
+
+
+def compare(
+    data: Data,
+    suite: str | Path | Suite | None = None,
+    as_of: object = None,
+    *,
+    link: str | None = None,
+) -> Comparison:
+    """Read (if given paths), link and compare the sources' figures, without the rules.
+
+    Parameters
+    ----------
+    data
+        Export files or folders, a read result, or a figures table.
+    suite
+        A suite folder; by default the one the table was read with. Its ``compare``
+        settings give the tolerance of "about", the wide-spread threshold and the window
+        after which a figure is stale; its taxonomy the definition notes.
+    as_of
+        A date: each source's latest figure published on or before it (undated figures
+        are then left out). ``None``: each source's latest figure.
+    link
+        How incidents are linked across sources (``none``, ``crosswalk``, ``auto``); by
+        default as the suite says.
+
+    Examples
+    --------
+    >>> import toolkit as cc
+    >>> comparison = cc.compare(cc.read("fixtures/al-qaryatayn"))
+    >>> row = comparison.table.set_index(["incident", "measure"]).loc[
+    ...     ("al-qaryatayn-2017", "killed.civilians")]
+    >>> row["status"], int(row["sources"]), float(row["consensus_low"]), bool(row["wide_spread"])
+    ('agree', 4, 128.0, True)
+    """
+    _, figures, the_suite = start(data, suite)
+    linked = link_figures(figures, the_suite, link_mode(the_suite, link))
+    return compare_figures(linked.figures, the_suite, as_of)

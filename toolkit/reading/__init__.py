@@ -1,0 +1,294 @@
+"""Read stage: exports (files or directories) through source profiles into one figures table.
+
+``formats`` and ``delimited`` turn bytes into raw tables of records (``raw``), ``mapping``
+applies a source profile to them, ``cells`` and ``qualifiers`` read their values. The stage's
+result is a :class:`ReadResult`; :func:`read` returns its figures table, which carries the
+result along (``figures.attrs["crosscheck"]``) for the check that follows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from toolkit.errors import InputError
+from toolkit.model import figures as ft
+from toolkit.model import findings as fd
+from toolkit.reading.formats import read_raw
+from toolkit.reading.mapping import apply_profile, text_columns
+from toolkit.reading.raw import RawTable
+from toolkit.suite import SUITE_FILE, Suite, find_suite
+from toolkit.suite.profiles import CANONICAL, CANONICAL_KEYS, Profile
+
+_NOT_EXPORTS = (".md", ".txt", ".yaml", ".yml", ".py", ".ipynb")
+_EXPORT_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".xlsx",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".parquet",
+    ".pq",
+)
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What reading one file gave."""
+
+    path: str
+    profile: str
+    format: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    figures: int
+    blank_cells: int
+
+
+@dataclass(frozen=True, eq=False)
+class ReadResult:
+    """What the read stage gave: the figures table, the ``input`` findings, per-file
+    counts, the files nobody claims, and the suite used."""
+
+    figures: pd.DataFrame
+    findings: pd.DataFrame
+    files: tuple[FileReport, ...]
+    unclaimed: tuple[str, ...]
+    suite: Suite
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(f.rows_accepted for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def _display(path: Path) -> str:
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _is_export(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return name.endswith(_EXPORT_SUFFIXES)
+
+
+def discover(
+    paths: Iterable[str | Path], suite: Suite
+) -> tuple[list[tuple[Path, Path | None]], list[str]]:
+    """Files to read (with the directory they were found under) and files nobody claims.
+
+    Hidden files, suite files and README/licence texts are not exports.
+    """
+    found: list[tuple[Path, Path | None]] = []
+    skipped: list[str] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            found.append((p, None))
+            continue
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p)
+            if not f.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            if suite.is_suite_file(f) or (f.parent / SUITE_FILE).is_file():
+                continue
+            if _is_export(f) or suite.profile_for(f, p) is not None:
+                found.append((f, p))
+            elif f.suffix.lower() not in _NOT_EXPORTS and f.name.upper() not in (
+                "LICENSE",
+                "NOTICE",
+            ):
+                skipped.append(_display(f))
+    return found, skipped
+
+
+def _is_figures_table(columns: Iterable[object]) -> bool:
+    names = set(map(str, columns))
+    return names >= CANONICAL_KEYS and bool(names & {"value", "figure_text"})
+
+
+def _read_one(path: Path, root: Path | None, suite: Suite) -> tuple[RawTable, Profile] | None:
+    """The raw table and the profile for one file; None for a directory file nobody claims.
+
+    A file no profile claims is read once as it is; if its columns are the figures table's
+    own, that read is used.
+    """
+    profile = suite.profile_for(path, root)
+    if profile is not None:
+        return read_raw(path, profile, columns_as_text=text_columns(profile)), profile
+    try:
+        raw = read_raw(path, None, columns_as_text=text_columns(CANONICAL))
+    except InputError:
+        if root is None:
+            raise
+        return None
+    if _is_figures_table(raw.frame.columns):
+        return raw, CANONICAL
+    if root is None:
+        raise InputError(
+            "no source profile claims this file, and its columns are not the figures "
+            "table's (incident, source, measure, value). Add a profile to the suite's "
+            "profiles/ folder",
+            path,
+        )
+    return None
+
+
+class ReadRecord(dict[str, Any]):
+    """What a figures table knows of the read that made it, in ``attrs["crosscheck"]``.
+
+    Its items are JSON-native (the suite's folder and the row counts), so a table written
+    with ``to_parquet`` keeps them; the :class:`ReadResult` itself rides along by reference,
+    never serialised. pandas deep-copies ``attrs`` whenever it derives a frame: a record
+    copies as itself.
+    """
+
+    def __init__(self, result: ReadResult) -> None:
+        super().__init__(
+            suite=result.suite.path,
+            rows_read=result.rows_read,
+            rows_accepted=result.rows_accepted,
+            rows_rejected=result.rows_rejected,
+        )
+        self.result = result
+
+    def __copy__(self) -> ReadRecord:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReadRecord:
+        return self
+
+
+def read_of(figures: pd.DataFrame) -> ReadResult | None:
+    """The read a figures table came from (None for a table built another way)."""
+    record = figures.attrs.get("crosscheck")
+    return record.result if isinstance(record, ReadRecord) else None
+
+
+def read_figures(
+    paths: str | Path | Sequence[str | Path], suite: str | Path | Suite | None = None
+) -> ReadResult:
+    """Read exports into a :class:`ReadResult`.
+
+    Raises :class:`~toolkit.errors.InputError` for a file that cannot be read at all.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise InputError("no files to read")
+    the_suite = find_suite(paths, suite)
+    files, skipped = discover(paths, the_suite)
+    frames: list[pd.DataFrame] = []
+    records: list[dict[str, Any]] = []  # input findings
+    reports: list[FileReport] = []
+    unclaimed = list(skipped)
+    for path, root in files:
+        found = _read_one(path, root, the_suite)
+        if found is None:
+            unclaimed.append(_display(path))
+            continue
+        report, figures, problems = _map_one(*found, path, the_suite)
+        reports.append(report)
+        frames.append(figures)
+        records.extend(problems)
+    records.extend(
+        fd.input_finding(
+            "unclaimed-file",
+            "no source profile claims this file; it was not read",
+            origin_file=f,
+        )
+        for f in unclaimed
+    )
+    figures = pd.concat(frames, ignore_index=True) if frames else ft.empty()
+    if len(frames) > 1:
+        figures = ft.conform(figures)
+    result = ReadResult(
+        figures,
+        fd.sort(fd.from_records(records)),
+        tuple(reports),
+        tuple(unclaimed),
+        the_suite,
+    )
+    figures.attrs["crosscheck"] = ReadRecord(result)
+    return result
+
+
+def _map_one(
+    raw: RawTable, profile: Profile, path: Path, suite: Suite
+) -> tuple[FileReport, pd.DataFrame, list[dict[str, Any]]]:
+    """One file's figures through its profile: its counts, figures and input findings."""
+    display = _display(path)
+    mapped = apply_profile(raw, profile, suite.taxonomy, suite.words, display)
+    report = FileReport(
+        display,
+        profile.name,
+        raw.format,
+        raw.rows_read,
+        raw.rows_read - mapped.rows_rejected,
+        mapped.rows_rejected,
+        len(mapped.figures),
+        mapped.blank_cells,
+    )
+    records = [dict(p, origin_file=display) for p in raw.problems]
+    if len(mapped.problems):
+        rows = mapped.problems.drop(columns=["record"]).assign(
+            origin_file=display, kind="input", rule=mapped.problems["code"]
+        )
+        records.extend({str(k): v for k, v in r.items()} for r in rows.to_dict("records"))
+    if raw.rows_read == 0:
+        records.append(
+            fd.input_finding(
+                "no-rows",
+                "the file has a header but no rows",
+                origin_file=display,
+                origin_row=1,
+            )
+        )
+    return report, mapped.figures, records
+
+
+def read(
+    paths: str | Path | Sequence[str | Path], suite: str | Path | Suite | None = None
+) -> pd.DataFrame:
+    """Read outlets' exports into one figures table.
+
+    Parameters
+    ----------
+    paths
+        Files or directories. A directory reads every file a source profile claims.
+    suite
+        A suite folder; by default the suite the directory carries, else the default suite.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figures table (see DESIGN.md). Rows that could not be read are ``input``
+        findings of the read, which the table carries for :func:`toolkit.checking`
+        (``read_figures`` returns them with per-file counts).
+
+    Examples
+    --------
+    >>> figs = read("fixtures/al-qaryatayn")
+    >>> sorted(figs["source"].unique())[:2]
+    ['Al-Masdar News', 'Associated Press']
+    """
+    return read_figures(paths, suite).figures

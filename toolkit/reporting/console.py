@@ -1,0 +1,180 @@
+"""The terminal: what each command prints, coloured when the stream is a TTY.
+
+Data never reaches a console line raw: every text from an export or a suite goes through
+:func:`clean`, so no control character (a newline that would start a forged CI
+annotation, an escape sequence that would drive the terminal) is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
+
+import pandas as pd
+
+from toolkit.model.findings import location
+
+if TYPE_CHECKING:
+    from toolkit.comparing import Comparison
+    from toolkit.linking import Matching
+    from toolkit.pipeline import CheckResult
+    from toolkit.reading import ReadResult
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SEVERITY_COLOUR = {"error": "31", "warning": "33", "info": "36"}
+
+
+def clean(value: object) -> str:
+    """A value as one line of plain text: control characters become a visible ``?``.
+
+    >>> clean("S1\\n::error file=x::forged"), clean(None), clean(float("nan"))
+    ('S1?::error file=x::forged', '', '')
+    """
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    return _CONTROL.sub("?", str(value))
+
+
+def colour_on(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def paint(text: str, code: str, on: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if on else text
+
+
+def read_summary(result: ReadResult, out: TextIO) -> None:
+    """Per file: rows read, accepted, rejected and figures; then figures per source and
+    measure."""
+    figs = result.figures
+    print(f"suite: {clean(result.suite.name)} ({clean(result.suite.path)})", file=out)
+    print("files:", file=out)
+    width = max([len(f.path) for f in result.files] + [4])
+    for f in result.files:
+        print(
+            f"  {clean(f.path):<{width}}  {f.format:<6} {clean(f.profile)!r}: {f.rows_read} rows "
+            f"read, {f.rows_accepted} accepted, {f.rows_rejected} rejected, {f.figures} figures",
+            file=out,
+        )
+    for u in result.unclaimed:
+        print(f"  {clean(u):<{width}}  not read: no source profile claims it", file=out)
+    if len(figs):
+        print("figures per source and measure:", file=out)
+        counts = figs.groupby(["source", "measure"], sort=True).size().reset_index(name="n")
+        for source, measure, n in counts.itertuples(index=False):
+            print(f"  {clean(source):<40} {clean(measure):<32} {n:>8}", file=out)
+
+
+def rows_line(result: ReadResult, findings: int | None = None) -> str:
+    """``rows read N = accepted A + rejected R; figures F[; findings K]``."""
+    line = (
+        f"rows read {result.rows_read} = accepted {result.rows_accepted} + rejected "
+        f"{result.rows_rejected}; figures {len(result.figures)}"
+    )
+    return line if findings is None else f"{line}; findings {findings}"
+
+
+def findings_list(
+    findings: pd.DataFrame, out: TextIO, limit: int | None = 20, hint: str | None = "--csv FILE"
+) -> None:
+    """The worst findings, one line each with ``file:line``; how many more there are, and
+    (``hint``) how to get them all."""
+    if not len(findings):
+        return
+    on = colour_on(out)
+    shown = findings if limit is None else findings.head(limit)
+    print(f"findings ({len(findings)}):", file=out)
+    for row, loc in zip(shown.to_dict("records"), location(shown), strict=True):
+        sev = paint(f"{row['severity']:<7}", _SEVERITY_COLOUR.get(row["severity"], "0"), on)
+        print(
+            f"  {sev} {clean(loc)}: [{row['kind']}/{clean(row['rule'])}] {clean(row['message'])}",
+            file=out,
+        )
+    if limit is not None and len(findings) > limit:
+        more = f"  … and {len(findings) - limit} more"
+        print(more + (f" (write them all with {hint})" if hint else ""), file=out)
+
+
+def check_summary(result: CheckResult, out: TextIO) -> None:
+    """What ``crosscheck check`` prints before the findings: the suite, each file's rows,
+    the comparison's counts and the findings by kind and severity."""
+    suite = result.suite
+    print(f"suite: {clean(suite.name)} ({clean(suite.path)}); {len(result.rules)} rules", file=out)
+    for f in result.read.files if result.read is not None else ():
+        print(
+            f"  {clean(f.path)}: {f.rows_read} rows read, {f.rows_accepted} accepted, "
+            f"{f.rows_rejected} rejected, {f.figures} figures",
+            file=out,
+        )
+    if result.linked is not None and result.linked.matching is not None:
+        print(matching_line(result.linked.matching), file=out)
+    if result.comparison is not None:
+        c = result.comparison
+        print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
+    if len(result.findings):
+        print("findings by kind and severity:", file=out)
+        for line in result.summary.to_string().splitlines():
+            print(f"  {line}", file=out)
+
+
+def matching_line(matching: Matching) -> str:
+    counts = matching.scores()
+    return "matched incidents: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+
+
+def matching_list(matching: Matching, out: TextIO) -> None:
+    """Each proposal that is not "unmatched": status, score, incident and its match."""
+    walk = matching.crosswalk
+    shown = walk[walk["status"] != "unmatched"].sort_values(["match", "source", "incident"])
+    rows: Iterable[Any] = shown.itertuples(index=False)
+    for row in rows:
+        target = row.match if isinstance(row.match, str) else f"? {row.candidate_incident}"
+        score = f"{float(row.score):5.2f}" if pd.notna(row.score) else "    -"
+        print(
+            f"  {row.status:<14} {score}  {clean(row.source)} {clean(row.incident)} "
+            f"({clean(row.location)}) -> {clean(target)}",
+            file=out,
+        )
+
+
+def disagreements(comparison: Comparison, out: TextIO, limit: int) -> None:
+    """Conflicts, then wide spreads, worst first: each source's figure on its own line."""
+    disagreeing = comparison.disagreements
+    shown = disagreeing.head(limit)
+    if shown.empty:
+        return
+    on = colour_on(out)
+    latest = comparison.latest.set_index(["incident", "measure"]).sort_index()
+    print("where sources disagree (worst first):", file=out)
+    for row in shown.itertuples(index=False):
+        label = "conflict" if row.status == "conflict" else "far apart"
+        colour = "31" if row.status == "conflict" else "33"
+        extra = f"; outliers: {clean(row.outliers)}" if isinstance(row.outliers, str) else ""
+        print(
+            f"  {paint(label, colour, on)}  {clean(row.incident)} / {clean(row.measure)}: "
+            f"{row.sources} sources, spread {row.spread:.2f}{extra}",
+            file=out,
+        )
+        for fig in latest.loc[[(row.incident, row.measure)]].itertuples(index=False):
+            mark = " <- outlier" if fig.outlier else ""
+            where = f"{clean(fig.origin_file)}:{clean(fig.origin_row)}"
+            print(f"      {fig.shown:>10}  {clean(fig.source)}  ({where}){mark}", file=out)
+    rest = len(disagreeing) - len(shown)
+    if rest > 0:
+        print(f"  … and {rest} more (write them all with --csv FILE)", file=out)
+
+
+def github_annotations(findings: pd.DataFrame, out: TextIO) -> None:
+    """GitHub Actions workflow commands, one per finding (escaped as GitHub's toolkit
+    does; see ``github``)."""
+    from toolkit.reporting.github import workflow_commands
+
+    for line in workflow_commands(findings):
+        print(line, file=out)
+
+
+def wrote(paths: list[Any], out: TextIO) -> None:
+    for path in paths:
+        print(f"wrote {clean(path)}", file=out)

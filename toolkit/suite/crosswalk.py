@@ -1,0 +1,37 @@
+"""A suite's reviewed crosswalk: which incident of which source is which shared incident.
+
+A CSV with columns ``source``, ``incident`` and ``match`` (more columns, as ``crosscheck
+match -o`` writes them, are kept for the reviewer and ignored here). An empty ``match``
+keeps that incident apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.errors import InputError
+
+COLUMNS = ("source", "incident", "match")
+
+
+def read_crosswalk(path: str | Path) -> dict[tuple[str, str], str | None]:
+    """(source, incident) -> the shared id it is linked to (None: kept apart)."""
+    try:
+        table = pd.read_csv(path, dtype="str", keep_default_na=False)
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot read the crosswalk: {e}", path=path) from None
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the crosswalk needs columns source, incident, match; missing {missing}",
+            path=path,
+            line=1,
+        )
+    return {
+        (source, incident): match or None
+        for source, incident, match in zip(
+            table["source"], table["incident"], table["match"], strict=True
+        )
+    }

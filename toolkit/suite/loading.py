@@ -1,0 +1,323 @@
+"""Suites: a folder with ``suite.yaml``, the taxonomy, source profiles, tolerances and rules.
+
+Finding the suite: ``--suite`` when given; else a suite the directory being read carries
+(``expectations/suite.yaml`` or ``suite.yaml`` inside it); else the default suite shipped with
+crosscheck. A suite ``extends`` another (the default, unless it says ``extends: none``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from toolkit.errors import SuiteError, did_you_mean
+from toolkit.suite.profiles import Profile, parse_profile
+from toolkit.suite.settings import CompareSettings, family_settings
+from toolkit.suite.taxonomy import Taxonomy
+
+SUITE_FILE = "suite.yaml"
+_SUITE_KEYS = {
+    "name",
+    "description",
+    "extends",
+    "taxonomy",
+    "profiles",
+    "words",
+    "compare",
+    "dates",
+    "rules",
+    "severity",
+    "mostly",
+    "crosswalk",
+    "link",
+}
+LINK_MODES = ("none", "crosswalk", "auto")
+
+
+def read_yaml(path: Path) -> Any:
+    """Load one YAML file with the safe loader; errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SuiteError("file not found", path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"cannot read: {exc}", path) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise SuiteError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def read_rule_file(path: Path) -> tuple[Mapping[str, Any], ...]:
+    """The expectations of a hand-written rules file (a GX ExpectationSuite JSON), each
+    checked for its shape: a ``type``, ``kwargs`` and ``meta`` objects."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"cannot read: {exc}", path) from None
+    except json.JSONDecodeError as exc:
+        raise SuiteError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise SuiteError("JSON nested too deeply", path) from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("expectations"), list):
+        raise SuiteError("a GX ExpectationSuite JSON object with 'expectations' is expected", path)
+    for i, e in enumerate(data["expectations"], start=1):
+        if not isinstance(e, Mapping) or "type" not in e:
+            raise SuiteError(f"expectation #{i} needs a 'type'", path)
+        for part in ("kwargs", "meta"):
+            if not isinstance(e.get(part, {}), Mapping):
+                raise SuiteError(f"expectation #{i}: {part!r} must be an object", path)
+    return tuple(data["expectations"])
+
+
+def default_suite_dir() -> Path:
+    """The default suite: inside the installed package, else the repository's expectations/."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "expectations", here.parent / "expectations"):
+        if (candidate / SUITE_FILE).is_file():
+            return candidate
+    raise SuiteError("the default suite is missing from this installation", here)
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """A hand-written rules file and its expectations (GX's JSON form, as written)."""
+
+    path: str
+    expectations: tuple[Mapping[str, Any], ...]
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """The finding families its rules name (``meta.family``; ``custom`` by default)."""
+        return tuple(
+            dict.fromkeys(
+                str((e.get("meta") or {}).get("family", "custom")) for e in self.expectations
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Suite:
+    """Everything a run needs to know besides the data."""
+
+    name: str
+    path: str
+    taxonomy: Taxonomy
+    profiles: tuple[Profile, ...]
+    words: Mapping[str, object] = field(default_factory=dict)
+    compare: CompareSettings = field(default_factory=CompareSettings)
+    date_floor: str | None = None
+    rule_files: tuple[RuleFile, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    mostly: Mapping[str, float] = field(default_factory=dict)
+    chain: tuple[str, ...] = ()
+    crosswalk: str | None = None
+    link: str = "none"
+
+    def profile_for(self, path: Path, root: Path | None = None) -> Profile | None:
+        for profile in self.profiles:
+            if profile.claims(path, root):
+                return profile
+        return None
+
+    def is_suite_file(self, path: Path) -> bool:
+        """True for files that belong to this suite (never read as exports)."""
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(Path(p).resolve()) for p in self.chain)
+
+
+def load_suite(path: str | Path | None = None) -> Suite:
+    """Load a suite folder (or its ``suite.yaml``); ``None`` loads the default suite.
+
+    Examples
+    --------
+    >>> suite = load_suite()
+    >>> "killed.civilians" in suite.taxonomy
+    True
+    """
+    if path is None:
+        return _load(str(default_suite_dir()))
+    p = Path(path)
+    if p.is_file() and p.name == SUITE_FILE:
+        p = p.parent
+    if not (p / SUITE_FILE).is_file():
+        raise SuiteError(f"no {SUITE_FILE} in this folder", p)
+    return _load(str(p.resolve()))
+
+
+def _mapping(conf: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
+    value = conf.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SuiteError(f"{key}: expected a mapping, not {value!r}", path)
+    return value
+
+
+@cache
+def _load(folder: str, _depth: int = 0) -> Suite:
+    if _depth > 8:
+        raise SuiteError("suites extend each other in a loop", folder)
+    root = Path(folder)
+    conf_path = root / SUITE_FILE
+    conf = read_yaml(conf_path) or {}
+    if not isinstance(conf, Mapping):
+        raise SuiteError("suite.yaml must be a mapping", conf_path)
+    for key in conf:
+        if key not in _SUITE_KEYS:
+            raise SuiteError(
+                f"unknown key {key!r}." + did_you_mean(str(key), _SUITE_KEYS), conf_path
+            )
+    base = _base(conf, root, _depth)
+    taxonomy = _taxonomy(conf, root, conf_path, base)
+    rule_files = [*(base.rule_files if base else ()), *_rule_files(conf, root, conf_path)]
+    written = [f for r in rule_files for f in r.families]
+    severity = dict(base.severity) if base else {}
+    severity.update(family_settings("severity", conf.get("severity"), conf_path, written))
+    mostly = dict(base.mostly) if base else {}
+    mostly.update(family_settings("mostly", conf.get("mostly"), conf_path, written))
+    words = dict(base.words) if base else {}
+    words.update({str(k).lower(): v for k, v in _mapping(conf, "words", conf_path).items()})
+    crosswalk = base.crosswalk if base else None
+    if conf.get("crosswalk"):
+        crosswalk = str(root / str(conf["crosswalk"]))
+        if not Path(crosswalk).is_file():
+            raise SuiteError(f"crosswalk file {conf['crosswalk']!r} not found", conf_path)
+    return Suite(
+        name=str(conf.get("name", root.name)),
+        path=str(root),
+        taxonomy=taxonomy,
+        profiles=(*_profiles(conf, root, taxonomy), *(base.profiles if base else ())),
+        words=words,
+        compare=(base.compare if base else CompareSettings()).with_values(
+            conf.get("compare"), conf_path
+        ),
+        date_floor=_floor(conf, conf_path, base),
+        rule_files=tuple(rule_files),
+        severity=severity,
+        mostly=mostly,
+        chain=(str(root), *(base.chain if base else ())),
+        crosswalk=crosswalk,
+        link=_link(conf, conf_path, crosswalk, base),
+    )
+
+
+def _link(
+    conf: Mapping[str, Any], conf_path: Path, crosswalk: str | None, base: Suite | None
+) -> str:
+    """How the suite links incidents: as it says; else through its crosswalk if it names
+    one; else as the suite it extends."""
+    link = conf.get("link")
+    if link is None:
+        return "crosswalk" if conf.get("crosswalk") else (base.link if base else "none")
+    if link not in LINK_MODES:
+        raise SuiteError(
+            f"link: {link!r} is not one of {', '.join(LINK_MODES)}."
+            + did_you_mean(str(link), LINK_MODES),
+            conf_path,
+        )
+    return str(link)
+
+
+def _base(conf: Mapping[str, Any], root: Path, depth: int) -> Suite | None:
+    extends = conf.get("extends", "default")
+    if extends in (None, "none"):
+        return None
+    base_dir = default_suite_dir() if extends == "default" else (root / str(extends)).resolve()
+    if base_dir.resolve() == root.resolve():
+        return None
+    return _load(str(base_dir.resolve()), depth + 1)
+
+
+def _taxonomy(conf: Mapping[str, Any], root: Path, conf_path: Path, base: Suite | None) -> Taxonomy:
+    taxonomy = base.taxonomy if base else None
+    tax_file = str(conf.get("taxonomy", "taxonomy.yaml"))
+    if (root / tax_file).is_file():
+        taxonomy = Taxonomy.from_mapping(
+            read_yaml(root / tax_file), source=str(root / tax_file), base=taxonomy
+        )
+    elif "taxonomy" in conf:
+        raise SuiteError(f"taxonomy file {tax_file!r} not found", conf_path)
+    if taxonomy is None:
+        raise SuiteError("a suite that extends nothing needs a taxonomy.yaml", conf_path)
+    return taxonomy
+
+
+def _profiles(conf: Mapping[str, Any], root: Path, taxonomy: Taxonomy) -> list[Profile]:
+    profiles: list[Profile] = []
+    prof_dir = root / str(conf.get("profiles", "profiles"))
+    if prof_dir.is_dir():
+        for f in sorted(prof_dir.glob("*.y*ml")):
+            profile = parse_profile(read_yaml(f), str(f))
+            for spec in profile.figures:
+                if spec.measure is not None:
+                    taxonomy.require(spec.measure, f"profile {f.name}", source=str(f))
+            for measure in profile.long.measures.values() if profile.long else ():
+                taxonomy.require(measure, f"profile {f.name}", source=str(f))
+            profiles.append(profile)
+    return profiles
+
+
+def _rule_files(conf: Mapping[str, Any], root: Path, conf_path: Path) -> list[RuleFile]:
+    rules = conf.get("rules") or []
+    names = [rules] if isinstance(rules, str) else rules
+    if not isinstance(names, list) or not all(isinstance(r, str) for r in names):
+        raise SuiteError("rules: expected a file name or a list of file names", conf_path)
+    files = []
+    for r in names:
+        if not (root / r).is_file():
+            raise SuiteError(f"rules file {r!r} not found", conf_path)
+        files.append(RuleFile(str(root / r), read_rule_file(root / r)))
+    return files
+
+
+def _floor(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> str | None:
+    dates = _mapping(conf, "dates", conf_path)
+    unknown = set(dates) - {"floor"}
+    if unknown:
+        raise SuiteError(
+            f"dates: unknown keys {sorted(map(str, unknown))}; only 'floor'", conf_path
+        )
+    floor = dates.get("floor", base.date_floor if base else None)
+    if floor is None:
+        return None
+    try:
+        return date.fromisoformat(str(floor)).isoformat()
+    except ValueError:
+        raise SuiteError(f"dates.floor: {floor!r} is not a date (YYYY-MM-DD)", conf_path) from None
+
+
+def find_suite(paths: Sequence[str | Path], suite: str | Path | Suite | None) -> Suite:
+    """The suite for a run: given, carried by a directory being read, or the default."""
+    if isinstance(suite, Suite):
+        return suite
+    if suite is not None:
+        return load_suite(suite)
+    for p in map(Path, paths):
+        if p.is_dir():
+            for candidate in (p / "expectations", p):
+                if (candidate / SUITE_FILE).is_file():
+                    return load_suite(candidate)
+    return load_suite(None)
+
+
+def suite_for(figures: Any, suite: str | Path | Suite | None = None) -> Suite:
+    """The suite to use on a figures table: the one given, else the one the table was
+    read with (its read record, ``figures.attrs["crosscheck"]["suite"]``), else the
+    default suite."""
+    if isinstance(suite, Suite):
+        return suite
+    if suite is not None:
+        return load_suite(suite)
+    carried = getattr(figures, "attrs", {}).get("crosscheck", {})
+    path = carried.get("suite") if isinstance(carried, Mapping) else None
+    return load_suite(path) if path else load_suite()

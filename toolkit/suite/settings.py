@@ -1,0 +1,119 @@
+"""Typed settings of a suite: comparison tolerances, severities and ``mostly`` per finding
+family, each checked when the suite is loaded (a wrong type or an unknown key is a
+:class:`~toolkit.errors.SuiteError` naming the file, never a crash later)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import SuiteError, SuiteWarning, did_you_mean
+from toolkit.model.vocabulary import ALIASES, FAMILIES, SEVERITIES
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """How figures are compared and incidents matched (``compare:`` in suite.yaml)."""
+
+    about_tolerance: float = 0.1  # "about 200" -> [180, 220]
+    spread_threshold: float = 0.5  # points more than 50 % apart while intervals overlap
+    match_threshold: float = 0.8  # incident matches scoring lower are findings
+    window_days: float = 7  # a source's figure this much older than the newest is stale
+    match_days: float = 3  # incidents whose dates lie further apart are never matched
+
+    def as_dict(self) -> dict[str, float]:
+        """The settings by name, as suite.yaml spells them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def with_values(self, values: object, path: Path | str) -> CompareSettings:
+        """These settings with ``values`` (the parsed ``compare:`` mapping) applied."""
+        if values is None:
+            return self
+        if not isinstance(values, Mapping):
+            raise SuiteError("compare: expected a mapping of settings to numbers", path)
+        names = [f.name for f in fields(self)]
+        changed: dict[str, float] = {}
+        for key, value in values.items():
+            if key not in names:
+                raise SuiteError(
+                    f"unknown compare setting {key!r}." + did_you_mean(str(key), names), path
+                )
+            changed[str(key)] = _number(f"compare.{key}", value, path, *_RANGES[str(key)])
+        return replace(self, **changed)
+
+
+# Each setting's allowed range: (lowest, highest, whether the highest itself is allowed).
+_RANGES: dict[str, tuple[float, float, bool]] = {
+    "about_tolerance": (0.0, 1.0, False),
+    "spread_threshold": (0.0, 1.0, True),
+    "match_threshold": (0.0, 1.0, True),
+    "window_days": (0.0, math.inf, False),
+    "match_days": (0.0, math.inf, False),
+}
+
+
+def _number(
+    what: str, value: object, path: Path | str, low: float, high: float, high_ok: bool
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SuiteError(f"{what}: expected a number, not {value!r}", path)
+    number = float(value)
+    if math.isnan(number) or number < low or number > high or (number == high and not high_ok):
+        upper = "" if math.isinf(high) else f" and {'at most' if high_ok else 'below'} {high:g}"
+        raise SuiteError(f"{what}: {value!r} is out of range (at least {low:g}{upper})", path)
+    return number
+
+
+def family_settings(
+    section: str,
+    values: object,
+    path: Path | str,
+    written: Collection[str] = (),
+) -> dict[str, Any]:
+    """The ``severity:`` or ``mostly:`` mapping of a suite, keyed by finding family.
+
+    Keys must be families crosscheck knows (or that the suite's hand-written rules name in
+    their ``meta.family``); an old key is accepted under its new name with a warning.
+    """
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise SuiteError(f"{section}: expected a mapping of finding families to values", path)
+    out: dict[str, Any] = {}
+    for raw_key, value in values.items():
+        key = str(raw_key)
+        if key in ALIASES:
+            warnings.warn(
+                f"{path}: {section}: {key!r} is now {ALIASES[key]!r}; rename the key",
+                SuiteWarning,
+                stacklevel=2,
+            )
+            key = ALIASES[key]
+        family = FAMILIES.get(key)
+        known = [k for k, f in FAMILIES.items() if _settable(f.tunable, f.mostly, section)]
+        known += [w for w in written if w not in FAMILIES]
+        if key not in known:
+            if family is not None:
+                why = "its severity is fixed" if section == "severity" else "it is not a rule"
+                raise SuiteError(f"{section}: {key!r} cannot be set here: {why}", path)
+            raise SuiteError(
+                f"{section}: unknown finding family {key!r}." + did_you_mean(key, known), path
+            )
+        if section == "severity":
+            if value not in SEVERITIES:
+                raise SuiteError(
+                    f"severity of {key!r} must be one of {', '.join(SEVERITIES)}, not {value!r}",
+                    path,
+                )
+            out[key] = str(value)
+        else:
+            out[key] = _number(f"mostly.{key}", value, path, 0.0, 1.0, True)
+    return out
+
+
+def _settable(tunable: bool, mostly: bool, section: str) -> bool:
+    return tunable if section == "severity" else mostly
