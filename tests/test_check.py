@@ -211,3 +211,58 @@ def test_cli_writes_every_finding(cli, tmp_path):
     assert "findings by kind and severity" in run.out
     # a negative count is text starting with '-': neutralised for spreadsheets
     assert written.loc[written["rule"] == "bad-count", "observed"].tolist() == ["'-5"]
+
+
+@pytest.mark.parametrize("engine", ["native", "gx"])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ('{"column": "casualties"}', "names column 'casualties', which the figures table"),
+        ('{"colum": "citation"}', "takes no argument 'colum'. Did you mean 'column'"),
+        ("{}", "missing a required argument: 'column'"),
+    ],
+)
+def test_a_hand_written_rule_that_cannot_run_exits_2_naming_it(
+    tmp_path, cli, engine, kwargs, message
+):
+    suite = tmp_path / "expectations"
+    suite.mkdir()
+    (suite / "suite.yaml").write_text("name: t\nrules: r.json\n")
+    (suite / "r.json").write_text(
+        '{"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": '
+        + kwargs
+        + ', "meta": {"rule": "every row has casualties"}}]}'
+    )
+    (tmp_path / "f.csv").write_text("incident,source,measure,value\na,S,killed,1\n")
+    run = cli("check", str(tmp_path), "--engine", engine)
+    assert run.code == 2, run.out
+    assert "rule 'every row has casualties'" in run.err
+    assert message in run.err
+    assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize(
+    ("expectation", "message"),
+    [
+        ('{"type": "expect_column_values_to_not_be_null", "kwargs": [1]}', "'kwargs' must be"),
+        ('{"type": "expect_column_values_to_not_be_null", "meta": 5}', "'meta' must be"),
+        ('{"kwargs": {}}', "needs a 'type'"),
+        (
+            '{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x", '
+            '"mostly": "lots"}}',
+            "mostly must be a number",
+        ),
+        (
+            '{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x", '
+            '"mostly": 5}}',
+            "mostly must lie between 0 and 1",
+        ),
+    ],
+)
+def test_malformed_hand_written_rules_are_suite_errors(tmp_path, cli, expectation, message):
+    (tmp_path / "suite.yaml").write_text("name: t\nrules: r.json\n")
+    (tmp_path / "r.json").write_text('{"expectations": [' + expectation + "]}")
+    run = cli("suite", str(tmp_path))
+    assert run.code == 2
+    assert message in run.err
+    assert str(tmp_path / "r.json") in run.err

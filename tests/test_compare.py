@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import AQ, FIGURE_TEXTS, REAL, frame
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import toolkit as cc
@@ -338,8 +338,7 @@ def test_adding_a_source_inside_the_consensus_never_creates_a_conflict(seed):
         for r in agreed.itertuples()
         if np.ceil(r.consensus_low) <= r.consensus_high
     ]
-    if not extra:
-        return
+    assume(extra)  # an example with nothing agreed says nothing here: hypothesis draws another
     more = pd.concat([f, frame(*extra)], ignore_index=True)
     d = compare(more, SUITE).table.set_index(["incident", "measure"])
     for incident, _, measure, _, _ in extra:
@@ -428,17 +427,3 @@ def test_an_unrelated_stale_or_smaller_incident_changes_no_other_row(seed, sourc
     same = d.latest[d.latest["incident"] != "zz-odd"].reset_index(drop=True)
     cols = ["incident", "measure", "source", "low", "high", "status", "outlier", "distance"]
     pd.testing.assert_frame_equal(c.latest[cols], same[cols])
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 50), min_size=1, max_size=12), min_size=1, max_size=40))
-def test_group_median_and_run_reductions_match_numpy(runs):
-    from toolkit.columnar import reduce_runs as _per_run
-    from toolkit.columnar import run_medians as _group_median
-
-    values = np.array([v for r in runs for v in r], dtype=float)
-    size = np.array([len(r) for r in runs])
-    starts = np.r_[0, np.cumsum(size)[:-1]]
-    assert _group_median(values, starts, size).tolist() == [float(np.median(r)) for r in runs]
-    assert _per_run(np.maximum, values, starts, size).tolist() == [max(r) for r in runs]
-    assert _per_run(np.minimum, values, starts, size).tolist() == [min(r) for r in runs]

@@ -102,7 +102,10 @@ def test_gx_is_imported_in_one_module_and_only_when_used():
 def test_gx_engine_from_the_command_line(cli):
     run = cli("check", str(REAL), "--engine", "gx", "--fail-on", "never")
     assert run.code == 0, run.err
-    assert "killed.women does not drop" in run.out or "findings (" in run.out
+    native = cli("check", str(REAL), "--fail-on", "never")
+    # the same findings, by the same count, whichever engine ran the rules
+    assert run.out.splitlines()[-1] == native.out.splitlines()[-1]
+    assert f"findings ({len(cc.check(REAL).findings)}):" in run.out
 
 
 def test_every_custom_expectation_has_a_gx_metric_and_a_native_check():

@@ -142,12 +142,9 @@ def _copy_suite(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_gzip_parquet_and_json_lines(tmp_path, aq):
+def test_gzip_and_parquet(tmp_path, aq):
     d = _copy_suite(tmp_path)
     (d / "sohr-2.csv.gz").write_bytes(gzip.compress((AQ / "sohr.csv").read_bytes()))
-    records = json.loads((AQ / "ap.json").read_text())
-    (d / "ap-lines.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    shutil.copy(AQ / "ap.json", d / "ap-lines.json")  # keep the profile's glob happy for .jsonl
     aq.figures.to_parquet(d / "all.parquet")
     res = read_figures([d / "sohr-2.csv.gz", d / "all.parquet"], suite=d / "expectations")
     gz = res.figures[res.figures["origin_file"].str.endswith(".gz")]
@@ -409,13 +406,13 @@ def test_directory_says_which_files_nobody_claims(tmp_path, cli):
     (d / "notes.docx").write_bytes(b"PK")
     (d / "other.csv").write_text("a,b\n1,2\n")
     res = read_figures(d)
-    assert sorted(res.unclaimed) == [
-        f"{Path(d / 'notes.docx')}",
-        f"{Path(d / 'other.csv')}",
-    ] or sorted(Path(u).name for u in res.unclaimed) == ["notes.docx", "other.csv"]
-    assert {r[3] for r in flat(res.findings)} >= {"unclaimed-file"}
+    # named as given on the command line would show them (relative to where it runs)
+    assert sorted(Path(u).resolve() for u in res.unclaimed) == [d / "notes.docx", d / "other.csv"]
+    unclaimed = res.findings[res.findings["code"] == "unclaimed-file"]
+    assert sorted(unclaimed["origin_file"]) == sorted(res.unclaimed)
+    assert set(unclaimed["severity"]) == {"warning"}
     run = cli("read", str(d))
-    assert "not read: no source profile claims it" in run.out
+    assert run.out.count("not read: no source profile claims it") == 2
 
 
 def test_a_named_file_nobody_claims_is_unreadable(tmp_path, cli):
@@ -430,13 +427,6 @@ def test_unknown_measure_in_long_export(tmp_path):
     d = _copy_suite(tmp_path)
     (d / "homs-governor.tsv").write_text(
         "date\tincident\tindicator\tstatement\tcitation\n10/23/2017\tx\tkiled\t5\tu\n"
-    )
-    prof = d / "expectations/profiles/homs-governor.yaml"
-    prof.write_text(
-        prof.read_text().replace(
-            "    bodies not identified: killed.unidentified\n",
-            "    bodies not identified: killed.unidentified\n",
-        )
     )
     res = read_figures(d / "homs-governor.tsv", suite=d / "expectations")
     assert flat(res.findings) == [["homs-governor.tsv", 2, "indicator", "unknown-measure", "error"]]
@@ -488,22 +478,6 @@ def test_figure_columns_built_from_one_array_are_changed_one_at_a_time(real):
     assert (f["measure"] == measure).sum() == len(f) - 1
     assert not (real.figures["low"] == 10**9).any()
     assert not (real.figures["origin_row"] == -5).any()
-
-
-@pytest.mark.parametrize("n", [0, 1, 65_535, 65_536, 65_537, 200_000])
-def test_a_repeated_text_column_has_every_row(n):
-    from toolkit.columnar import repeated_text
-
-    texts, missing = repeated_text("file.csv", n), repeated_text(None, n)
-    assert (len(texts), len(missing)) == (n, n)
-    assert str(texts.dtype) == str(missing.dtype) == "str"
-    assert (texts == "file.csv").all()
-    assert missing.isna().all()
-    if n:
-        both = pd.DataFrame({"a": texts, "b": texts})
-        both.loc[n - 1, "a"] = "other"
-        assert both["a"].iloc[-1] == "other"
-        assert (both["b"] == "file.csv").all()
 
 
 def test_a_wide_exports_exact_counts_share_their_bounds_until_one_changes(tmp_path):

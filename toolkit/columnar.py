@@ -256,7 +256,8 @@ def codes_by_name(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def combine_codes(columns: list[np.ndarray], n: int) -> np.ndarray:
-    """One dense code per distinct combination of several code columns (each >= 0).
+    """One dense code (0 .. k-1) per distinct combination of several code columns (each
+    >= 0); the codes' order is not the combinations'.
 
     Where the combined key is itself dense (at most four possible keys per row, as
     incident x source x measure usually is), codes come from marking the keys present and
@@ -489,7 +490,7 @@ def count_lines(data: Any) -> int:
         chunk = view[start : start + step]
         np.equal(chunk, ord("\n"), out=hits[: len(chunk)])
         newlines += int(np.count_nonzero(hits[: len(chunk)]))
-    return newlines + int(data[-1:] != b"\n")
+    return newlines + int(len(data) > 0 and data[-1:] != b"\n")
 
 
 def is_blank(data: Any) -> bool:

@@ -20,7 +20,7 @@ from toolkit.checking.native import REGISTRY, Outcome
 from toolkit.checking.rules import Rule, derive, load_rules, missing_columns, parameters, resolve
 from toolkit.checking.schema import check_schema
 from toolkit.checking.views import Views
-from toolkit.errors import CrosscheckError, RuleError
+from toolkit.errors import CrosscheckError, RuleError, did_you_mean
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.model.intervals import interval_texts
@@ -101,8 +101,16 @@ def _runnable(rule: Rule, figures: pd.DataFrame) -> None:
         raise RuleError(
             rule.name, f"names column {missing[0]!r}, which the figures table does not have"
         )
+    signature = inspect.signature(REGISTRY[rule.expectation])
+    accepted = list(signature.parameters)[1:]  # after the views
+    for name in rule.kwargs:
+        if name not in accepted:
+            raise RuleError(
+                rule.name,
+                f"{rule.expectation} takes no argument {name!r}." + did_you_mean(name, accepted),
+            )
     try:
-        inspect.signature(REGISTRY[rule.expectation]).bind(None, **rule.kwargs)
+        signature.bind(None, **rule.kwargs)
     except TypeError as exc:
         raise RuleError(rule.name, f"{rule.expectation}: {exc}") from None
 

@@ -160,36 +160,84 @@ def parse_profile(data: Any, path: str) -> Profile:
     for required in ("name", "files"):
         if required not in data:
             raise SuiteError(f"profile needs {required!r}", path)
-    columns = dict(data.get("columns") or {})
-    for target in columns:
-        if target not in MAPPABLE:
-            raise SuiteError(
-                f"'columns' maps figures-table columns to export columns; {target!r} is not one."
-                + did_you_mean(str(target), MAPPABLE),
-                path,
-            )
-    constants = {str(k): str(v) for k, v in (data.get("constants") or {}).items()}
-    for target in constants:
-        if target not in MAPPABLE:
-            raise SuiteError(
-                f"constant {target!r} is not a figures-table column."
-                + did_you_mean(target, MAPPABLE),
-                path,
-            )
+    columns = _targets(data.get("columns"), "columns", path)
+    constants = _targets(data.get("constants"), "constants", path)
     fmt = data.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise SuiteError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", path)
-    dates = data.get("dates") or {}
-    date_formats: dict[str, tuple[str, ...]] = {}
+    figures = _figure_specs(data.get("figures"), path)
+    long = _long_spec(data.get("long"), path)
+    if bool(figures) == (long is not None):
+        raise SuiteError(
+            "a profile has either 'figures' (wide) or 'long', not both or neither", path
+        )
+    if "source" not in columns and "source" not in constants and not all(f.source for f in figures):
+        raise SuiteError(
+            "say where the source comes from: columns.source or constants.source", path
+        )
+    sentinels = data.get("sentinels") or []
+    if not isinstance(sentinels, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in sentinels
+    ):
+        raise SuiteError("sentinels are whole numbers such as -1 or -99", path)
+    return Profile(
+        name=str(data["name"]),
+        files=_strs(data["files"], "files", path),
+        path=path,
+        format=fmt,
+        encoding=data.get("encoding"),
+        delimiter=data.get("delimiter"),
+        sheet=data.get("sheet"),
+        records=data.get("records"),
+        skip_hashtag_row=bool(data.get("skip_hashtag_row", False)),
+        columns=columns,
+        constants=constants,
+        date_formats=_date_formats(data.get("dates"), path),
+        sentinels=tuple(int(s) for s in sentinels),
+        figures=figures,
+        long=long,
+    )
+
+
+def _targets(value: Any, what: str, path: str) -> dict[str, str]:
+    """``columns:`` or ``constants:``: figures-table columns to export columns (or values)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SuiteError(f"{what}: expected a mapping of figures-table columns", path)
+    for target in value:
+        if target not in MAPPABLE:
+            raise SuiteError(
+                f"{what}: {target!r} is not a figures-table column a profile fills."
+                + did_you_mean(str(target), MAPPABLE),
+                path,
+            )
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _date_formats(dates: Any, path: str) -> dict[str, tuple[str, ...]]:
+    formats: dict[str, tuple[str, ...]] = {}
+    if dates is None:
+        return formats
     if isinstance(dates, (str, list)):
-        date_formats["*"] = _strs(dates, "dates", path)
+        formats["*"] = _strs(dates, "dates", path)
     elif isinstance(dates, Mapping):
         for key, value in dates.items():
             if key != "*" and key not in DATE_COLUMNS:
                 raise SuiteError(f"dates: {key!r} is not a date column {DATE_COLUMNS}", path)
-            date_formats[str(key)] = _strs(value, f"dates.{key}", path)
+            formats[str(key)] = _strs(value, f"dates.{key}", path)
+    else:
+        raise SuiteError("dates: a format, a list of formats, or formats per column", path)
+    return formats
+
+
+def _figure_specs(specs: Any, path: str) -> tuple[FigureSpec, ...]:
+    if specs is None:
+        return ()
+    if not isinstance(specs, list):
+        raise SuiteError("figures: expected a list of {measure, value} entries", path)
     figures = []
-    for i, spec in enumerate(data.get("figures") or ()):
+    for i, spec in enumerate(specs):
         if not isinstance(spec, Mapping) or "measure" not in spec or "value" not in spec:
             raise SuiteError(f"figures #{i + 1} needs 'measure' and 'value'", path)
         _check_keys(spec, _FIGURE_KEYS, f"figures #{i + 1}", path)
@@ -202,46 +250,24 @@ def parse_profile(data: Any, path: str) -> Profile:
                 source=spec.get("source"),
             )
         )
-    long = None
-    if data.get("long") is not None:
-        spec = data["long"]
-        if not isinstance(spec, Mapping) or "measure" not in spec or "value" not in spec:
-            raise SuiteError("long needs 'measure' and 'value' columns", path)
-        _check_keys(spec, _LONG_KEYS, "long", path)
-        long = LongSpec.of(
-            measure=str(spec["measure"]),
-            value=str(spec["value"]),
-            low=spec.get("low"),
-            high=spec.get("high"),
-            measures={str(k): str(v) for k, v in (spec.get("measures") or {}).items()},
-        )
-    if bool(figures) == (long is not None):
-        raise SuiteError(
-            "a profile has either 'figures' (wide) or 'long', not both or neither", path
-        )
-    if "source" not in columns and "source" not in constants and not all(f.source for f in figures):
-        raise SuiteError(
-            "say where the source comes from: columns.source or constants.source", path
-        )
-    sentinels = data.get("sentinels") or ()
-    if not all(isinstance(s, int) for s in sentinels):
-        raise SuiteError("sentinels are whole numbers such as -1 or -99", path)
-    return Profile(
-        name=str(data["name"]),
-        files=_strs(data["files"], "files", path),
-        path=path,
-        format=fmt,
-        encoding=data.get("encoding"),
-        delimiter=data.get("delimiter"),
-        sheet=data.get("sheet"),
-        records=data.get("records"),
-        skip_hashtag_row=bool(data.get("skip_hashtag_row", False)),
-        columns={str(k): str(v) for k, v in columns.items()},
-        constants=constants,
-        date_formats=date_formats,
-        sentinels=tuple(int(s) for s in sentinels),
-        figures=tuple(figures),
-        long=long,
+    return tuple(figures)
+
+
+def _long_spec(spec: Any, path: str) -> LongSpec | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping) or "measure" not in spec or "value" not in spec:
+        raise SuiteError("long needs 'measure' and 'value' columns", path)
+    _check_keys(spec, _LONG_KEYS, "long", path)
+    measures = spec.get("measures") or {}
+    if not isinstance(measures, Mapping):
+        raise SuiteError("long.measures: expected a mapping of export names to measures", path)
+    return LongSpec.of(
+        measure=str(spec["measure"]),
+        value=str(spec["value"]),
+        low=spec.get("low"),
+        high=spec.get("high"),
+        measures={str(k): str(v) for k, v in measures.items()},
     )
 
 
