@@ -134,4 +134,5 @@ def test_padding_is_seen_through_chunks_and_slices():
     assert col.may_be_padded(pd.Series(pd.arrays.ArrowStringArray(arrow), dtype="str"))
     clean = pa.chunked_array([pa.array(["a", " b"])[:1], pa.array(["c"])], pa.string())
     assert not col.may_be_padded(pd.Series(pd.arrays.ArrowStringArray(clean), dtype="str"))
-    assert col.is_blank(b" \n\t") and not col.is_blank(b" x")
+    assert col.is_blank(b" \n\t")
+    assert not col.is_blank(b" x")

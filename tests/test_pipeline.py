@@ -151,7 +151,8 @@ def test_rules_run_on_each_sources_keys_and_the_comparison_on_the_linked_ones(tm
     assert table.loc[("shared", "killed"), "sources"] == 2
     assert table.loc[("shared", "killed"), "status"] == "conflict"
     conflict = result.findings[result.findings["code"] == "conflict"]
-    where = zip(conflict["origin_file"].str.rsplit("/", n=1).str[-1], conflict["origin_row"])
+    names = conflict["origin_file"].str.rsplit("/", n=1).str[-1]
+    where = zip(names, conflict["origin_row"], strict=True)
     assert sorted(where) == [("figures.csv", 2), ("figures.csv", 4)]  # the export's own lines
     # linking nothing compares each source's key apart
     apart = cc.check(tmp_path, link="none").comparison.table
