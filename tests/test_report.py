@@ -411,3 +411,19 @@ def test_progress_is_drawn_only_on_a_terminal(capsys):
     quiet = io.StringIO()
     Progress(2, stream=quiet).step("x")
     assert quiet.getvalue() == ""
+
+
+def test_the_summary_names_each_family_with_the_key_that_tunes_it():
+    result = cc.check(REAL)
+    page = html.render(result)
+    start = page.index('<table id="families">')
+    table = page[start : page.index("</table>", start)]
+    counts = result.findings.groupby("code").size()
+    for code in counts.index:
+        assert f"<td><code>{code}</code></td>" in table
+    rows = table.count("<tr>") - 1  # the header row
+    assert rows == len(counts)
+    # the cumulative drop's row: its kind, what it finds, and its count under "warning"
+    drop = table[table.index("<code>cumulative-no-drop</code>") :].split("</tr>")[0]
+    assert "cumulative figure lower than given earlier" in drop
+    assert f'<td class="num">{counts["cumulative-no-drop"]}</td>' in drop

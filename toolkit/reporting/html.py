@@ -25,7 +25,7 @@ import pandas as pd
 
 from toolkit.errors import CrosscheckError
 from toolkit.model import findings as fd
-from toolkit.model.vocabulary import SEVERITIES
+from toolkit.model.vocabulary import SEVERITIES, title
 from toolkit.reporting.charts import incident_chart, revision_chart, scorecard_chart, svg
 from toolkit.reporting.writers import write_text
 
@@ -189,6 +189,7 @@ def context(
         "unclaimed": result.read.unclaimed if result.read is not None else (),
         "severities": list(SEVERITIES),
         "counts": fd.counts(findings),
+        "families": _families(findings),
         "disagreements": disagreement_rows,
         "charts": [incident_svg(comparison, incident) for incident in worst],
         "findings": _finding_rows(findings, result.figures),
@@ -228,13 +229,31 @@ def _revisions(comparison: Comparison, charts: int) -> dict[str, Any]:
     return {"revisions": rows, "revision_charts": drawn}
 
 
+def _families(findings: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per finding family present: its code, kind, what it finds, counts by severity."""
+    if findings.empty:
+        return []
+    by = findings.groupby(["code", "kind", "severity"], dropna=False).size()
+    rows = []
+    for (code, kind), counts in by.groupby(level=[0, 1], sort=True):
+        per = {sev: int(n) for (_, _, sev), n in counts.items()}
+        rows.append(
+            {
+                "code": _text(code),
+                "kind": kind,
+                "title": title(_text(code)),
+                "counts": [per.get(s, 0) for s in SEVERITIES],
+            }
+        )
+    return rows
+
+
 def _finding_rows(findings: pd.DataFrame, figures: pd.DataFrame) -> list[dict[str, Any]]:
     citations = _citations(findings, figures)
     return [
         {
             "severity": f.severity,
             "kind": f.kind,
-            "code": _text(f.code),
             "rule": f.rule,
             "where": w,
             "incident": _text(f.incident),
