@@ -427,3 +427,12 @@ def test_the_summary_names_each_family_with_the_key_that_tunes_it():
     drop = table[table.index("<code>cumulative-no-drop</code>") :].split("</tr>")[0]
     assert "cumulative figure lower than given earlier" in drop
     assert f'<td class="num">{counts["cumulative-no-drop"]}</td>' in drop
+
+
+def test_a_chart_of_an_incident_the_comparison_lacks_says_which_it_has():
+    comparison = cc.check(AQ).comparison
+    with pytest.raises(cc.CrosscheckError, match="Did you mean 'al-qaryatayn-2017'") as info:
+        comparison.plot("al-qaryatayn-2071")
+    assert isinstance(info.value, KeyError)  # a lookup that failed, as pandas' would be
+    with pytest.raises(cc.CrosscheckError, match="no dated figures"):
+        comparison.plot_revisions("al-qaryatayn-2017", "detained")

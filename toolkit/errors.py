@@ -7,6 +7,7 @@
     ├── SuiteError             a suite file (taxonomy, profile, rules, settings) is wrong
     │   └── RuleError          a rule cannot run on this table (a column it names is missing)
     ├── NotAFiguresTable       a DataFrame without the figures table's columns
+    ├── NotFound               an incident or measure a result does not hold (a KeyError)
     └── OutputError            a report or table cannot be written where asked
 
 Problems inside a readable export are not exceptions: they are ``input`` findings. A suite
@@ -72,6 +73,13 @@ class RuleError(SuiteError):
 
 class NotAFiguresTable(CrosscheckError):
     """A frame without the figures table's columns."""
+
+
+class NotFound(CrosscheckError, KeyError):
+    """An incident or measure a result does not hold (a ``KeyError`` too)."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
 
 
 class OutputError(CrosscheckError):

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import NotFound, did_you_mean
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -47,7 +49,10 @@ def incident_chart(
     consensus interval shaded, colour by status (outliers stand out)."""
     latest = comparison.latest[comparison.latest["incident"] == incident]
     if latest.empty:
-        raise KeyError(f"no compared figures for incident {incident!r}")
+        known = comparison.table["incident"].unique()
+        raise NotFound(
+            f"no compared figures for incident {incident!r}." + did_you_mean(incident, known)
+        )
     table = comparison.table[comparison.table["incident"] == incident].set_index("measure")
     order = [m for m in table.index if measures is None or m in measures]
     heights = [0.3 * int((latest["measure"] == m).sum()) + 0.2 for m in order]  # inches
@@ -139,7 +144,7 @@ def revision_chart(comparison: Comparison, incident: str, measure: str) -> Figur
     rev = comparison.revisions
     rev = rev[(rev["incident"] == incident) & (rev["measure"] == measure)]
     if rev.empty:
-        raise KeyError(f"no dated figures for {incident!r} / {measure!r}")
+        raise NotFound(f"no dated figures for {incident!r} / {measure!r}")
     fig = _figure(7.5, 3.2)
     ax = fig.subplots()
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]

@@ -233,19 +233,21 @@ def _families(findings: pd.DataFrame) -> list[dict[str, Any]]:
     """Per finding family present: its code, kind, what it finds, counts by severity."""
     if findings.empty:
         return []
-    by = findings.groupby(["code", "kind", "severity"], dropna=False).size()
-    rows = []
-    for (code, kind), counts in by.groupby(level=[0, 1], sort=True):
-        per = {sev: int(n) for (_, _, sev), n in counts.items()}
-        rows.append(
-            {
-                "code": _text(code),
-                "kind": kind,
-                "title": title(_text(code)),
-                "counts": [per.get(s, 0) for s in SEVERITIES],
-            }
-        )
-    return rows
+    table = (
+        findings.groupby(["code", "kind", "severity"], dropna=False)
+        .size()
+        .unstack("severity", fill_value=0)
+        .reindex(columns=list(SEVERITIES), fill_value=0)
+    )
+    return [
+        {
+            "code": _text(code),
+            "kind": _text(kind),
+            "title": title(_text(code)),
+            "counts": [int(n) for n in counts],
+        }
+        for (code, kind), counts in zip(table.index, table.to_numpy().tolist(), strict=True)
+    ]
 
 
 def _finding_rows(findings: pd.DataFrame, figures: pd.DataFrame) -> list[dict[str, Any]]:
