@@ -1,3 +1,5 @@
+"""The figure-text grammar (toolkit/reading/qualifiers): "at least 128", "12-15", "١٢٨"."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""Matching incidents across sources without a shared key."""
+"""The link stage (toolkit/linking): matching incidents across sources without a shared key."""
 
 from __future__ import annotations
 
