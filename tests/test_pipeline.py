@@ -22,7 +22,6 @@ from toolkit.cli import main
 from toolkit.errors import NotAFiguresTable
 from toolkit.reading import read_figures
 
-
 ONCE = {
     "read_figures": 1,
     "check_figures": 1,
