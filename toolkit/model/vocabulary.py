@@ -97,6 +97,7 @@ FAMILIES: dict[str, Family] = {
         _input("unknown-measure", ERROR, "measure not in the taxonomy"),
         _input("bad-count", ERROR, "a number that cannot be a count"),
         _input("unreadable-figure", WARNING, "figure text that cannot be read"),
+        _input("no-figures", WARNING, "a row with no figure at all (its incident is kept)"),
         # check: the schema, then rules derived from the taxonomy
         Family("schema", Kind.SCHEMA, ERROR, "fails the figures-table schema", tunable=False),
         _rule("bounds", ERROR, "figure outside its bounds"),

@@ -96,6 +96,8 @@ def numeric_counts(series: pd.Series) -> pd.DataFrame:
     nulls = repeated_text(None, n)  # immutable Arrow data: one array serves both text columns
     problem = nulls
     qualifier = repeated_text("exact", n)
+    if blank.any():  # a blank cell is no count: unknown, as blank text is
+        qualifier = qualifier.where(~blank, "unknown")
     if bad.any():
         messages = np.full(n, None, dtype=object)
         messages[too_big] = "number is too large for a count"

@@ -16,9 +16,18 @@ import pandas as pd
 from toolkit.columnar import repeated_text
 from toolkit.errors import InputError, did_you_mean
 from toolkit.model import figures as ft
-from toolkit.reading.cells import as_text, observed, parse_dates, read_counts
+from toolkit.reading.cells import as_text, observed, read_counts
 from toolkit.reading.raw import RawTable
-from toolkit.suite.profiles import CANONICAL, DATE_COLUMNS, MAPPABLE, FigureSpec, LongSpec, Profile
+from toolkit.reading.records import record_columns
+from toolkit.suite.profiles import (
+    CANONICAL,
+    DATE_COLUMNS,
+    MAPPABLE,
+    ColumnSpec,
+    FigureSpec,
+    LongSpec,
+    Profile,
+)
 from toolkit.suite.taxonomy import Taxonomy
 
 
@@ -40,9 +49,10 @@ def text_columns(profile: Profile) -> set[str]:
     """
     cols = {
         col
-        for target, col in profile.columns.items()
+        for target, spec in profile.columns.items()
         if target in MAPPABLE
         and not (target in DATE_COLUMNS and profile.formats_for(target) == ("ISO8601",))
+        for col in spec.columns
     }
     if profile.long:
         cols.add(profile.long.measure)
@@ -77,7 +87,7 @@ class _Problems:
         return probs
 
 
-def _layout(raw: RawTable, profile: Profile) -> tuple[LongSpec | None, dict[str, str]]:
+def _layout(raw: RawTable, profile: Profile) -> tuple[LongSpec | None, dict[str, ColumnSpec]]:
     """The long spec (if any) and the figures-table columns taken from export columns.
 
     Raises :class:`InputError` when a column the profile reads is not in the header.
@@ -91,7 +101,7 @@ def _layout(raw: RawTable, profile: Profile) -> tuple[LongSpec | None, dict[str,
             low="low" if "low" in frame else None,
             high="high" if "high" in frame else None,
         )
-        return long, {c: c for c in MAPPABLE if c in frame}
+        return long, {c: ColumnSpec((c,)) for c in MAPPABLE if c in frame}
     for col, purpose in profile.export_columns().items():
         if col not in frame.columns:
             raise InputError(
@@ -101,55 +111,6 @@ def _layout(raw: RawTable, profile: Profile) -> tuple[LongSpec | None, dict[str,
                 raw.header_line or None,
             )
     return profile.long, dict(profile.columns)
-
-
-def _record_columns(
-    frame: pd.DataFrame, profile: Profile, columns: Mapping[str, str], problems: _Problems
-) -> dict[str, pd.Series]:
-    """Figures-table columns that belong to the record (incident, source, dates, place…)."""
-    n = len(frame)
-    base: dict[str, pd.Series] = {}
-    for target in MAPPABLE:
-        if target in columns:
-            src = columns[target]
-            if target not in DATE_COLUMNS:
-                base[target] = as_text(frame[src])
-                continue
-            formats = profile.formats_for(target)
-            base[target], failed = parse_dates(frame[src], formats)
-            if failed.any():
-                fmts = " or ".join(formats)
-                problems.add(
-                    np.flatnonzero(failed),
-                    column=src,
-                    severity="error",
-                    code="bad-date",
-                    observed=observed(frame[src], failed),
-                    expected=fmts,
-                    message=f"{target}: not a date in format {fmts}; row not read",
-                )
-        elif target in profile.constants:
-            value = profile.constants[target]
-            base[target] = (
-                pd.Series(pd.Timestamp(value), index=frame.index).astype("datetime64[us]")
-                if target in DATE_COLUMNS
-                else repeated_text(value, n)
-            )
-    source_per_figure = bool(profile.figures) and all(f.source for f in profile.figures)
-    for key in ("incident", "source"):
-        if key in base and not (key == "source" and source_per_figure):
-            missing = base[key].isna().to_numpy()
-            if missing.any():
-                problems.add(
-                    np.flatnonzero(missing),
-                    column=columns.get(key, key),
-                    severity="error",
-                    code=f"missing-{key}",
-                    observed="",
-                    expected=key,
-                    message=f"no {key} in this row; row not read",
-                )
-    return base
 
 
 @dataclass(frozen=True)
@@ -279,15 +240,18 @@ def apply_profile(
     frame = raw.frame.reset_index(drop=True)
     long, columns = _layout(raw, profile)
     problems = _Problems()
-    base = _record_columns(frame, profile, columns, problems)
+    base = record_columns(frame, profile, columns, problems.add)
     specs = [long.figure] if long is not None else list(profile.figures)
     blocks = [_figures(spec, long, frame, profile, taxonomy, words, problems) for spec in specs]
 
     probs = problems.frame(raw.column_numbers, raw.lines)
     rejected = np.zeros(len(frame), dtype=bool)
     rejected[probs.loc[probs["severity"] == "error", "record"].to_numpy(dtype=np.int64)] = True
+    no_figures = _no_figures(long, specs, blocks, rejected, problems)
+    if no_figures.any():
+        probs = problems.frame(raw.column_numbers, raw.lines)
 
-    used = set(profile.export_columns()) | set(columns.values())
+    used = set(profile.export_columns()) | {c for spec in columns.values() for c in spec.columns}
     if profile is CANONICAL:
         used |= set(ft.COLUMNS)
     extras = frame[[c for c in frame.columns if c not in used]]
@@ -295,12 +259,14 @@ def apply_profile(
 
     parts: list[_Block] = []
     blank_cells = 0
-    for spec, block in zip(specs, blocks, strict=True):
+    for i, (spec, block) in enumerate(zip(specs, blocks, strict=True)):
         keep = ~rejected
         if long is None:  # a wide blank cell is no figure; a long record always names one
             blank = block.figures["blank"].to_numpy()
             blank_cells += int(blank.sum())
             keep &= ~blank
+            if i == 0:  # a record with no figure at all still names its incident
+                keep |= no_figures
         parts.append(_block_rows(keep, base, block, extras, spec.source, raw.lines, display_path))
     figures = _stack(parts) if parts else ft.empty()
     rejected_by_reader = sum(1 for p in raw.problems if p.get("severity") == "error")
@@ -310,6 +276,34 @@ def apply_profile(
         rows_rejected=int(rejected.sum()) + rejected_by_reader,
         blank_cells=blank_cells,
     )
+
+
+def _no_figures(
+    long: LongSpec | None,
+    specs: list[FigureSpec],
+    blocks: list[_Block],
+    rejected: np.ndarray,
+    problems: _Problems,
+) -> np.ndarray:
+    """Records of a wide export whose figure cells are all blank: each keeps one unknown
+    figure (of the first measure), so that its incident is still read, linked and listed,
+    and says so in a finding."""
+    if long is not None or not blocks:
+        return np.zeros(len(rejected), dtype=bool)
+    empty: np.ndarray = ~rejected & np.logical_and.reduce(
+        [b.figures["blank"].to_numpy() for b in blocks]
+    )
+    problems.add(
+        np.flatnonzero(empty),
+        column=specs[0].value[0],
+        severity="warning",
+        code="no-figures",
+        observed="",
+        expected="a figure in at least one figure column",
+        message=f"no figures in this row; its incident is kept, as an unknown "
+        f"{specs[0].measure} figure, so it is still linked and listed",
+    )
+    return empty
 
 
 def _stack(parts: list[_Block]) -> pd.DataFrame:

@@ -16,8 +16,8 @@ from toolkit.errors import InputError
 COLUMNS = ("source", "incident", "match")
 
 
-def read_crosswalk(path: str | Path) -> dict[tuple[str, str], str | None]:
-    """(source, incident) -> the shared id it is linked to (None: kept apart)."""
+def read_crosswalk_table(path: str | Path) -> pd.DataFrame:
+    """The crosswalk file as it is: every column, every value as text ("" where empty)."""
     try:
         table = pd.read_csv(path, dtype="str", keep_default_na=False)
     except (OSError, ValueError) as e:
@@ -29,6 +29,12 @@ def read_crosswalk(path: str | Path) -> dict[tuple[str, str], str | None]:
             path=path,
             line=1,
         )
+    return table
+
+
+def read_crosswalk(path: str | Path) -> dict[tuple[str, str], str | None]:
+    """(source, incident) -> the shared id it is linked to (None: kept apart)."""
+    table = read_crosswalk_table(path)
     return {
         (source, incident): match or None
         for source, incident, match in zip(

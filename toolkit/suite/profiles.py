@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from toolkit.errors import SuiteError, did_you_mean
 
-# Figures-table columns a profile can fill from an export column or a constant.
+# Figures-table columns a profile can fill from export columns or a constant.
 MAPPABLE = (
     "incident",
     "source",
@@ -24,7 +25,9 @@ MAPPABLE = (
     "event_start",
     "event_end",
     "location",
+    "admin1",
     "country",
+    "title",
     "citation",
 )
 DATE_COLUMNS = ("reported_on", "event_start", "event_end")
@@ -49,6 +52,34 @@ _PROFILE_KEYS = {
     "attribution",
 }
 _FIGURE_KEYS = {"measure", "value", "low", "high", "text", "source", "qualifier"}
+_COLUMN_KEYS = {"columns", "template", "values", "join"}
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Where a figures-table column comes from: one export column, several joined (``join``,
+    missing parts left out), or a ``template`` such as ``"{event_start} {City}"``.
+
+    A template's placeholders name export columns, or figures-table columns the profile
+    fills otherwise (dates then read ``YYYY-MM-DD``, ``admin1`` its ISO 3166-2 code); a
+    missing value leaves the whole result missing. ``values`` rewrites an export column's
+    values first (``{State: {New York: NY}}``). Nothing is evaluated: placeholders are names.
+    """
+
+    columns: tuple[str, ...]
+    template: str | None = None
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    join: str = ", "
+    targets: tuple[str, ...] = ()  # figures-table columns a template names
+
+    @property
+    def single(self) -> str | None:
+        """The one export column read as it is, or None."""
+        plain = self.template is None and not self.values and len(self.columns) == 1
+        return self.columns[0] if plain else None
+
+
 _LONG_KEYS = {"measure", "value", "low", "high", "measures", "text"}
 
 
@@ -98,7 +129,7 @@ class Profile:
     sheet: str | int | None = None
     records: str | None = None
     skip_hashtag_row: bool = False
-    columns: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
     date_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sentinels: tuple[int, ...] = ()
@@ -120,7 +151,9 @@ class Profile:
 
     def export_columns(self) -> dict[str, str]:
         """Every export column the profile reads, with what it feeds (for error messages)."""
-        used: dict[str, str] = {col: target for target, col in self.columns.items()}
+        used: dict[str, str] = {
+            col: target for target, spec in self.columns.items() for col in spec.columns
+        }
         for f in self.figures:
             for v in f.value:
                 used[v] = f"figure {f.measure}"
@@ -160,8 +193,13 @@ def parse_profile(data: Any, path: str) -> Profile:
     for required in ("name", "files"):
         if required not in data:
             raise SuiteError(f"profile needs {required!r}", path)
-    columns = _targets(data.get("columns"), "columns", path)
-    constants = _targets(data.get("constants"), "constants", path)
+    columns = {
+        target: _column_spec(target, value, path)
+        for target, value in _targets(data.get("columns"), "columns", path).items()
+    }
+    constants = {
+        str(k): str(v) for k, v in _targets(data.get("constants"), "constants", path).items()
+    }
     fmt = data.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise SuiteError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", path)
@@ -199,7 +237,7 @@ def parse_profile(data: Any, path: str) -> Profile:
     )
 
 
-def _targets(value: Any, what: str, path: str) -> dict[str, str]:
+def _targets(value: Any, what: str, path: str) -> dict[str, Any]:
     """``columns:`` or ``constants:``: figures-table columns to export columns (or values)."""
     if value is None:
         return {}
@@ -212,7 +250,43 @@ def _targets(value: Any, what: str, path: str) -> dict[str, str]:
                 + did_you_mean(str(target), MAPPABLE),
                 path,
             )
-    return {str(k): str(v) for k, v in value.items()}
+    return {str(k): v for k, v in value.items()}
+
+
+def _column_spec(target: str, value: Any, path: str) -> ColumnSpec:
+    """One ``columns:`` entry: a column name, a list of them (joined), or a mapping with
+    ``columns``/``template``, ``values`` and ``join``."""
+    what = f"columns.{target}"
+    if isinstance(value, (str, list)):
+        value = {"columns": value}
+    if not isinstance(value, Mapping):
+        raise SuiteError(f"{what}: an export column, a list of them, or a mapping", path)
+    _check_keys(value, _COLUMN_KEYS, what, path)
+    template = value.get("template")
+    if template is not None and not isinstance(template, str):
+        raise SuiteError(f"{what}.template: expected text such as '{{Date}} {{City}}'", path)
+    if (template is None) == ("columns" not in value):
+        raise SuiteError(f"{what}: give either 'columns' or 'template'", path)
+    named = _PLACEHOLDER.findall(template) if template else []
+    if template is not None and not named:
+        raise SuiteError(f"{what}.template names no column: use {{Column}}", path)
+    targets = tuple(n for n in named if n in MAPPABLE and n != target)
+    columns = _strs(value.get("columns", [n for n in named if n not in targets]), what, path)
+    if target in DATE_COLUMNS and (template is not None or len(columns) != 1):
+        raise SuiteError(f"{what}: a date comes from one export column", path)
+    values = value.get("values") or {}
+    if not isinstance(values, Mapping) or not all(isinstance(m, Mapping) for m in values.values()):
+        raise SuiteError(f"{what}.values: per export column, published value: value used", path)
+    join = value.get("join", ", ")
+    if not isinstance(join, str):
+        raise SuiteError(f"{what}.join: expected text such as ', '", path)
+    return ColumnSpec(
+        columns=columns,
+        template=template,
+        values={str(c): {str(k): str(v) for k, v in m.items()} for c, m in values.items()},
+        join=join,
+        targets=targets,
+    )
 
 
 def _date_formats(dates: Any, path: str) -> dict[str, tuple[str, ...]]:
@@ -276,7 +350,7 @@ CANONICAL = Profile(
     name="figures table",
     files=("*",),
     path="<built-in>",
-    columns={c: c for c in MAPPABLE},
+    columns={c: ColumnSpec((c,)) for c in MAPPABLE},
     long=LongSpec.of(measure="measure", value="value", low="low", high="high"),
 )
 CANONICAL_KEYS = frozenset({"incident", "source", "measure"})  # and value or figure_text
