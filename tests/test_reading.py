@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 import toolkit as cc
 from toolkit.checking.schema import figures_schema
-from toolkit.errors import InputError
+from toolkit.errors import InputError, SuiteError
 from toolkit.model import figures as ft
 from toolkit.reading import read_figures
+from toolkit.suite import load_suite
 
 AQ_SUITE = AQ / "expectations"
 
@@ -644,3 +645,105 @@ def test_text_cells_are_trimmed_only_when_one_needs_it_and_always_then(texts, cu
     series = pd.Series(pd.arrays.ArrowStringArray(column), dtype="str")
     expected = series.str.strip().replace("", None)
     pd.testing.assert_series_equal(_as_text(series), expected)
+
+
+# --- columns from several export columns ----------------------------------------------------
+
+COMPOSED = """\
+name: outlet
+files: ["*.csv"]
+columns:
+  incident: [Date, City, State]
+  reported_on: Date
+  location: [City, State]
+  admin1: State
+  title: {template: "{Venue} ({reported_on})"}
+  citation: {template: "{City}/{State}", values: {State: {New York: NY, NY: NY}}}
+constants: {source: Outlet, country: USA}
+dates: {reported_on: ["%m/%d/%Y"]}
+figures:
+  - {measure: killed, value: Killed}
+  - {measure: injured, value: Injured}
+"""
+
+
+def test_columns_joined_templated_and_mapped(tmp_path):
+    p = _write(
+        tmp_path,
+        "a.csv",
+        "Date,City,State,Venue,Killed,Injured\n"
+        "2/15/2019,Aurora,Illinois,Henry Pratt,5,6\n"
+        "2/15/2019,Aurora,CO,,1,0\n"
+        "3/1/2019,New York,New York,Bar,2,1\n"
+        "3/2/2019,,N.Y.,Club,1,1\n",
+        COMPOSED,
+    )
+    figures = read_figures(p, suite=tmp_path / "expectations").figures
+    first = figures.drop_duplicates("origin_row").set_index("origin_row")
+    assert first.loc[2, "incident"] == "2/15/2019, Aurora, Illinois"  # a composite key
+    assert first.loc[2, "location"] == "Aurora, Illinois"
+    assert first.loc[5, "location"] == "N.Y."  # a missing part is left out
+    assert first["admin1"].tolist() == ["US-IL", "US-CO", "US-NY", "US-NY"]
+    assert first.loc[2, "title"] == "Henry Pratt (2019-02-15)"  # a parsed date, as ISO
+    assert pd.isna(first.loc[3, "title"])  # a template with a missing value is missing
+    assert first.loc[4, "citation"] == "New York/NY"  # values mapped before filling in
+
+
+def test_a_template_names_columns_never_code(tmp_path):
+    profile = COMPOSED.replace(
+        'title: {template: "{Venue} ({reported_on})"}',
+        'title: {template: "{Venue.__class__}"}',
+    )
+    p = _write(
+        tmp_path, "a.csv", "Date,City,State,Venue,Killed,Injured\n2/15/2019,A,B,V,1,1\n", profile
+    )
+    with pytest.raises(InputError, match=r"column 'Venue.__class__' .* not found in the header"):
+        read_figures(p, suite=tmp_path / "expectations")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("reported_on: [Date, City]", "a date comes from one export column"),
+        ("title: {template: 5}", "template: expected text"),
+        ("title: {template: plain}", "template names no column"),
+        ("title: {columns: [a], template: '{a}'}", "either 'columns' or 'template'"),
+        ("title: {colums: [a]}", "unknown key 'colums'.*Did you mean 'columns'"),
+    ],
+)
+def test_composed_columns_that_make_no_sense_are_suite_errors(tmp_path, entry, message):
+    profile = (
+        "name: p\nfiles: ['*.csv']\nconstants: {source: S}\ncolumns:\n  "
+        + entry
+        + ("\nfigures: [{measure: killed, value: k}]\n")
+    )
+    _suite_dir(tmp_path, profile)
+    with pytest.raises(SuiteError, match=message):
+        load_suite(tmp_path / "expectations")
+
+
+def test_a_row_with_no_figures_still_names_its_incident(tmp_path):
+    p = _write(
+        tmp_path,
+        "a.csv",
+        "id,date,killed,civilians\na,2017-10-21,5,1\npending,2017-10-22,,\n",
+    )
+    res = read_figures(p, suite=tmp_path / "expectations")
+    pending = res.figures[res.figures["incident"] == "pending"]
+    assert pending[["measure", "qualifier"]].values.tolist() == [["killed", "unknown"]]
+    assert pending["value"].isna().all()
+    assert flat(res.findings) == [["a.csv", 3, "killed", "no-figures", "warning"]]
+    assert res.rows_accepted == 2
+    assert "its incident is kept" in res.findings["message"].iloc[0]
+
+
+def test_a_blank_cell_of_a_numeric_column_is_unknown_not_exact(tmp_path):
+    p = _write(tmp_path, "a.csv", "id,date,killed,civilians\na,2017-10-21,,1\nb,2017-10-21,3,\n")
+    f = read_figures(p, suite=tmp_path / "expectations").figures.set_index(["incident", "measure"])
+    assert ("a", "killed") not in f.index  # a blank wide cell is no figure
+    long = tmp_path / "long"
+    long.mkdir()
+    (long / "l.csv").write_text("incident,source,measure,value\nx,S,killed,\ny,S,killed,4\n")
+    g = read_figures(long / "l.csv").figures.set_index("incident")
+    assert g.loc["x", "qualifier"] == "unknown"  # a long record names a figure nobody gave
+    assert g.loc["y", "qualifier"] == "exact"

@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE", help="write the figures table (.parquet, .csv or .json)"
     )
     p_read.add_argument("--findings", metavar="FILE", help="write input findings (.csv/.json)")
+    linking(p_read)
 
     p_check = sub.add_parser("check", help="read exports and check schema and rules")
     common(p_check)
@@ -170,15 +171,27 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
 
     result = read_figures(args.paths, args.suite)
     console.read_summary(result, out)
-    console.findings_list(result.findings, out, hint=None if args.findings else "--findings FILE")
+    findings = result.findings
+    figures = result.figures
+    if args.output:  # the table written is linked as every command links it
+        from toolkit.linking import link_figures
+        from toolkit.model import findings as fd
+        from toolkit.pipeline import link_mode
+
+        linked = link_figures(figures, result.suite, link_mode(result.suite, args.link))
+        if linked.matching is not None:
+            print(console.matching_line(linked.matching), file=out)
+            findings = fd.concat([findings, linked.matching.findings])
+        figures = linked.figures
+    console.findings_list(findings, out, hint=None if args.findings else "--findings FILE")
     print(console.rows_line(result), file=out)
     written = []
     if args.output:
-        written.append(write_table(result.figures, args.output))
+        written.append(write_table(figures, args.output))
     if args.findings:
-        written.append(write_table(result.findings, args.findings))
+        written.append(write_table(findings, args.findings))
     console.wrote(written, out)
-    return _exit_code(result.findings, args.fail_on)
+    return _exit_code(findings, args.fail_on)
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -296,6 +309,9 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
         f"{comparison.status_text()}; {comparison.counts()['far apart']} with figures far apart",
         file=out,
     )
+    hint = console.unlinked_hint(comparison)
+    if hint:
+        print(hint, file=out)
     console.disagreements(comparison, out, args.limit)
     console.findings_list(comparison.findings, out, hint=None if args.json else "--json FILE")
     written = []
@@ -327,7 +343,7 @@ def _cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     console.matching_list(matching, out)
     console.findings_list(matching.findings, out, hint=None if args.output else "-o FILE")
     if args.output:
-        path = write_table(matching.crosswalk, args.output)
+        path = write_table(matching.to_review(), args.output)
         print(
             f"wrote {console.clean(path)} (review it, then name it in the suite: crosswalk: FILE)",
             file=out,

@@ -33,6 +33,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--crosscheck-suite", metavar="DIR", help="suite folder (default: found)")
     group.addoption(
+        "--crosscheck-link",
+        choices=("none", "crosswalk", "auto"),
+        help="how incidents are linked across sources (default: as the suite says)",
+    )
+    group.addoption(
         "--crosscheck-fail-on",
         default="error",
         choices=SEVERITIES,
@@ -86,7 +91,9 @@ def _run(config: pytest.Config) -> Any:
         from toolkit.pipeline import check
 
         paths = config.getoption("crosscheck")
-        config.stash[_RUN] = check(paths, config.getoption("crosscheck_suite"))
+        config.stash[_RUN] = check(
+            paths, config.getoption("crosscheck_suite"), link=config.getoption("crosscheck_link")
+        )
     return config.stash[_RUN]
 
 

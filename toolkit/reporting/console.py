@@ -113,10 +113,26 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
     if result.comparison is not None:
         c = result.comparison
         print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
+        hint = unlinked_hint(c)
+        if hint:
+            print(hint, file=out)
     if len(result.findings):
         print("findings by kind and severity:", file=out)
         for line in result.summary.to_string().splitlines():
             print(f"  {line}", file=out)
+
+
+def unlinked_hint(c: Comparison) -> str | None:
+    """When several sources were read but no incident has figures from two of them, the
+    outlets likely name incidents differently: say so, and how to link them."""
+    sources = c.figures["source"].nunique()
+    if sources < 2 or len(c.table) == 0 or bool((c.table["sources"] >= 2).any()):
+        return None
+    return (
+        f"no incident is reported by two sources ({sources} sources read): if the outlets "
+        "name incidents differently, link them with --match, or review `crosscheck match` "
+        "and name the crosswalk in the suite"
+    )
 
 
 def matching_line(matching: Matching) -> str:

@@ -27,6 +27,7 @@ from toolkit.errors import CrosscheckError
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import SEVERITIES, title
 from toolkit.reporting.charts import incident_chart, revision_chart, scorecard_chart, svg
+from toolkit.reporting.console import unlinked_hint
 from toolkit.reporting.writers import write_text
 
 if TYPE_CHECKING:
@@ -185,6 +186,8 @@ def context(
         "exit_code": fd.exit_code(findings, fail_on),
         "rows": result.rows,
         "compared": {"total": len(comparison.table), **comparison.counts()},
+        "unlinked": unlinked_hint(comparison),
+        "linking": _linking(result),
         "files": result.read.files if result.read is not None else (),
         "unclaimed": result.read.unclaimed if result.read is not None else (),
         "severities": list(SEVERITIES),
@@ -227,6 +230,15 @@ def _revisions(comparison: Comparison, charts: int) -> dict[str, Any]:
         for i, m in series[: max(1, charts // 4) if charts else 0]
     ]
     return {"revisions": rows, "revision_charts": drawn}
+
+
+def _linking(result: CheckResult) -> str:
+    """How the run linked incidents, in a few words."""
+    matching = result.linked.matching if result.linked is not None else None
+    if matching is None:
+        return ""
+    counts = matching.scores()
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
 
 
 def _families(findings: pd.DataFrame) -> list[dict[str, Any]]:
