@@ -206,7 +206,7 @@ def test_junit_is_read_by_junitparser_with_the_right_counts(tmp_path):
     path = junit.write(result, tmp_path / "junit.xml")
     xml = JUnitXml.fromfile(str(path))
     cases = junit.cases(result)
-    errors = result.findings[result.findings["severity"] == "error"]
+    errors = junit.by_rule(result.findings[result.findings["severity"] == "error"])
     failing = set(zip(errors["rule"], errors["incident"].fillna(junit.NO_INCIDENT), strict=True))
     assert xml.tests == len(cases)
     assert xml.failures == len(failing) > 0
@@ -425,7 +425,7 @@ def test_the_summary_names_each_family_with_the_key_that_tunes_it():
     assert rows == len(counts)
     # the cumulative drop's row: its kind, what it finds, and its count under "warning"
     drop = table[table.index("<code>cumulative-no-drop</code>") :].split("</tr>")[0]
-    assert "cumulative figure lower than given earlier" in drop
+    assert "cumulative figure below the previous report&#39;s" in drop
     assert f'<td class="num">{counts["cumulative-no-drop"]}</td>' in drop
 
 

@@ -30,7 +30,11 @@ def test_default_taxonomy_covers_the_issue_measures():
     by_status = next(p for p in t.partitions if p.name == "killed by status")
     assert by_status.whole == "killed"
     assert not by_status.exhaustive
-    assert len([p for p in t.partitions if p.whole == "killed"]) == 2  # one parent, two partitions
+    # one whole, three breakdowns: by status, by age and sex, and (exhaustive) by role
+    assert len([p for p in t.partitions if p.whole == "killed"]) == 3
+    by_role = next(p for p in t.partitions if p.name == "killed by role")
+    assert by_role.parts == ("killed.victims", "killed.perpetrators")
+    assert by_role.exhaustive
 
 
 def test_unknown_parent_names_the_closest_measure():

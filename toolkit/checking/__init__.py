@@ -72,13 +72,34 @@ def check_figures(
     for rule in rules:
         _runnable(rule, figures)
     views = Views(figures, suite.compare.about_tolerance)
-    found = [check_schema(figures, suite.taxonomy)]
+    broken = []
     for rule, outcome in zip(rules, _outcomes(engine, views, rules, suite), strict=True):
         if on_rule is not None:
             on_rule(rule.name, len(rules))
         if outcome.fail.any():
-            found.append(_rule_findings(figures, views, rule, outcome))
+            broken.append(_rule_findings(figures, views, rule, outcome))
+    found = [check_schema(figures, suite.taxonomy), one_per_row_and_family(broken)]
     return Checked(fd.concat(found), rules)
+
+
+def one_per_row_and_family(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rule findings, one per row and family: a row that breaks several rules of one
+    family (overlapping partitions of one whole, say) gets one finding naming each rule
+    (``rule``: the names joined with "; "), with their messages and expectations."""
+    if not parts:
+        return fd.empty()
+    found = pd.concat(parts, ignore_index=True)
+    twice = found.duplicated(["row", "code"], keep=False).to_numpy()
+    if not twice.any():
+        return found.drop(columns="row")
+    joined: dict[str, Any] = {c: "first" for c in found.columns if c not in ("row", "code")}
+    joined |= dict.fromkeys(("rule", "expected", "message"), _join_distinct)
+    merged = found[twice].groupby(["row", "code"], sort=False).agg(joined).reset_index()
+    return fd.from_frame(pd.concat([found[~twice], merged], ignore_index=True).drop(columns="row"))
+
+
+def _join_distinct(texts: pd.Series) -> str:
+    return "; ".join(dict.fromkeys(texts.astype("str")))
 
 
 def _outcomes(
@@ -129,7 +150,7 @@ def _rule_findings(
     expected: Any = (
         outcome.expected if isinstance(outcome.expected, str) else (outcome.expected(fail))
     )
-    return fd.from_frame(
+    found = fd.from_frame(
         pd.DataFrame(
             {
                 "kind": "rule",
@@ -148,3 +169,5 @@ def _rule_findings(
             }
         )
     )
+    found["row"] = np.flatnonzero(fail)  # which figure: to merge one row's findings of a family
+    return found

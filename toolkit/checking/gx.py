@@ -23,16 +23,32 @@ from toolkit.checking.rules import Rule, to_gx_suite
 from toolkit.checking.views import Views
 from toolkit.errors import RuleError
 
-_REPORT = ["incident", "source", "reported_on"]
-_SERIES = ["incident", "source", "measure"]
+_REPORT = ["incident", "source", "reported_on", "one_incident"]
+_SERIES = ["incident", "source", "measure", "one_incident"]
+
+
+def _two_incidents(df: pd.DataFrame, column: str) -> pd.Series:
+    """Rows of the keys (incident, source) whose known values of ``column`` differ."""
+    known = df[column].notna()
+    counts = df[known].groupby(["incident", "source"], dropna=False)[column].nunique()
+    several = counts[counts > 1].index
+    keys = pd.MultiIndex.from_frame(df[["incident", "source"]])
+    return pd.Series(keys.isin(several), index=df.index)
 
 
 def _keyed(df: pd.DataFrame) -> pd.DataFrame:
-    """Missing key parts become one shared value, so they group together (as in native)."""
+    """Missing key parts become one shared value, so they group together (as in native);
+    a key that names two incidents is told apart by their event starts and places."""
     out = df.copy()
     for c in ("incident", "source", "measure"):
         out[c] = out[c].astype("str").fillna("\x00")
     out["reported_on"] = out["reported_on"].fillna(np.datetime64("0001-01-01", "us"))
+    split = pd.Series("", index=df.index, dtype="str")
+    for column in ("event_start", "location"):
+        several = _two_incidents(out, column)
+        value = df[column].astype("str").fillna("")
+        split = split + "|" + value.where(several, "")
+    out["one_incident"] = split
     return out
 
 
@@ -85,14 +101,20 @@ def _m_cumulative_not_to_drop(df: pd.DataFrame, measure: str) -> pd.Series:
     rows = df[(df["measure"] == measure) & df["reported_on"].notna()]
     k = _keyed(rows)
     days = k.groupby([*_SERIES, "reported_on"])["lo"].max().reset_index()
-    # A day with no known low bound ("unknown") carries the earlier maximum forward.
-    running = days["lo"].fillna(-np.inf).groupby([days[c] for c in _SERIES]).cummax()
-    earlier = running.groupby([days[c] for c in _SERIES]).shift(1)
-    days["earlier"] = earlier.where(np.isfinite(earlier))
+    # each day held to the last earlier day of the series that gave a known low bound
+    groups = [days[c] for c in _SERIES]
+    days["earlier"] = days["lo"].groupby(groups).shift(1)
+    days["earlier"] = days["earlier"].groupby(groups).ffill()
     joined = k.reset_index().merge(days.drop(columns="lo"), on=[*_SERIES, "reported_on"])
     limit = joined.set_index("index")["earlier"]
     bad = pd.Series(False, index=df.index)
     bad.loc[limit.index] = (k["hi"] < limit).to_numpy()
+    return ~bad
+
+
+def _m_one_incident_per_key(df: pd.DataFrame) -> pd.Series:
+    k = _keyed(df)
+    bad = _two_incidents(k, "event_start") | _two_incidents(k, "location")
     return ~bad
 
 
@@ -127,6 +149,7 @@ _METRICS: dict[str, tuple[Callable[..., pd.Series], tuple[str, ...]]] = {
     "expect_parts_to_equal_whole": (_m_parts_equal_whole, ("whole", "parts")),
     "expect_cumulative_figure_not_to_drop": (_m_cumulative_not_to_drop, ("measure",)),
     "expect_one_figure_per_report": (_m_one_figure_per_report, ()),
+    "expect_one_incident_per_key": (_m_one_incident_per_key, ()),
     "expect_increment_to_match_cumulative": (_m_increment, ("measure", "of")),
 }
 

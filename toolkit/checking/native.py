@@ -183,10 +183,13 @@ def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
 
 
 def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
-    """A later figure whose high bound is below an earlier figure's low bound is a drop.
+    """A figure whose high bound is below the low bound the same source gave in its
+    previous report (the last one that gave a known figure) is a drop: one finding at the
+    drop, naming the figure it fell from; later figures are held to the drop, not to the
+    old peak.
 
-    Sorted once by (series, date), so each day's highest low bound, its running maximum
-    within the series and the previous day's value are array operations (no joins).
+    Sorted once by (series, date), so each day's highest low bound and the previous known
+    one are array operations (no joins).
     """
     n = len(views.figures)
     fail = np.zeros(n, dtype=bool)
@@ -200,20 +203,48 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     series = views.series[rows]
     order = np.lexsort((day, series))
     rows, day, series = rows[order], day[order], series[order]
-    lo = np.nan_to_num(views.lo[rows], nan=-np.inf)
     starts = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
-    day_lo = np.maximum.reduceat(lo, starts)  # each (series, day): its highest low bound
+    day_lo = np.fmax.reduceat(views.lo[rows], starts)  # each (series, day): highest low bound
     day_series = series[starts]
-    running = pd.Series(day_lo).groupby(day_series, sort=False).cummax().to_numpy()
-    earlier = np.r_[-np.inf, running[:-1]]
-    earlier[np.r_[True, day_series[1:] != day_series[:-1]]] = -np.inf  # first day of a series
-    per_row = np.repeat(earlier, np.diff(np.r_[starts, len(rows)]))
-    known = np.isfinite(per_row)
+    # the previous day of the series that gave a known low bound, and its date
+    known_day = pd.Series(np.where(np.isnan(day_lo), np.nan, np.arange(len(starts))))
+    last = known_day.groupby(day_series, sort=False).ffill().to_numpy()
+    previous = np.r_[np.nan, last[:-1]]
+    previous[np.r_[True, day_series[1:] != day_series[:-1]]] = np.nan  # a series' first day
+    per_row = np.repeat(previous, np.diff(np.r_[starts, len(rows)]))
+    known = ~np.isnan(per_row)
+    at = per_row[known].astype(np.int64)
     applies[rows[known]] = True
-    fail[rows[known]] = views.hi[rows[known]] < per_row[known]
+    fail[rows[known]] = views.hi[rows[known]] < day_lo[at]
     limit = np.full(n, np.nan)
-    limit[rows[known]] = per_row[known]
-    return Outcome(fail, applies, lambda m: ">= " + number_texts(limit[m]) + " (given earlier)")
+    limit[rows[known]] = day_lo[at]
+    when = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    when[rows[known]] = _day_dates(views, rows, starts, at)
+    return Outcome(
+        fail,
+        applies,
+        lambda m: (
+            ">= "
+            + number_texts(limit[m])
+            + " (its report of "
+            + np.datetime_as_string(when[m], unit="D").astype(object)
+            + ")"
+        ),
+    )
+
+
+def _day_dates(views: Views, rows: np.ndarray, starts: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The dates of the days ``at`` (positions in ``starts`` of the sorted ``rows``)."""
+    dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")
+    picked: np.ndarray = dates[rows[starts][at]]
+    return picked
+
+
+def one_incident_per_key(views: Views) -> Outcome:
+    """Rows of one source's incident key that names two incidents: the key's rows give more
+    than one event start or more than one place (a reused case id)."""
+    fail = views.two_incident_keys
+    return Outcome(fail, np.ones(len(fail), dtype=bool), "one incident per key")
 
 
 def one_figure_per_report(views: Views) -> Outcome:
@@ -288,5 +319,6 @@ REGISTRY: dict[str, Check] = {
     "expect_parts_to_equal_whole": parts_equal_whole,
     "expect_cumulative_figure_not_to_drop": cumulative_not_to_drop,
     "expect_one_figure_per_report": one_figure_per_report,
+    "expect_one_incident_per_key": one_incident_per_key,
     "expect_increment_to_match_cumulative": increment_matches_cumulative,
 }

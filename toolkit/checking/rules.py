@@ -32,6 +32,7 @@ CUSTOM_EXPECTATIONS = frozenset(
         "expect_parts_to_equal_whole",
         "expect_cumulative_figure_not_to_drop",
         "expect_one_figure_per_report",
+        "expect_one_incident_per_key",
         "expect_increment_to_match_cumulative",
     }
 )
@@ -40,6 +41,8 @@ GX_COLUMNS = (
     "source",
     "measure",
     "reported_on",
+    "event_start",
+    "location",
     "value",
     "low",
     "high",
@@ -178,10 +181,18 @@ def derive(suite: Suite) -> list[Rule]:
                     f"{name} does not drop",
                     "cumulative-no-drop",
                     "expect_cumulative_figure_not_to_drop",
-                    f"cumulative {name} lower than the same source gave earlier",
+                    f"cumulative {name} lower than the same source gave in its previous report",
                     measure=name,
                 )
             )
+    rules.append(
+        rule(
+            "one incident per key",
+            "one-key-two-incidents",
+            "expect_one_incident_per_key",
+            "one key, two incidents? the source gives this key two event dates or places",
+        )
+    )
     rules.append(
         rule(
             "one figure per report",

@@ -22,7 +22,8 @@ class Views:
     """A figures table with its intervals and group keys.
 
     ``report``: one code per (incident, source, reported_on). ``series``: one code per
-    (incident, source, measure). Missing dates form their own report.
+    (incident, source, measure). Missing dates form their own report. A key that names
+    two incidents (two event starts or places) is split by them.
     """
 
     figures: pd.DataFrame
@@ -56,6 +57,53 @@ class Views:
             for c in ("incident", "source", "measure", "reported_on")
         }
 
+    def codes_of(self, column: str) -> np.ndarray:
+        """Integer codes of any column (-1 where missing), computed once."""
+        if column not in self._more:
+            self._more[column] = codes(self.figures[column])
+        return self._more[column]
+
+    @cached_property
+    def _more(self) -> dict[str, np.ndarray]:
+        return {}
+
+    @cached_property
+    def key(self) -> np.ndarray:
+        """One code per (incident, source): a source's incident key."""
+        return self._combine("incident", "source")
+
+    @cached_property
+    def two_incident_keys(self) -> np.ndarray:
+        """Per row, whether its key (incident, source) names two incidents: its rows give
+        more than one event start or more than one place."""
+        out = np.zeros(len(self.figures), dtype=bool)
+        for column in ("event_start", "location"):
+            out |= self._several(column)
+        return out
+
+    def _several(self, column: str) -> np.ndarray:
+        """Rows of the keys whose known values of ``column`` are not all the same."""
+        values = self.codes_of(column)
+        known = values >= 0
+        if not known.any():
+            return np.zeros(len(self.figures), dtype=bool)
+        pairs = pd.DataFrame({"k": self.key[known], "v": values[known]}).drop_duplicates()
+        keys = pairs.loc[pairs["k"].duplicated(), "k"].unique()
+        return np.isin(self.key, keys) if len(keys) else np.zeros(len(self.figures), dtype=bool)
+
+    @cached_property
+    def _one_incident(self) -> np.ndarray | None:
+        """Per row, which incident of its key it belongs to (by event start and place),
+        for the keys that name two incidents (0 elsewhere); None where no key does."""
+        parts = []
+        for column in ("event_start", "location"):
+            several = self._several(column)
+            if several.any():
+                parts.append(np.where(several, self.codes_of(column) + 1, 0))
+        if not parts:
+            return None
+        return combine_codes(parts, len(self.figures))
+
     def _combine(self, *names: str) -> np.ndarray:
         """One dense code per distinct combination of the named columns' codes."""
         return combine_codes([self._codes[name] for name in names], len(self.figures))
@@ -68,11 +116,23 @@ class Views:
 
     @cached_property
     def report(self) -> np.ndarray:
-        return self._combine("incident", "source", "reported_on")
+        """One code per (incident, source, reported_on) — and, where one key names two
+        incidents (see ``one_incident_per_key``), per event start and place too, so that
+        the two incidents' figures are never taken for one report's."""
+        report = self._combine("incident", "source", "reported_on")
+        split = self._one_incident
+        if split is None:
+            return report
+        return combine_codes([report, split], len(self.figures))
 
     @cached_property
     def series(self) -> np.ndarray:
-        return self._combine("incident", "source", "measure")
+        """One code per (incident, source, measure), split like ``report``."""
+        series = self._combine("incident", "source", "measure")
+        split = self._one_incident
+        if split is None:
+            return series
+        return combine_codes([series, split], len(self.figures))
 
     @cached_property
     def n_reports(self) -> int:

@@ -21,6 +21,7 @@ from toolkit.comparing.consensus import (
     summarise,
     worst_first,
 )
+from toolkit.comparing.derived import derive_wholes
 from toolkit.comparing.latest import code_figures, latest_figures
 from toolkit.comparing.result import Comparison, Core, comparison_table
 from toolkit.errors import CrosscheckError
@@ -78,12 +79,13 @@ def compare_figures(
     ('agree', 4, 128.0, True)
     """
     when = as_of_date(as_of)
-    figures = ft.conform(figures.reset_index(drop=True))
-    coded = code_figures(figures, suite.compare.about_tolerance)
+    tolerance = suite.compare.about_tolerance
+    figures = derive_wholes(ft.conform(figures.reset_index(drop=True)), suite.taxonomy, tolerance)
+    coded = code_figures(figures, tolerance)
     latest = latest_figures(coded, when, suite)
     groups = summarise(latest, suite.compare.spread_threshold)
     row_status = row_statuses(latest, groups)
-    found = find_outliers(latest, groups, row_status)
+    found = find_outliers(latest, groups)
     g_lo, g_hi = consensus(groups, found)
     core = Core(
         coded=coded,

@@ -23,13 +23,15 @@ STALE = ROW_STATUSES.index("stale")
 
 @dataclass(frozen=True)
 class Groups:
-    """Per incident x measure (in name order): number of sources compared, status code
-    (into ``STATUSES``), the intersection of the intervals (``c_lo``/``c_hi``), min, max
-    and median of the fresh points, ``spread`` (max / min), ``gap`` (how far apart
-    conflicting intervals are, relative to the higher) and whether the points are far apart
-    although the intervals meet (``wide``)."""
+    """Per incident x measure (in name order): number of current sources (a stale figure is
+    shown, not counted), status code (into ``STATUSES``), the intersection of the
+    intervals (``c_lo``/``c_hi``), min, max and median of the current points, ``spread``
+    (max / min), ``gap`` (how far apart conflicting intervals are, relative to the higher)
+    and whether the points are far apart although the intervals meet (``wide``);
+    ``active`` is how many intervals took part (stale cumulative ones as lower bounds)."""
 
     sources: np.ndarray
+    active: np.ndarray
     status: np.ndarray
     c_lo: np.ndarray
     c_hi: np.ndarray
@@ -61,13 +63,17 @@ def summarise(latest: Latest, spread_threshold: float) -> Groups:
         median = run_medians(fresh, f_starts, f_size)
     else:
         c_lo = c_hi = v_min = v_max = median = np.zeros(0)
-    status = np.where(g_size == 1, SINGLE, np.where(c_lo <= c_hi, AGREE, CONFLICT)).astype(np.int8)
+    # current figures decide agreement; a stale lower bound above them is a conflict still
+    current = g_size if f is None else np.diff(np.r_[f_starts, len(f)])
+    apart = (g_size > 1) & ~(c_lo <= c_hi)
+    status = np.where(apart, CONFLICT, np.where(current == 1, SINGLE, AGREE)).astype(np.int8)
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.where(v_min > 0, v_max / v_min, np.where(v_max > 0, np.inf, 1.0))
         relative = np.where(v_max > 0, (v_max - v_min) / v_max, 0.0)
         gap = np.where(status == CONFLICT, (c_lo - c_hi) / np.where(c_lo > 0, c_lo, 1.0), 0.0)
     return Groups(
-        sources=g_size,
+        sources=current,
+        active=g_size,
         status=status,
         c_lo=c_lo,
         c_hi=c_hi,
@@ -97,12 +103,18 @@ def row_statuses(latest: Latest, groups: Groups) -> np.ndarray:
     """Each compared figure's status code (into ``ROW_STATUSES``): its group's, or stale
     where it takes no part."""
     row_status: np.ndarray = groups.status[latest.group]
-    if latest.a is not None:
-        row_status[~latest.active] = STALE
+    row_status[latest.stale] = STALE
     return row_status
 
 
-def find_outliers(latest: Latest, groups: Groups, row_status: np.ndarray) -> Outliers:
+def in_conflict(latest: Latest, groups: Groups) -> np.ndarray:
+    """Per compared figure: whether it takes part in a conflict (current figures, and
+    stale lower bounds of cumulative measures, of the groups in conflict)."""
+    taking_part: np.ndarray = (groups.status[latest.group] == CONFLICT) & latest.active
+    return taking_part
+
+
+def find_outliers(latest: Latest, groups: Groups) -> Outliers:
     """The outliers among the active figures of the groups in conflict, and the consensus
     of the others (see :func:`_outliers`)."""
     n, n_groups = len(latest.rep), len(groups.status)
@@ -113,11 +125,11 @@ def find_outliers(latest: Latest, groups: Groups, row_status: np.ndarray) -> Out
             latest.hi,
             conflicted,
             groups.a_starts[conflicted],
-            groups.sources[conflicted],
+            groups.active[conflicted],
             n,
             n_groups,
         )
-    where = np.flatnonzero((row_status == CONFLICT) & latest.active)
+    where = np.flatnonzero(in_conflict(latest, groups))
     starts = run_starts(latest.group[where])
     return _outliers(
         latest.lo[where],

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import join_runs, run_starts, take_names
-from toolkit.comparing.consensus import AGREE, CONFLICT, STALE
+from toolkit.columnar import join_runs, product_key, run_starts, take_names
+from toolkit.comparing.consensus import AGREE, STALE, in_conflict
 from toolkit.model import findings as fd
 from toolkit.model.intervals import interval_texts, number_texts
 from toolkit.model.vocabulary import FAMILIES
 
 if TYPE_CHECKING:
+    from toolkit.comparing.latest import Latest
     from toolkit.comparing.result import Comparison
 
 
@@ -58,10 +59,24 @@ def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
     )
 
 
+def _neither_gives_both(k: Latest, both: pd.DataFrame, n_mea: int) -> np.ndarray:
+    """Per candidate pair (figure i under ``mea``, figure j under ``anc``): whether i's
+    source gives nothing under ``anc`` and j's source nothing under ``mea``."""
+    n_src = int(k.src.max(initial=0)) + 1
+    given = np.unique(
+        product_key([(k.g_inc[k.group], 0), (k.g_mea[k.group], n_mea), (k.src, n_src)])
+    )
+    i, j = both["i"].to_numpy(), both["j"].to_numpy()
+    inc = both["inc"].to_numpy()
+    i_under_anc = product_key([(inc, 0), (both["anc"].to_numpy(), n_mea), (k.src[i], n_src)])
+    j_under_mea = product_key([(inc, 0), (both["mea"].to_numpy(), n_mea), (k.src[j], n_src)])
+    return ~np.isin(i_under_anc, given) & ~np.isin(j_under_mea, given)
+
+
 def _conflicts(c: Comparison) -> pd.DataFrame:
     core = c.core
     k = core.latest
-    conflict = core.row_status == CONFLICT
+    conflict = in_conflict(k, core.groups)
     if not conflict.any():
         return pd.DataFrame()
     said_all = join_runs(
@@ -143,21 +158,33 @@ def _spreads(c: Comparison) -> pd.DataFrame:
     )
 
 
+def _related(c: Comparison, names: list[str]) -> list[tuple[int, int]]:
+    """Pairs of measure codes (m, other) under which one count could be published twice:
+    a measure and each of its ancestors, and two siblings (parts of one parent)."""
+    taxonomy = c.suite.taxonomy
+    code = {m: i for i, m in enumerate(names)}
+    known = [m for m in names if m in taxonomy.measures]
+    links = [(code[m], code[a]) for m in known for a in taxonomy.ancestors(m) if a in code]
+    for m in known:
+        parent = taxonomy.parent_of(m)
+        links += [
+            (code[m], code[o])
+            for o in known
+            if o != m and parent is not None and taxonomy.parent_of(o) == parent
+        ]
+    return links
+
+
 def _definitions(c: Comparison) -> pd.DataFrame:
-    """One source's figure for a measure equals another's for an ancestor measure: the
-    same count under two definitions ("128 civilians" vs "128 persons")."""
+    """One source's figure for a measure equals another's for a related measure (an
+    ancestor, or a sibling): the same count under two definitions ("128 civilians" vs
+    "128 persons"). Only where it explains something: neither source itself gives both
+    measures (a source that gives both defines them apart), and the figures are not 0."""
     core = c.core
     k, coded = core.latest, core.coded
     taxonomy = c.suite.taxonomy
     names = [str(m) for m in coded.mea_names]
-    code = {m: i for i, m in enumerate(names)}
-    links = [
-        (code[m], code[a])
-        for m in names
-        if m in taxonomy.measures
-        for a in taxonomy.ancestors(m)
-        if a in code
-    ]
+    links = _related(c, names)
     value = c.figures["value"].to_numpy(dtype="float64", na_value=np.nan)[k.rep]
     ok = ~np.isnan(value) & (value > 0) & ~k.stale & (core.row_status != STALE)
     if not links or not ok.any():
@@ -171,6 +198,7 @@ def _definitions(c: Comparison) -> pd.DataFrame:
     parent = mine.rename(columns={"i": "j", "mea": "anc"})
     both = child.merge(parent, on=["inc", "v", "anc"])
     both = both[k.src[both["i"].to_numpy()] != k.src[both["j"].to_numpy()]]
+    both = both[_neither_gives_both(k, both, len(names))]
     if both.empty:
         return pd.DataFrame()
     i, j = both["i"].to_numpy(), both["j"].to_numpy()
@@ -181,7 +209,9 @@ def _definitions(c: Comparison) -> pd.DataFrame:
     ancestor = take_names(k.g_mea[k.group[j]], coded.mea_names)
     other_shown = c._shown.take(j).reset_index(drop=True)
     note_of = {
-        (m, a): "; ".join(taxonomy.measures[names[m]].notes + taxonomy.measures[names[a]].notes)
+        (m, a): "; ".join(
+            dict.fromkeys(taxonomy.measures[names[m]].notes + taxonomy.measures[names[a]].notes)
+        )
         for m, a in links
     }
     notes = pd.Series(

@@ -32,6 +32,7 @@ class Coded:
     mea: np.ndarray
     src: np.ndarray
     dates: np.ndarray
+    ends: pd.Series  # each figure's event end, for developing or final
     origin_row: pd.Series
     inc_names: pd.Series
     mea_names: pd.Series
@@ -64,6 +65,7 @@ def code_figures(figures: pd.DataFrame, tolerance: float) -> Coded:
         mea=mea,
         src=src,
         dates=figures["reported_on"].to_numpy(dtype="datetime64[us]"),
+        ends=figures["event_end"],
         origin_row=figures["origin_row"],
         inc_names=inc_names,
         mea_names=mea_names,
@@ -90,6 +92,7 @@ class Latest:
     src: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
+    published_lo: np.ndarray
     published_hi: np.ndarray
     point: np.ndarray
     day: np.ndarray
@@ -145,6 +148,7 @@ def latest_figures(coded: Coded, when: pd.Timestamp | None, suite: Suite) -> Lat
         src=src[rep],
         lo=s_lo,
         hi=s_hi,
+        published_lo=s_lo,
         published_hi=s_hi,
         point=coded.point[rep],
         day=s_day,
@@ -157,13 +161,28 @@ def latest_figures(coded: Coded, when: pd.Timestamp | None, suite: Suite) -> Lat
         a=None,
         f=None,
     )
-    return _with_staleness(latest, coded, suite)
+    return _with_staleness(_widened(latest, coded, suite), coded, suite)
+
+
+def _widened(latest: Latest, coded: Coded, suite: Suite) -> Latest:
+    """Exact figures widened by the suite's tolerance for exact figures: half of
+    ``max(absolute, relative x figure)`` each way, so two exact figures meet when they
+    differ by at most about that much (the mean of their two tolerances)."""
+    tolerance = suite.compare.exact_tolerance
+    if not tolerance.relative and not tolerance.absolute:
+        return latest
+    lo, hi = latest.lo, latest.hi
+    exact = (lo == hi) & np.isfinite(lo)
+    half = np.maximum(tolerance.absolute, tolerance.relative * np.abs(lo)) / 2
+    return replace(latest, lo=np.where(exact, lo - half, lo), hi=np.where(exact, hi + half, hi))
 
 
 def _with_staleness(latest: Latest, coded: Coded, suite: Suite) -> Latest:
-    """A figure much older than its group's newest is stale: for a cumulative measure it
-    still says "at least this many", so its interval opens upward; any other stale figure
-    is listed but not compared."""
+    """A developing figure much older than its group's newest is stale: for a cumulative
+    measure it still says "at least this many", so its interval opens upward; any other
+    stale figure is listed but not compared. A final figure — reported more than
+    ``developing_days`` after the latest event end any source gives for the incident — is
+    compared as it stands, however old."""
     if not len(latest.rep):
         return latest
     window = np.int64(suite.compare.window_days * DAY_US)
@@ -173,7 +192,8 @@ def _with_staleness(latest: Latest, coded: Coded, suite: Suite) -> Latest:
     span = newest.astype(np.float64) - np.minimum.reduceat(s_day, g_starts)
     if not (span > window).any():  # no figure can be stale: skip the per-figure work
         return latest
-    stale = (s_day != NAT_INT64) & (newest[latest.group] - s_day > window)
+    old = (s_day != NAT_INT64) & (newest[latest.group] - s_day > window)
+    stale = old & ~_final(latest, coded, suite, old)
     if not stale.any():
         return latest
     cumulative = coded.cumulative(suite)[coded.mea[latest.rep]]
@@ -186,6 +206,25 @@ def _with_staleness(latest: Latest, coded: Coded, suite: Suite) -> Latest:
         a=np.flatnonzero(active),
         f=np.flatnonzero(~stale),
     )
+
+
+def _final(latest: Latest, coded: Coded, suite: Suite, old: np.ndarray) -> np.ndarray:
+    """Per compared figure (looked at where ``old``): whether it was reported more than
+    ``developing_days`` after the latest event end any source gives for its incident.
+    Where no source gives an end (an event still going on, or one the exports date by its
+    start only), the toll may still be developing."""
+    final = np.zeros(len(latest.rep), dtype=bool)
+    incidents = np.unique(latest.g_inc[latest.group[old]])
+    rows = np.flatnonzero(np.isin(coded.inc, incidents))
+    ends = coded.ends.take(rows).to_numpy(dtype="datetime64[us]").view(np.int64)
+    known = ends != NAT_INT64
+    if not known.any():
+        return final
+    last = pd.Series(ends[known]).groupby(coded.inc[rows][known]).max()
+    end = last.reindex(latest.g_inc[latest.group], fill_value=NAT_INT64).to_numpy()
+    margin = np.int64(suite.compare.developing_days * DAY_US)
+    final[old] = (end[old] != NAT_INT64) & (latest.day[old] - end[old] > margin)
+    return final
 
 
 def _latest_dense(

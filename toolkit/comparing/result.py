@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import categorical, names_per_group, take_names
+from toolkit.columnar import categorical, names_per_group, repeated_text, take_names
 from toolkit.comparing.consensus import Groups, Outliers
 from toolkit.comparing.latest import Coded, Latest
 from toolkit.model.intervals import interval_texts
@@ -61,9 +61,13 @@ def shown_texts(
     stale: np.ndarray | None = None,
 ) -> pd.Series:
     """Each figure (rows ``rep`` of the table, intervals ``lo``/``hi``) as a short text
-    (``≥ 128``); a stale one says ``(earlier)``."""
+    (``≥ 128``); a stale one says ``(earlier)``, one derived from its parts ``(sum)``."""
     texts = interval_texts(lo, hi, figures["qualifier"].take(rep))
     out = pd.Series(pd.array(texts, dtype="str"))
+    if "derived" in figures:
+        derived = figures["derived"].take(rep).notna().to_numpy()
+        if derived.any():
+            out = out.where(~derived, out + " (sum)")
     if stale is not None and stale.any():
         out = out.where(~stale, out + " (earlier)")
     return out
@@ -87,6 +91,8 @@ def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
     note_of = note_of.where(note_of != "")
     idx = np.flatnonzero(core.outlier)
     outliers = names_per_group(coded.src_names, k.src[idx], k.group[idx], len(g.status), r)
+    old = np.flatnonzero(k.stale)
+    stale = names_per_group(coded.src_names, k.src[old], k.group[old], len(g.status), r)
     return pd.DataFrame(
         {
             "incident": take_names(k.g_inc[r], coded.inc_names),
@@ -100,8 +106,10 @@ def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
             "max": g.v_max[r],
             "spread": g.spread[r],
             "gap": g.gap[r],
+            "difference": (g.v_max - g.v_min)[r],
             "wide_spread": g.wide[r],
             "outliers": outliers,
+            "stale": stale,
             "notes": take_names(k.g_mea[r], note_of)
             if len(note_of)
             else pd.Series([], dtype="str"),
@@ -117,11 +125,13 @@ class Comparison:
     Attributes
     ----------
     table
-        One row per incident × measure, worst first: the number of sources, ``status``
-        (``conflict``, ``agree``, ``single``), the consensus interval, median, min and max
-        of the point figures, ``spread`` (max / min), ``gap`` (how far apart conflicting
-        intervals are, relative to the higher one), whether the figures are far apart
-        (``wide_spread``), the outlier sources and the taxonomy's definition notes.
+        One row per incident × measure, worst first: the number of current sources,
+        ``status`` (``conflict``, ``agree``, ``single``), the consensus interval, median,
+        min and max of the current point figures, ``spread`` (max / min), ``gap`` (how far
+        apart conflicting intervals are, relative to the higher one), ``difference`` (max -
+        min, shown whether or not the figures agree), whether the figures are far apart
+        (``wide_spread``), the outlier sources, the sources whose figure is stale (shown,
+        not counted), and the taxonomy's definition notes.
     latest
         One row per incident × measure × source: the figure compared (the source's latest
         as of ``as_of``), its interval, whether it is stale or an outlier, and its relative
@@ -150,7 +160,7 @@ class Comparison:
     def _shown(self) -> pd.Series:
         """Each compared figure as a short text (``≥ 128``), in ``latest``'s order."""
         k = self.core.latest
-        return shown_texts(self.figures, k.rep, k.lo, k.published_hi, k.stale)
+        return shown_texts(self.figures, k.rep, k.published_lo, k.published_hi, k.stale)
 
     @cached_property
     def revisions(self) -> pd.DataFrame:
@@ -265,6 +275,7 @@ def _latest_frame(c: Comparison) -> pd.DataFrame:
             "origin_file": take("origin_file"),
             "origin_row": take("origin_row"),
             "citation": take("citation"),
+            "derived": take("derived") if "derived" in f else repeated_text(None, len(k.rep)),
             "status": categorical(c.core.row_status, ROW_STATUSES),
             "stale": k.stale,
             "outlier": c.core.outlier,

@@ -17,7 +17,8 @@ def scorecard(c: Comparison, findings: pd.DataFrame | None) -> pd.DataFrame:
     source's, outliers, in conflict, rule findings (schema and rule findings of its rows;
     missing where ``findings`` is None: the rules did not run) and the median relative
     distance of its figures from the median of all sources'."""
-    given = c.figures.groupby("source").agg(
+    published = c.figures if "derived" not in c.figures else c.figures[c.figures["derived"].isna()]
+    given = published.groupby("source").agg(
         figures=("measure", "size"), incidents=("incident", "nunique")
     )
     latest = c.latest

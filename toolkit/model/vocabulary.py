@@ -108,7 +108,8 @@ FAMILIES: dict[str, Family] = {
         _rule("reported-after-start", ERROR, "reported before the event started"),
         _rule("not-in-future", ERROR, "date in the future"),
         _rule("not-before-floor", ERROR, "date before the suite's floor"),
-        _rule("cumulative-no-drop", WARNING, "cumulative figure lower than given earlier"),
+        _rule("cumulative-no-drop", WARNING, "cumulative figure below the previous report's"),
+        _rule("one-key-two-incidents", WARNING, "one key, two incidents?"),
         _rule("one-figure-per-report", ERROR, "two figures for one incident, measure and date"),
         _rule(
             "increment-matches-cumulative",

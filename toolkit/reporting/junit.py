@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import FAMILIES, Kind, failing
 from toolkit.reporting.writers import write_with
@@ -23,10 +25,17 @@ NO_INCIDENT = "(no incident)"
 COMPARISON = [f.title for f in FAMILIES.values() if f.kind == Kind.DISCREPANCY]
 
 
+def by_rule(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings, one row per rule each names (a finding may name several rules of one
+    family, joined with "; ")."""
+    out = findings.assign(rule=findings["rule"].str.split("; "))
+    return out.explode("rule", ignore_index=True)
+
+
 def cases(result: CheckResult) -> list[tuple[str, str]]:
     """The (rule, incident) test cases: every rule that ran (and the comparison's checks)
     or found something, for every incident in the figures or the findings."""
-    f = result.findings
+    f = by_rule(result.findings)
     rules = list(dict.fromkeys([r.name for r in result.rules] + COMPARISON))
     rules += [r for r in dict.fromkeys(f["rule"].dropna()) if r not in rules]
     tables = [result.figures] + ([result.linked.figures] if result.linked is not None else [])
@@ -39,7 +48,7 @@ def cases(result: CheckResult) -> list[tuple[str, str]]:
 
 
 def tree(result: CheckResult, fail_on: str = "error") -> ET.ElementTree[ET.Element]:
-    f = result.findings.copy()
+    f = by_rule(result.findings)
     f["incident"] = f["incident"].fillna(NO_INCIDENT)
     f["where"] = fd.location(f)
     at_or_above = failing(fail_on)

@@ -16,18 +16,33 @@ from toolkit.model.vocabulary import ALIASES, FAMILIES, SEVERITIES
 
 
 @dataclass(frozen=True)
+class ExactTolerance:
+    """How far two exact figures may differ and still agree: ``max(absolute, relative x
+    the figure)`` (both 0: to the digit)."""
+
+    relative: float = 0.0
+    absolute: float = 0.0
+
+
+@dataclass(frozen=True)
 class CompareSettings:
     """How figures are compared and incidents matched (``compare:`` in suite.yaml)."""
 
     about_tolerance: float = 0.1  # "about 200" -> [180, 220]
     spread_threshold: float = 0.5  # points more than 50 % apart while intervals overlap
     match_threshold: float = 0.8  # incident matches scoring lower are findings
-    window_days: float = 7  # a source's figure this much older than the newest is stale
+    window_days: float = 7  # a developing figure this much older than the newest is stale
     match_days: float = 3  # incidents whose dates lie further apart are never matched
+    developing_days: float = 30  # reported this long after the event ended: final
+    review_threshold: float = 0.9  # linked by a proposal scoring lower: worth a review
+    exact_tolerance: ExactTolerance = ExactTolerance()
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, object]:
         """The settings by name, as suite.yaml spells them."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        tolerance = self.exact_tolerance
+        out["exact_tolerance"] = f"relative {tolerance.relative:g}, absolute {tolerance.absolute:g}"
+        return out
 
     def with_values(self, values: object, path: Path | str) -> CompareSettings:
         """These settings with ``values`` (the parsed ``compare:`` mapping) applied."""
@@ -36,13 +51,16 @@ class CompareSettings:
         if not isinstance(values, Mapping):
             raise SuiteError("compare: expected a mapping of settings to numbers", path)
         names = [f.name for f in fields(self)]
-        changed: dict[str, float] = {}
+        changed: dict[str, Any] = {}
         for key, value in values.items():
             if key not in names:
                 raise SuiteError(
                     f"unknown compare setting {key!r}." + did_you_mean(str(key), names), path
                 )
-            changed[str(key)] = _number(f"compare.{key}", value, path, *_RANGES[str(key)])
+            if key == "exact_tolerance":
+                changed[key] = _exact_tolerance(value, path)
+            else:
+                changed[str(key)] = _number(f"compare.{key}", value, path, *_RANGES[str(key)])
         return replace(self, **changed)
 
 
@@ -53,7 +71,29 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "match_threshold": (0.0, 1.0, True),
     "window_days": (0.0, math.inf, False),
     "match_days": (0.0, math.inf, False),
+    "developing_days": (0.0, math.inf, False),
+    "review_threshold": (0.0, 1.0, True),
+    "relative": (0.0, 1.0, False),
+    "absolute": (0.0, math.inf, False),
 }
+
+
+def _exact_tolerance(value: object, path: Path | str) -> ExactTolerance:
+    if not isinstance(value, Mapping):
+        raise SuiteError("compare.exact_tolerance: expected {relative: r, absolute: a}", path)
+    allowed = ("relative", "absolute")
+    for key in value:
+        if key not in allowed:
+            raise SuiteError(
+                f"compare.exact_tolerance: unknown key {key!r}." + did_you_mean(str(key), allowed),
+                path,
+            )
+    return ExactTolerance(
+        **{
+            str(k): _number(f"compare.exact_tolerance.{k}", v, path, *_RANGES[str(k)])
+            for k, v in value.items()
+        }
+    )
 
 
 def _number(
