@@ -21,11 +21,11 @@ from toolkit.comparing.consensus import (
     summarise,
     worst_first,
 )
-from toolkit.comparing.derived import derive_wholes
 from toolkit.comparing.latest import code_figures, latest_figures
 from toolkit.comparing.result import Comparison, Core, comparison_table
 from toolkit.errors import CrosscheckError
 from toolkit.model import figures as ft
+from toolkit.model.derived import derive_wholes, may_derive
 from toolkit.suite import Suite
 
 __all__ = ["Comparison", "as_of_date", "compare_figures"]
@@ -80,8 +80,11 @@ def compare_figures(
     """
     when = as_of_date(as_of)
     tolerance = suite.compare.about_tolerance
-    figures = derive_wholes(ft.conform(figures.reset_index(drop=True)), suite.taxonomy, tolerance)
+    figures = ft.conform(figures.reset_index(drop=True))
     coded = code_figures(figures, tolerance)
+    if may_derive(coded.mea_names, suite.taxonomy):
+        figures = derive_wholes(figures, suite.taxonomy, tolerance)
+        coded = code_figures(figures, tolerance)
     latest = latest_figures(coded, when, suite)
     groups = summarise(latest, suite.compare.spread_threshold)
     row_status = row_statuses(latest, groups)

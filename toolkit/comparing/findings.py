@@ -61,16 +61,23 @@ def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
 
 def _neither_gives_both(k: Latest, both: pd.DataFrame, n_mea: int) -> np.ndarray:
     """Per candidate pair (figure i under ``mea``, figure j under ``anc``): whether i's
-    source gives nothing under ``anc`` and j's source nothing under ``mea``."""
+    source gives nothing under ``anc`` and j's source nothing under ``mea``. The compared
+    figures' keys (incident, measure, source) are sorted: a lookup is a binary search."""
     n_src = int(k.src.max(initial=0)) + 1
-    given = np.unique(
-        product_key([(k.g_inc[k.group], 0), (k.g_mea[k.group], n_mea), (k.src, n_src)])
-    )
+    given = product_key([(k.g_inc[k.group], 0), (k.g_mea[k.group], n_mea), (k.src, n_src)])
     i, j = both["i"].to_numpy(), both["j"].to_numpy()
     inc = both["inc"].to_numpy()
     i_under_anc = product_key([(inc, 0), (both["anc"].to_numpy(), n_mea), (k.src[i], n_src)])
     j_under_mea = product_key([(inc, 0), (both["mea"].to_numpy(), n_mea), (k.src[j], n_src)])
-    return ~np.isin(i_under_anc, given) & ~np.isin(j_under_mea, given)
+    neither: np.ndarray = ~_among(i_under_anc, given) & ~_among(j_under_mea, given)
+    return neither
+
+
+def _among(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    at = np.searchsorted(sorted_keys, keys)
+    found: np.ndarray = at < len(sorted_keys)
+    found[found] = np.asarray(sorted_keys[at[found]] == keys[found])
+    return found
 
 
 def _conflicts(c: Comparison) -> pd.DataFrame:
@@ -167,10 +174,10 @@ def _related(c: Comparison, names: list[str]) -> list[tuple[int, int]]:
     links = [(code[m], code[a]) for m in known for a in taxonomy.ancestors(m) if a in code]
     for m in known:
         parent = taxonomy.parent_of(m)
-        links += [
+        links += [  # each pair of siblings once
             (code[m], code[o])
             for o in known
-            if o != m and parent is not None and taxonomy.parent_of(o) == parent
+            if code[m] < code[o] and parent is not None and taxonomy.parent_of(o) == parent
         ]
     return links
 

@@ -185,14 +185,14 @@ def _with_staleness(latest: Latest, coded: Coded, suite: Suite) -> Latest:
     compared as it stands, however old."""
     if not len(latest.rep):
         return latest
-    window = np.int64(suite.compare.window_days * DAY_US)
+    window = suite.compare.window_days * float(DAY_US)  # in floats: it may be infinite
     s_day, g_starts = latest.day, latest.starts
     newest = np.maximum.reduceat(s_day, g_starts)
     # in floats: an undated figure (the smallest int64) must not wrap around
     span = newest.astype(np.float64) - np.minimum.reduceat(s_day, g_starts)
     if not (span > window).any():  # no figure can be stale: skip the per-figure work
         return latest
-    old = (s_day != NAT_INT64) & (newest[latest.group] - s_day > window)
+    old = (s_day != NAT_INT64) & ((newest[latest.group] - s_day).astype(np.float64) > window)
     stale = old & ~_final(latest, coded, suite, old)
     if not stale.any():
         return latest
@@ -222,8 +222,9 @@ def _final(latest: Latest, coded: Coded, suite: Suite, old: np.ndarray) -> np.nd
         return final
     last = pd.Series(ends[known]).groupby(coded.inc[rows][known]).max()
     end = last.reindex(latest.g_inc[latest.group], fill_value=NAT_INT64).to_numpy()
-    margin = np.int64(suite.compare.developing_days * DAY_US)
-    final[old] = (end[old] != NAT_INT64) & (latest.day[old] - end[old] > margin)
+    margin = suite.compare.developing_days * float(DAY_US)  # in floats: it may be infinite
+    after = latest.day[old].astype(np.float64) - end[old].astype(np.float64)
+    final[old] = (end[old] != NAT_INT64) & (after > margin)
     return final
 
 

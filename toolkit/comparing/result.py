@@ -13,7 +13,7 @@ import pandas as pd
 from toolkit.columnar import categorical, names_per_group, repeated_text, take_names
 from toolkit.comparing.consensus import Groups, Outliers
 from toolkit.comparing.latest import Coded, Latest
-from toolkit.model.intervals import interval_texts
+from toolkit.model.intervals import interval_column
 from toolkit.model.vocabulary import ROW_STATUSES, STATUSES
 from toolkit.suite import Suite
 
@@ -62,8 +62,7 @@ def shown_texts(
 ) -> pd.Series:
     """Each figure (rows ``rep`` of the table, intervals ``lo``/``hi``) as a short text
     (``≥ 128``); a stale one says ``(earlier)``, one derived from its parts ``(sum)``."""
-    texts = interval_texts(lo, hi, figures["qualifier"].take(rep))
-    out = pd.Series(pd.array(texts, dtype="str"))
+    out = interval_column(lo, hi, figures["qualifier"].take(rep))
     if "derived" in figures:
         derived = figures["derived"].take(rep).notna().to_numpy()
         if derived.any():

@@ -20,6 +20,7 @@ import pandas as pd
 from toolkit.linking.evidence import SAME_PLACE, candidates, explain, records, score
 from toolkit.linking.findings import day_text, link_findings
 from toolkit.linking.places import normalise_place
+from toolkit.model.derived import derive_wholes, may_derive
 from toolkit.suite import Suite, suite_for
 from toolkit.suite.crosswalk import read_crosswalk, read_crosswalk_table
 
@@ -128,7 +129,7 @@ def match(
     the_suite = suite_for(figures, suite)
     cut = float(threshold if threshold is not None else the_suite.compare.match_threshold)
     days = the_suite.compare.match_days
-    recs = records(figures)
+    recs = records(_with_wholes(figures, the_suite))
     # the reviewed crosswalk: (source, incident) -> shared id, None keeping it apart
     fixed = read_crosswalk(the_suite.crosswalk) if the_suite.crosswalk else {}
     reviewed = read_crosswalk_table(the_suite.crosswalk) if the_suite.crosswalk else None
@@ -168,6 +169,15 @@ def match(
         suite=the_suite,
         reviewed=reviewed,
     )
+
+
+def _with_wholes(figures: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """The figures with the wholes their parts imply, so that a toll given as parts
+    (civilians, police) meets the same toll given whole (victims)."""
+    measures = figures["measure"].dropna().unique()
+    if not may_derive(pd.Series(measures), suite.taxonomy):
+        return figures
+    return derive_wholes(figures, suite.taxonomy, suite.compare.about_tolerance)
 
 
 def _why_of(recs: pd.DataFrame, scored: pd.DataFrame, other: np.ndarray) -> np.ndarray:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import distinct, format_each_distinct, format_each_distinct_row
+from toolkit.columnar import (
+    distinct,
+    distinct_rows_formatted,
+    format_each_distinct,
+    format_each_distinct_row,
+)
 
 QUALIFIERS: tuple[str, ...] = (
     "exact",
@@ -160,3 +165,26 @@ def interval_texts(
     return format_each_distinct_row(
         [lo, hi, np.asarray(q, dtype=np.int64)], lambda a, b, i: interval_text(a, b, table[i])
     )
+
+
+def interval_column(
+    lo: np.ndarray, hi: np.ndarray, qualifiers: pd.Series | None = None
+) -> pd.Series:
+    """:func:`interval_texts` as an Arrow-backed text column, built by a take of the
+    distinct texts (no Python string per row).
+
+    >>> interval_column(np.array([128.0, 5]), np.array([np.inf, 5])).tolist()
+    ['≥ 128', '5']
+    """
+    lo = np.asarray(lo, dtype="float64")
+    hi = np.asarray(hi, dtype="float64")
+    if qualifiers is None:
+        codes, texts = distinct_rows_formatted([lo, hi], interval_text)
+    else:
+        q, names = distinct(qualifiers.reset_index(drop=True))
+        table = [*names, None]
+        codes, texts = distinct_rows_formatted(
+            [lo, hi, np.asarray(q, dtype=np.int64)],
+            lambda a, b, i: interval_text(a, b, table[i]),
+        )
+    return pd.Series(pd.array(texts, dtype="str")).take(codes).reset_index(drop=True)

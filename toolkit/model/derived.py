@@ -7,18 +7,30 @@ no derived figure). A derived figure says which parts it sums (``derived``), cit
 first part's line, and is compared like a published one; it raises no rule finding (the
 rules ran before). Where a source gives the whole too, its published whole is compared.
 Wholes derived at one level may be parts at the next (victims + perpetrators → killed).
+Linking scores tolls on them too, and comparing compares them.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from toolkit.model import figures as ft
 from toolkit.model.intervals import intervals_and_points
-from toolkit.suite.taxonomy import Partition, Taxonomy
+
+if TYPE_CHECKING:  # the suite's taxonomy, read by the caller and passed in
+    from toolkit.suite.taxonomy import Partition, Taxonomy
 
 REPORT = ["incident", "source", "reported_on"]
+
+
+def may_derive(measures: pd.Series, taxonomy: Taxonomy) -> bool:
+    """Whether any exhaustive partition has a part among ``measures`` (the distinct
+    measures of a table): else no whole can be derived, and nothing need be looked at."""
+    present = {str(m) for m in measures}
+    return any(present & set(p.parts) for p in taxonomy.partitions if p.exhaustive)
 
 
 def derive_wholes(figures: pd.DataFrame, taxonomy: Taxonomy, tolerance: float) -> pd.DataFrame:
@@ -40,9 +52,7 @@ def derive_wholes(figures: pd.DataFrame, taxonomy: Taxonomy, tolerance: float) -
     involved = {m for p in partitions for m in (p.whole, *p.parts)}
     if not partitions or not bool(figures["measure"].isin(list(involved)).any()):
         return figures
-    known = figures[figures["measure"].isin(list(involved))]
-    if "derived" in known:
-        known = known[known["derived"].isna()]  # derive from what was published only
+    known = figures[figures["measure"].isin(list(involved))]  # derived ones too: not again
     added: list[pd.DataFrame] = []
     for _ in partitions:  # a level a round: wholes of one level are parts of the next
         new = [w for p in partitions if len(w := _derive(known, p, tolerance))]
