@@ -41,7 +41,8 @@ DATES = ["2017-10-21", "2017-10-22", "2017-10-25", None]
 
 
 def small_frame_rows(seed: int, prefix: str) -> list[tuple]:
-    """1-8 rows of figures for one or two incidents, drawn from ``seed``."""
+    """1-8 rows of figures for one or two incidents, drawn from ``seed``; now and then a
+    row gives its key another event start (one key, two incidents?)."""
     rng = random.Random(seed)
     return [
         (
@@ -50,6 +51,7 @@ def small_frame_rows(seed: int, prefix: str) -> list[tuple]:
             rng.choice(MEASURES),
             rng.choice(TEXTS),
             rng.choice(DATES),
+            "2017-10-01" if rng.random() < 0.15 else "2017-10-20",
         )
         for _ in range(rng.randint(1, 8))
     ]

@@ -209,3 +209,51 @@ def test_messages_show_large_counts_in_full_and_intervals_alike():
     conflict = conflict[conflict["source"] == "MoH"].iloc[0]
     assert conflict["observed"] == "1,234,567"
     assert "1.23457e+06" not in " ".join(map(str, check(f, SUITE).findings["message"]))
+
+
+def test_a_row_breaking_two_overlapping_partitions_gets_one_finding():
+    f = check_figures(
+        frame(
+            ("q", "S", "killed", "10", D),
+            ("q", "S", "killed.civilians", "8", D),
+            ("q", "S", "killed.combatants", "5", D),  # by status: 13 > 10
+            ("q", "S", "killed.children", "7", D),
+            ("q", "S", "killed.women", "6", D),  # by age and sex: 13 > 10
+        ),
+        SUITE,
+    ).findings
+    whole = f[f["origin_row"] == 2]
+    assert len(whole) == 1
+    (rules,) = whole["rule"]
+    assert rules.split("; ") == [
+        "killed.civilians + killed.combatants + killed.perpetrators + killed.unknown <= killed",
+        "killed.children + killed.women <= killed",
+    ]
+    assert "killed by status" in whole["message"].iloc[0]
+    assert "killed by age and sex" in whole["message"].iloc[0]
+
+
+def test_a_drop_is_one_finding_at_the_drop_naming_what_it_fell_from():
+    f = check_figures(
+        frame(
+            ("q", "S", "killed", "100", "2020-01-01"),
+            ("q", "S", "killed", "90", "2020-01-02"),  # the drop
+            ("q", "S", "killed", "95", "2020-01-03"),  # below the old peak, above 90
+            ("q", "S", "killed", "95", "2020-01-04"),
+        ),
+        SUITE,
+    ).findings
+    assert f[["code", "origin_row"]].values.tolist() == [["cumulative-no-drop", 3]]
+    assert f["expected"].iloc[0] == ">= 100 (its report of 2020-01-01)"
+
+
+def test_one_key_naming_two_incidents_is_its_own_finding():
+    f = check_figures(
+        frame(
+            ("156", "MSA", "killed", "4", None, "2013-08-07", "2013-08-07"),
+            ("156", "MSA", "killed", "3", None, "2013-12-28", "2013-12-28"),
+        ),
+        SUITE,
+    ).findings
+    assert set(f["code"]) == {"one-key-two-incidents"}  # not "one figure per report"
+    assert f["origin_row"].tolist() == [2, 3]

@@ -146,7 +146,11 @@ def _rule_findings(
     if rule.mostly < 1 and fail.sum() <= (1 - rule.mostly) * applies:
         severity, note = "info", f" (within mostly={rule.mostly:g})"
     sub = figures.loc[fail]
-    observed = interval_texts(views.lo[fail], views.hi[fail], sub["qualifier"])
+    observed = (
+        interval_texts(views.lo[fail], views.hi[fail], sub["qualifier"])
+        if outcome.observed is None
+        else outcome.observed(fail)
+    )
     expected: Any = (
         outcome.expected if isinstance(outcome.expected, str) else (outcome.expected(fail))
     )

@@ -20,7 +20,7 @@ import pandas as pd
 
 from toolkit.checking.native import Outcome
 from toolkit.checking.rules import Rule, to_gx_suite
-from toolkit.checking.views import Views
+from toolkit.checking.views import LINE, Views
 from toolkit.errors import RuleError
 
 _REPORT = ["incident", "source", "reported_on", "one_incident"]
@@ -36,19 +36,27 @@ def _two_incidents(df: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(keys.isin(several), index=df.index)
 
 
+def one_incident(df: pd.DataFrame) -> pd.Series:
+    """Per row, which incident of its key it belongs to, as text (its event start and
+    place), for the keys that name two incidents; "" elsewhere. Computed once per run
+    and handed to the custom expectations as a column."""
+    split = pd.Series("", index=df.index, dtype="str")
+    for column in ("event_start", "location"):
+        several = _two_incidents(df, column)
+        value = df[column].astype("str").fillna("")
+        split = split + "|" + value.where(several, "")
+    return split
+
+
 def _keyed(df: pd.DataFrame) -> pd.DataFrame:
     """Missing key parts become one shared value, so they group together (as in native);
     a key that names two incidents is told apart by their event starts and places."""
     out = df.copy()
+    if "one_incident" not in out:
+        out["one_incident"] = one_incident(df)
     for c in ("incident", "source", "measure"):
         out[c] = out[c].astype("str").fillna("\x00")
     out["reported_on"] = out["reported_on"].fillna(np.datetime64("0001-01-01", "us"))
-    split = pd.Series("", index=df.index, dtype="str")
-    for column in ("event_start", "location"):
-        several = _two_incidents(out, column)
-        value = df[column].astype("str").fillna("")
-        split = split + "|" + value.where(several, "")
-    out["one_incident"] = split
     return out
 
 
@@ -113,9 +121,8 @@ def _m_cumulative_not_to_drop(df: pd.DataFrame, measure: str) -> pd.Series:
 
 
 def _m_one_incident_per_key(df: pd.DataFrame) -> pd.Series:
-    k = _keyed(df)
-    bad = _two_incidents(k, "event_start") | _two_incidents(k, "location")
-    return ~bad
+    bad = _two_incidents(df, "event_start") | _two_incidents(df, "location")
+    return ~(bad & ~df.duplicated(LINE))  # one figure a line: the line is the finding
 
 
 def _m_one_figure_per_report(df: pd.DataFrame) -> pd.Series:
@@ -259,6 +266,7 @@ def run(
     gx = _gx()
     # every column: hand-written rules may name any of them
     frame = views.figures.assign(lo=views.lo, hi=views.hi).reset_index(drop=True)
+    frame["one_incident"] = one_incident(frame)
     batch = _batch(frame)
     # GX loads the suite from its JSON form, exactly as a file in expectations/ would be;
     # GX may reorder results, so each expectation carries its rule's position.

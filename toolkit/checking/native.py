@@ -23,11 +23,13 @@ from toolkit.model.intervals import interval_texts, number_texts
 class Outcome:
     """``fail`` and ``applies`` are boolean masks over the figures rows; ``expected`` says
     what was expected, as text or as a function giving the text for a mask of rows (so
-    messages are only formatted for the rows that fail)."""
+    messages are only formatted for the rows that fail); ``observed``, where given, what
+    was seen instead of each failing figure's interval (for a rule about a whole line)."""
 
     fail: np.ndarray
     applies: np.ndarray
     expected: Callable[[np.ndarray], Any] | str = ""
+    observed: Callable[[np.ndarray], Any] | None = None
 
 
 def _column(views: Views, name: str) -> np.ndarray:
@@ -242,9 +244,40 @@ def _day_dates(views: Views, rows: np.ndarray, starts: np.ndarray, at: np.ndarra
 
 def one_incident_per_key(views: Views) -> Outcome:
     """Rows of one source's incident key that names two incidents: the key's rows give more
-    than one event start or more than one place (a reused case id)."""
-    fail = views.two_incident_keys
-    return Outcome(fail, np.ones(len(fail), dtype=bool), "one incident per key")
+    than one event start or more than one place (a reused case id). One figure a line
+    fails: the finding is about the line, not each figure on it."""
+    fail = views.two_incident_keys & views.first_of_line
+    return Outcome(
+        fail,
+        np.ones(len(fail), dtype=bool),
+        lambda rows: _other_incidents(views, rows),
+        lambda rows: _incident_named(views)[rows],
+    )
+
+
+def _incident_named(views: Views) -> np.ndarray:
+    """Per row, the incident it names: its event start and place."""
+    f = views.figures
+    day = f["event_start"].dt.strftime("%Y-%m-%d").fillna("")
+    place = f["location"].astype("str").fillna("")
+    named: np.ndarray = (day + " " + place).str.strip().to_numpy(dtype=object)
+    return named
+
+
+def _other_incidents(views: Views, rows: np.ndarray) -> list[str]:
+    """Per failing row, the other incidents its key names (event start and place)."""
+    named = _incident_named(views)
+    key = views.key
+    of_key: dict[int, dict[str, None]] = {}
+    for k, text in zip(key[views.two_incident_keys], named[views.two_incident_keys], strict=True):
+        of_key.setdefault(int(k), {})[str(text)] = None
+    out = []
+    for k, own in zip(key[rows], named[rows], strict=True):
+        others = [t for t in of_key.get(int(k), {}) if t != own and t]
+        out.append(
+            "one incident per key" + (f"; the key also names {'; '.join(others)}" if others else "")
+        )
+    return out
 
 
 def one_figure_per_report(views: Views) -> Outcome:

@@ -49,6 +49,9 @@ GX_COLUMNS = (
     "qualifier",
     "lo",
     "hi",
+    "one_incident",
+    "origin_file",
+    "origin_row",
 )
 
 
@@ -237,7 +240,9 @@ def to_gx_suite(rules: Iterable[Rule], name: str) -> dict[str, Any]:
     """Rules as Great Expectations ExpectationSuite JSON (what ``gx.ExpectationSuite``
     takes); crosscheck's own fields travel in each expectation's ``meta``. Dates come in
     as GX suite parameters: validate with ``expectation_parameters={"today": ...,
-    "floor": ...}`` (datetimes)."""
+    "floor": ...}`` (datetimes). crosscheck's own expectations read three columns it adds
+    to the figures table: ``lo`` and ``hi`` (each figure's interval) and
+    ``one_incident`` (``toolkit.checking.gx.one_incident``)."""
     expectations = []
     for r in rules:
         kwargs = dict(r.kwargs)

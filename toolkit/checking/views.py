@@ -16,6 +16,9 @@ import pandas as pd
 from toolkit.columnar import codes, combine_codes
 from toolkit.model.intervals import intervals
 
+# one line of an export (or, for a table built in memory, one report)
+LINE = ["origin_file", "origin_row", "incident", "source", "reported_on", "event_start", "location"]
+
 
 @dataclass
 class Views:
@@ -81,15 +84,27 @@ class Views:
             out |= self._several(column)
         return out
 
+    @cached_property
+    def first_of_line(self) -> np.ndarray:
+        """Per row, whether it is the first figure of its export line (of its report, for
+        a table built in memory)."""
+        line = self.figures[LINE]
+        first: np.ndarray = ~line.duplicated().to_numpy()
+        return first
+
     def _several(self, column: str) -> np.ndarray:
         """Rows of the keys whose known values of ``column`` are not all the same."""
         values = self.codes_of(column)
         known = values >= 0
         if not known.any():
             return np.zeros(len(self.figures), dtype=bool)
-        pairs = pd.DataFrame({"k": self.key[known], "v": values[known]}).drop_duplicates()
-        keys = pairs.loc[pairs["k"].duplicated(), "k"].unique()
-        return np.isin(self.key, keys) if len(keys) else np.zeros(len(self.figures), dtype=bool)
+        n_keys = int(self.key.max(initial=-1)) + 1
+        low = np.full(n_keys, np.iinfo(np.int64).max)
+        high = np.full(n_keys, -1)
+        np.minimum.at(low, self.key[known], values[known])
+        np.maximum.at(high, self.key[known], values[known])
+        several: np.ndarray = (high > low)[self.key]
+        return several
 
     @cached_property
     def _one_incident(self) -> np.ndarray | None:
