@@ -429,3 +429,197 @@ def test_an_unrelated_stale_or_smaller_incident_changes_no_other_row(seed, sourc
     same = d.latest[d.latest["incident"] != "zz-odd"].reset_index(drop=True)
     cols = ["incident", "measure", "source", "low", "high", "status", "outlier", "distance"]
     pd.testing.assert_frame_equal(c.latest[cols], same[cols])
+
+
+# --- reconciling breakdowns and time ---------------------------------------------------------
+
+D = "2020-01-02"
+
+
+def _suite(tmp_path, taxonomy: str = "", compare: str = "") -> object:
+    (tmp_path / "suite.yaml").write_text(
+        "name: t\nextends: default\n" + (f"compare: {compare}\n" if compare else "")
+    )
+    if taxonomy:
+        (tmp_path / "taxonomy.yaml").write_text(taxonomy)
+    return load_suite(tmp_path)
+
+
+def test_a_whole_derived_from_one_outlets_parts_meets_anothers_total():
+    f = frame(
+        ("x", "A", "killed.victims", "10", D),
+        ("x", "A", "killed.perpetrators", "1", D),
+        ("x", "B", "killed", "14", D),
+    )
+    c = compare(f, SUITE)
+    assert row(c, "killed", "x")["status"] == "conflict"  # 10 + 1 = 11, not 14
+    mine = latest(c, "killed", "x").loc["A"]
+    assert mine["shown"] == "11 (sum)"
+    assert mine["derived"] == "killed.victims + killed.perpetrators"
+    assert mine["origin_row"] == 2  # cites the first part's line
+    conflict = c.findings[c.findings["code"] == "conflict"]
+    assert set(conflict["source"]) == {"A", "B"}
+    # its parts raise no rule finding of their own, and the scorecard counts what A gave
+    result = cc.check(f, SUITE)
+    assert not (result.findings["kind"] == "rule").any()
+    assert result.scorecard.set_index("source").loc["A", "figures"] == 2
+
+
+@pytest.mark.parametrize(
+    ("parts", "shown"),
+    [
+        (("at least 10", "1"), "≥ 11 (sum)"),  # an open part, an open whole
+        (("10-12", "1"), "11–13 (sum)"),
+        (("about 10", "0"), "9–11 (sum)"),  # ±10 %, whole numbers outward
+    ],
+)
+def test_a_derived_whole_is_the_interval_sum(parts, shown):
+    f = frame(
+        ("x", "A", "killed.victims", parts[0], D),
+        ("x", "A", "killed.perpetrators", parts[1], D),
+        ("x", "B", "killed", "11", D),
+    )
+    assert latest(compare(f, SUITE), "killed", "x").loc["A", "shown"] == shown
+
+
+def test_no_whole_is_derived_from_an_unknown_part_or_where_the_whole_is_given():
+    unknown = frame(
+        ("x", "A", "killed.victims", "10", D),
+        ("x", "A", "killed.perpetrators", "unknown", D),
+        ("x", "B", "killed", "14", D),
+    )
+    assert "A" not in latest(compare(unknown, SUITE), "killed", "x").index
+    given = frame(
+        ("x", "A", "killed.victims", "10", D),
+        ("x", "A", "killed.perpetrators", "1", D),
+        ("x", "A", "killed", "12", D),  # the parts' sum is the rules' business
+        ("x", "B", "killed", "12", D),
+    )
+    c = compare(given, SUITE)
+    assert latest(c, "killed", "x").loc["A", "shown"] == "12"
+    assert row(c, "killed", "x")["status"] == "agree"
+    rules = set(cc.check(given, SUITE).findings["rule"])
+    assert "killed.victims + killed.perpetrators == killed" in rules
+
+
+def test_wholes_derived_at_one_level_are_parts_at_the_next(tmp_path):
+    suite = _suite(
+        tmp_path,
+        "measures: {killed.police: {parent: killed.victims},\n"
+        "           killed.civilians: {parent: killed.victims}}\n"
+        "partitions: [{name: victims by role, whole: killed.victims, "
+        "parts: [killed.civilians, killed.police], exhaustive: true}]\n",
+    )
+    f = frame(
+        ("x", "MSA", "killed.civilians", "12", D),
+        ("x", "MSA", "killed.police", "1", D),
+        ("x", "MSA", "killed.perpetrators", "1", D),
+        ("x", "FBI", "killed.victims", "12", D),
+        ("x", "Archive", "killed", "14", D),
+    )
+    c = compare(f, suite)
+    assert latest(c, "killed.victims", "x").loc["MSA", "shown"] == "13 (sum)"
+    assert row(c, "killed.victims", "x")["status"] == "conflict"  # 13 vs the FBI's 12
+    assert latest(c, "killed", "x").loc["MSA", "shown"] == "14 (sum)"
+    assert row(c, "killed", "x")["status"] == "agree"  # (12 + 1) + 1 = the archive's 14
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_deriving_is_idempotent_and_a_source_agrees_with_its_own_parts(seed):
+    from toolkit.model.derived import derive_wholes
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(rng.randint(1, 6)):
+        victims, perpetrators = rng.randint(0, 50), rng.randint(0, 3)
+        rows += [
+            (f"i{i}", "A", "killed.victims", str(victims), D),
+            (f"i{i}", "A", "killed.perpetrators", str(perpetrators), D),
+            (f"i{i}", "B", "killed", str(victims + perpetrators), D),  # the whole, published
+        ]
+    f = frame(*rows)
+    once = derive_wholes(f, SUITE.taxonomy, 0.1)
+    twice = derive_wholes(once, SUITE.taxonomy, 0.1)
+    pd.testing.assert_frame_equal(once, twice)
+    table = compare(f, SUITE).table
+    assert (table.loc[table["measure"] == "killed", "status"] == "agree").all()
+
+
+def test_a_final_figure_stays_exact_against_a_newer_database():
+    """An incident of 2012: one database edited in 2016, another exported in 2026. Both
+    are final (reported long after the event ended): 12 and 13 disagree; neither is a
+    lower bound for having been published earlier."""
+    f = frame(
+        ("x", "MSA", "killed", "12", "2016-06-08", "2012-07-20", "2012-07-20"),
+        ("x", "FBI", "killed", "13", "2026-01-15", "2012-07-20", "2012-07-20"),
+    )
+    c = compare(f, SUITE)
+    assert row(c, "killed", "x")["status"] == "conflict"
+    assert not latest(c, "killed", "x")["stale"].any()
+    # the same two figures while the toll was developing: the older is a lower bound
+    developing = frame(
+        ("x", "MSA", "killed", "12", "2012-07-21", "2012-07-20", "2012-07-20"),
+        ("x", "FBI", "killed", "13", "2012-08-05", "2012-07-20", "2012-07-20"),
+    )
+    d = compare(developing, SUITE)
+    assert latest(d, "killed", "x").loc["MSA", "shown"] == "12 (earlier)"
+    assert row(d, "killed", "x")["status"] == "single"
+
+
+def test_the_al_qaryatayn_toll_still_rises_over_two_days(aq):
+    c = compare(aq)
+    ap = latest(c, "killed.civilians").loc["Associated Press"]
+    assert ap["shown"] == "> 70"  # AP's 67 then "more than 70": a developing toll
+
+
+def test_exact_figures_may_differ_by_the_suites_tolerance(tmp_path):
+    f = frame(
+        ("x", "A", "killed", "1000", D),
+        ("x", "B", "killed", "1040", D),
+        ("y", "A", "killed", "1000", D),
+        ("y", "B", "killed", "1100", D),
+    )
+    assert row(compare(f, SUITE), "killed", "x")["status"] == "conflict"  # to the digit
+    suite = _suite(tmp_path, compare="{exact_tolerance: {relative: 0.05}}")
+    c = compare(f, suite)
+    assert row(c, "killed", "x")["status"] == "agree"  # 40 apart, within 5 %
+    assert row(c, "killed", "y")["status"] == "conflict"  # 100 apart, not
+    assert row(c, "killed", "x")["difference"] == 40  # the table shows the gap either way
+    assert latest(c, "killed", "x").loc["A", "shown"] == "1,000"  # shown as published
+
+
+def test_stale_figures_are_marked_in_the_table_and_its_csv(tmp_path, cli):
+    f = frame(
+        ("x", "A", "killed", "100", "2020-01-01"),
+        ("x", "B", "killed", "300", "2020-02-01"),
+        ("x", "C", "killed", "310", "2020-02-02"),
+    )
+    c = compare(f, SUITE)
+    assert row(c, "killed", "x")["stale"] == "A"
+    assert row(c, "killed", "x")["sources"] == 2
+    f.to_csv(tmp_path / "figures.csv", index=False)
+    written = tmp_path / "table.csv"
+    cli("compare", str(tmp_path / "figures.csv"), "--csv", str(written), "--fail-on", "never")
+    assert pd.read_csv(written).set_index("incident").loc["x", "stale"] == "A"
+
+
+def test_definition_findings_only_where_they_explain():
+    one_count = frame(
+        ("x", "A", "killed.civilians", "128", D),
+        ("x", "B", "killed", "128", D),
+    )
+    assert list(compare(one_count, SUITE).findings["code"]) == ["definition"]
+    a_gives_both = frame(
+        ("x", "A", "killed.civilians", "128", D),
+        ("x", "A", "killed", "140", D),  # A defines them apart: 128 is not its total
+        ("x", "B", "killed", "128", D),
+    )
+    assert "definition" not in set(compare(a_gives_both, SUITE).findings["code"])
+    siblings = frame(
+        ("x", "A", "killed.civilians", "45", D),
+        ("x", "B", "killed.victims", "45", D),
+    )
+    assert list(compare(siblings, SUITE).findings["code"]) == ["definition"]
+    zeros = frame(("x", "A", "killed.civilians", "0", D), ("x", "B", "killed", "0", D))
+    assert compare(zeros, SUITE).findings.empty
