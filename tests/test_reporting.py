@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import AQ, FIXTURES, REAL, ROOT
+from conftest import AQ, FIXTURES, REAL, ROOT, frame
 
 import toolkit as cc
 from toolkit.pipeline import compare
@@ -138,6 +138,30 @@ def test_the_report_reads_whole_with_scripts_off(browser, tmp_path):
         assert view.page.locator("#findings-table tbody tr:not([hidden])").count() == rows.count()
         assert not view.page.locator("#findings .filters").is_visible()
         assert view.page.locator("noscript").count() == 1
+    finally:
+        view.close()
+
+
+def test_a_stale_figure_is_shown_as_stale_in_the_browser(browser, tmp_path):
+    """A toll that went down: A's month-old 300 is stale, still a lower bound above what
+    B and C give now. The report lists it with the conflict, marked and styled stale."""
+    figures = frame(
+        ("x", "A", "killed", "300", "2020-01-01"),
+        ("x", "B", "killed", "250", "2020-02-01"),
+        ("x", "C", "killed", "251", "2020-02-01"),
+    )
+    path = html.write(cc.check(figures), tmp_path / "stale.html")
+    view = Page(browser, path)
+    try:
+        row = view.page.locator("#disagreements tbody tr", has_text="killed")
+        assert row.locator("td").nth(2).inner_text() == "conflict"
+        assert row.locator("td").nth(3).inner_text() == "2"  # the current sources only
+        stale = row.locator(".stale")
+        assert stale.count() == 1
+        assert stale.inner_text() == "A: 300 (earlier)"
+        style = stale.evaluate("e => getComputedStyle(e).fontStyle")
+        assert style == "italic"
+        assert "B: 250" in row.inner_text()
     finally:
         view.close()
 

@@ -92,13 +92,13 @@ def _num(value: float, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def figures_by_group(latest: pd.DataFrame) -> dict[tuple[str, str], list[tuple[str, str]]]:
-    """(incident, measure) -> [(source, figure shown), ...], in one pass over plain lists
-    (a pandas groupby iterated per group costs a second per few thousand groups)."""
-    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    columns = (latest[c].tolist() for c in ("incident", "measure", "source", "shown"))
-    for incident, measure, source, shown in zip(*columns, strict=True):
-        out.setdefault((incident, measure), []).append((source, shown))
+def figures_by_group(latest: pd.DataFrame) -> dict[tuple[str, str], list[tuple[str, str, bool]]]:
+    """(incident, measure) -> [(source, figure shown, stale), ...], in one pass over plain
+    lists (a pandas groupby iterated per group costs a second per few thousand groups)."""
+    out: dict[tuple[str, str], list[tuple[str, str, bool]]] = {}
+    columns = (latest[c].tolist() for c in ("incident", "measure", "source", "shown", "stale"))
+    for incident, measure, source, shown, stale in zip(*columns, strict=True):
+        out.setdefault((incident, measure), []).append((source, shown, bool(stale)))
     return out
 
 
@@ -130,7 +130,7 @@ def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
     measures = list(table[(table["incident"] == incident) & (table["sources"] > 1)]["measure"])
     figures_of = figures_by_group(comparison.latest[comparison.latest["incident"] == incident])
     alt = "; ".join(
-        f"{m}: " + ", ".join(f"{s} {v}" for s, v in figures_of.get((incident, m), []))
+        f"{m}: " + ", ".join(f"{s} {v}" for s, v, _ in figures_of.get((incident, m), []))
         for m in measures
     )
     fig = incident_chart(comparison, incident, measures=measures)
