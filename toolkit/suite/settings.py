@@ -34,7 +34,6 @@ class CompareSettings:
     window_days: float = 7  # a developing figure this much older than the newest is stale
     match_days: float = 3  # incidents whose dates lie further apart are never matched
     developing_days: float = 30  # reported this long after the event ended: final
-    review_threshold: float = 0.9  # linked by a proposal scoring lower: worth a review
     exact_tolerance: ExactTolerance = ExactTolerance()
 
     def as_dict(self) -> dict[str, object]:
@@ -72,7 +71,6 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "window_days": (0.0, math.inf, False),
     "match_days": (0.0, math.inf, False),
     "developing_days": (0.0, math.inf, False),
-    "review_threshold": (0.0, 1.0, True),
     "relative": (0.0, 1.0, False),
     "absolute": (0.0, math.inf, False),
 }
