@@ -272,7 +272,14 @@ def test_check_includes_the_comparisons_findings(aq):
 # --- properties ---------------------------------------------------------------------------
 
 TEXTS = FIGURE_TEXTS
-MEASURES = ["killed", "killed.civilians", "injured", "missing"]
+MEASURES = [
+    "killed",
+    "killed.civilians",
+    "killed.victims",
+    "killed.perpetrators",
+    "injured",
+    "missing",
+]
 DATES = ["2020-01-01", "2020-01-02", "2020-01-20", None]
 
 
