@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 
@@ -17,6 +18,7 @@ from toolkit.checking import check_figures
 from toolkit.errors import CrosscheckError
 from toolkit.pipeline import compare
 from toolkit.suite import load_suite
+from toolkit.suite.settings import ExactTolerance
 
 SUITE = load_suite()
 AQ_SUITE = load_suite(AQ / "expectations")
@@ -594,6 +596,25 @@ def test_exact_figures_may_differ_by_the_suites_tolerance(tmp_path):
     assert row(c, "killed", "y")["status"] == "conflict"  # 100 apart, not
     assert row(c, "killed", "x")["difference"] == 40  # the table shows the gap either way
     assert latest(c, "killed", "x").loc["A", "shown"] == "1,000"  # shown as published
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 5000),
+    st.integers(0, 5000),
+    st.sampled_from([0.0, 0.01, 0.05, 0.2, 0.5]),
+    st.sampled_from([0.0, 1.0, 5.0, 40.0]),
+)
+def test_two_exact_figures_agree_exactly_when_their_gap_is_within_the_tolerance(x, y, r, a):
+    """The rule as the suite states it: gap <= max(absolute, relative x the larger)."""
+    tolerance = ExactTolerance(relative=r, absolute=a)
+    suite = dataclasses.replace(
+        SUITE, compare=dataclasses.replace(SUITE.compare, exact_tolerance=tolerance)
+    )
+    f = frame(("x", "A", "killed", str(x), D), ("x", "B", "killed", str(y), D))
+    status = row(compare(f, suite), "killed", "x")["status"]
+    within = abs(x - y) <= max(a, r * max(x, y))
+    assert status == ("agree" if within else "conflict"), (x, y, r, a)
 
 
 def test_stale_figures_are_marked_in_the_table_and_its_csv(tmp_path, cli):

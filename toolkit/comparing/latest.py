@@ -165,16 +165,29 @@ def latest_figures(coded: Coded, when: pd.Timestamp | None, suite: Suite) -> Lat
 
 
 def _widened(latest: Latest, coded: Coded, suite: Suite) -> Latest:
-    """Exact figures widened by the suite's tolerance for exact figures: half of
-    ``max(absolute, relative x figure)`` each way, so two exact figures meet when they
-    differ by at most about that much (the mean of their two tolerances)."""
+    """Exact figures widened by the suite's tolerance for exact figures, so that two of
+    them meet exactly when their gap is at most ``max(absolute, relative x the larger)``.
+
+    A figure ``v`` becomes ``[up(lowest(v)), up(v)]``: ``lowest(v) = v - max(a, r v)`` is
+    the smallest figure that agrees with it, and ``up(v) = max(v + a/2, v / sqrt(1 - r))``
+    an increasing map, so ``x <= y`` meet iff ``up(lowest(y)) <= up(x)`` iff
+    ``lowest(y) <= x``. With only ``a`` that is ``v ± a/2``; with only ``r``,
+    ``[v sqrt(1 - r), v / sqrt(1 - r)]``. Lows stop at 0 (counts).
+    """
     tolerance = suite.compare.exact_tolerance
-    if not tolerance.relative and not tolerance.absolute:
+    a, r = tolerance.absolute, tolerance.relative
+    if not r and not a:
         return latest
     lo, hi = latest.lo, latest.hi
     exact = (lo == hi) & np.isfinite(lo)
-    half = np.maximum(tolerance.absolute, tolerance.relative * np.abs(lo)) / 2
-    return replace(latest, lo=np.where(exact, lo - half, lo), hi=np.where(exact, hi + half, hi))
+    root = np.sqrt(1.0 - r)
+
+    def up(v: np.ndarray) -> np.ndarray:
+        return np.maximum(v + a / 2, v / root)
+
+    lowest = lo - np.maximum(a, r * np.abs(lo))
+    new_lo = np.maximum(up(lowest), 0.0)
+    return replace(latest, lo=np.where(exact, new_lo, lo), hi=np.where(exact, up(hi), hi))
 
 
 def _with_staleness(latest: Latest, coded: Coded, suite: Suite) -> Latest:
