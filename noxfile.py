@@ -44,7 +44,7 @@ def demo(session: nox.Session) -> None:
 def report(session: nox.Session) -> None:
     """HTML report and JUnit XML for every fixture set, into reports/."""
     session.install("-e", ".", *CONSTRAINTS)
-    for name in ("al-qaryatayn", "real", "matching", "linking", "hostile"):
+    for name in ("al-qaryatayn", "real", "matching", "linking", "series", "hostile"):
         session.run(
             "crosscheck",
             "check",

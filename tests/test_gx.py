@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pandas as pd
-from conftest import AQ, FIGURE_TEXTS, REAL, ROOT, frame
+from conftest import AQ, FIGURE_TEXTS, FIXTURES, REAL, ROOT, frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +27,8 @@ def failing(figures: pd.DataFrame, engine: str, suite=SUITE) -> set[tuple]:
 
 
 def test_engines_agree_on_the_fixtures():
-    for path in (AQ, REAL):
+    # the real shootings (a case id for two incidents) and daily series (drops) too
+    for path in (AQ, REAL, FIXTURES / "linking", FIXTURES / "series"):
         figures = cc.read(path)
         suite = load_suite(path / "expectations")
         native = failing(figures, "native", suite)

@@ -12,6 +12,7 @@ from conftest import FIXTURES, REAL
 
 import toolkit as cc
 from toolkit.suite import load_suite
+from toolkit.suite.settings import ExactTolerance
 
 LINKING = FIXTURES / "linking"
 NAVY_YARD = "USA-2013-09-16-washington"
@@ -109,3 +110,63 @@ def test_a_real_row_breaking_two_overlapping_partitions_is_one_finding():
     ]
     assert "killed by status" in sum_past["message"]
     assert "UCDP best by side" in sum_past["message"]
+
+
+# --- daily cumulative series: JHU CSSE and the COVID Tracking Project, May 2020 ----------
+
+SERIES = FIXTURES / "series"
+
+
+@pytest.fixture(scope="module")
+def series() -> pd.DataFrame:
+    return cc.read(SERIES)
+
+
+def _status(figures: pd.DataFrame, day: str, suite=None) -> pd.Series:
+    table = cc.compare(figures, suite=suite, as_of=day).table
+    return table.set_index("incident")["status"]
+
+
+def test_near_equal_daily_counts_agree_within_the_suites_tolerance(series):
+    """Washington: JHU's count is 2-5 % above the project's every day. The suite lets exact
+    figures 5 % apart agree; to the digit they would conflict every day."""
+    days = [str(d.date()) for d in pd.date_range("2020-05-03", "2020-05-20")]
+    tolerant = [_status(series, day)["covid-19 US-WA"] for day in days]
+    assert set(tolerant) == {"agree"}
+    suite = load_suite(SERIES / "expectations")
+    exact = dataclasses.replace(
+        suite,
+        compare=dataclasses.replace(suite.compare, exact_tolerance=ExactTolerance()),
+    )
+    to_the_digit = [_status(series, day, exact)["covid-19 US-WA"] for day in days]
+    assert set(to_the_digit) == {"conflict"}
+    # the gap is shown either way: 1,048 vs 1,031 on the last day
+    last = cc.compare(series, as_of="2020-05-20").table.set_index("incident")
+    assert last.loc["covid-19 US-WA", "difference"] == 17
+    # a gap beyond the tolerance stays a conflict: Colorado after the project's revision
+    assert last.loc["covid-19 US-CO", "status"] == "conflict"
+    assert last.loc["covid-19 US-CO", "difference"] == 1257 - 968
+
+
+def test_a_revision_down_is_one_finding_at_the_drop(series):
+    """The project's Colorado count fell from 1,091 to 878 on 16 May and stayed below 1,091
+    for the rest of the window: one finding, at the drop, naming what it fell from."""
+    result = cc.check(SERIES)
+    drops = result.findings[result.findings["code"] == "cumulative-no-drop"]
+    colorado = drops[
+        (drops["source"] == "COVID Tracking Project") & (drops["incident"] == "covid-19 US-CO")
+    ]
+    assert len(colorado) == 2  # 1,091 -> 878, and 961 -> 960 on 9 May
+    at = colorado.set_index("origin_row")
+    assert at.loc[14, "observed"] == "878"
+    assert at.loc[14, "expected"] == ">= 1,091 (its report of 2020-05-15)"
+    # every drop is one finding, in both outlets: no finding for the days after a drop
+    revisions = result.comparison.revisions
+    down = revisions[revisions["direction"] == "down"]
+    assert len(drops) == len(down)
+    # the revisions table keeps the whole story of the project's Colorado series
+    story = revisions[
+        (revisions["source"] == "COVID Tracking Project")
+        & (revisions["incident"] == "covid-19 US-CO")
+    ].set_index("reported_on")["direction"]
+    assert list(story.loc["2020-05-16":"2020-05-19"]) == ["down", "same", "same", "up"]
