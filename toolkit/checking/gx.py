@@ -122,7 +122,9 @@ def _m_cumulative_not_to_drop(df: pd.DataFrame, measure: str) -> pd.Series:
 
 def _m_one_incident_per_key(df: pd.DataFrame) -> pd.Series:
     bad = _two_incidents(df, "event_start") | _two_incidents(df, "location")
-    return ~(bad & ~df.duplicated(LINE))  # one figure a line: the line is the finding
+    if bad.any():  # one figure a line: the line is the finding
+        bad &= ~df.duplicated(LINE)
+    return ~bad
 
 
 def _m_one_figure_per_report(df: pd.DataFrame) -> pd.Series:

@@ -246,7 +246,9 @@ def one_incident_per_key(views: Views) -> Outcome:
     """Rows of one source's incident key that names two incidents: the key's rows give more
     than one event start or more than one place (a reused case id). One figure a line
     fails: the finding is about the line, not each figure on it."""
-    fail = views.two_incident_keys & views.first_of_line
+    fail = views.two_incident_keys
+    if fail.any():  # which line is which only matters where a key names two incidents
+        fail = fail & views.first_of_line
     return Outcome(
         fail,
         np.ones(len(fail), dtype=bool),
