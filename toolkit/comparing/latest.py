@@ -183,7 +183,8 @@ def _widened(latest: Latest, coded: Coded, suite: Suite) -> Latest:
     root = np.sqrt(1.0 - r)
 
     def up(v: np.ndarray) -> np.ndarray:
-        return np.maximum(v + a / 2, v / root)
+        out: np.ndarray = np.maximum(v + a / 2, v / root)
+        return out
 
     lowest = lo - np.maximum(a, r * np.abs(lo))
     new_lo = np.maximum(up(lowest), 0.0)
