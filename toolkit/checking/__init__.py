@@ -24,6 +24,7 @@ from toolkit.errors import CrosscheckError, RuleError, did_you_mean
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.model.intervals import interval_texts
+from toolkit.model.vocabulary import SEVERITIES
 from toolkit.suite import Suite
 
 ENGINES = ("native", "gx")
@@ -71,7 +72,7 @@ def check_figures(
     rules = suite_rules(suite)
     for rule in rules:
         _runnable(rule, figures)
-    views = Views(figures, suite.compare.about_tolerance)
+    views = Views(figures, suite.compare.about_tolerance, suite.compare.match_days)
     broken = []
     for rule, outcome in zip(rules, _outcomes(engine, views, rules, suite), strict=True):
         if on_rule is not None:
@@ -94,8 +95,13 @@ def one_per_row_and_family(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return found.drop(columns="row")
     joined: dict[str, Any] = {c: "first" for c in found.columns if c not in ("row", "code")}
     joined |= dict.fromkeys(("rule", "expected", "message"), _join_distinct)
+    joined["severity"] = _most_severe  # a rule within its `mostly` must not hide an error
     merged = found[twice].groupby(["row", "code"], sort=False).agg(joined).reset_index()
     return fd.from_frame(pd.concat([found[~twice], merged], ignore_index=True).drop(columns="row"))
+
+
+def _most_severe(severities: pd.Series) -> str:
+    return min(severities.astype("str"), key=SEVERITIES.index)  # SEVERITIES: worst first
 
 
 def _join_distinct(texts: pd.Series) -> str:

@@ -22,38 +22,18 @@ from toolkit.checking.native import Outcome
 from toolkit.checking.rules import Rule, to_gx_suite
 from toolkit.checking.views import LINE, Views
 from toolkit.errors import RuleError
+from toolkit.model.incidents import incident_runs
 
 _REPORT = ["incident", "source", "reported_on", "one_incident"]
 _SERIES = ["incident", "source", "measure", "one_incident"]
 
 
-def _two_incidents(df: pd.DataFrame, column: str) -> pd.Series:
-    """Rows of the keys (incident, source) whose known values of ``column`` differ."""
-    known = df[column].notna()
-    counts = df[known].groupby(["incident", "source"], dropna=False)[column].nunique()
-    several = counts[counts > 1].index
-    keys = pd.MultiIndex.from_frame(df[["incident", "source"]])
-    return pd.Series(keys.isin(several), index=df.index)
-
-
-def one_incident(df: pd.DataFrame) -> pd.Series:
-    """Per row, which incident of its key it belongs to, as text (its event start and
-    place), for the keys that name two incidents; "" elsewhere. Computed once per run
-    and handed to the custom expectations as a column."""
-    split = pd.Series("", index=df.index, dtype="str")
-    for column in ("event_start", "location"):
-        several = _two_incidents(df, column)
-        value = df[column].astype("str").fillna("")
-        split = split + "|" + value.where(several, "")
-    return split
-
-
 def _keyed(df: pd.DataFrame) -> pd.DataFrame:
     """Missing key parts become one shared value, so they group together (as in native);
-    a key that names two incidents is told apart by their event starts and places."""
+    a key that names several incidents is told apart by ``one_incident``."""
     out = df.copy()
     if "one_incident" not in out:
-        out["one_incident"] = one_incident(df)
+        out["one_incident"] = 0
     for c in ("incident", "source", "measure"):
         out[c] = out[c].astype("str").fillna("\x00")
     out["reported_on"] = out["reported_on"].fillna(np.datetime64("0001-01-01", "us"))
@@ -121,7 +101,7 @@ def _m_cumulative_not_to_drop(df: pd.DataFrame, measure: str) -> pd.Series:
 
 
 def _m_one_incident_per_key(df: pd.DataFrame) -> pd.Series:
-    bad = _two_incidents(df, "event_start") | _two_incidents(df, "location")
+    bad = df["one_incident"] > 0  # computed once per run: incident_runs
     if bad.any():  # one figure a line: the line is the finding
         bad &= ~df.duplicated(LINE)
     return ~bad
@@ -268,7 +248,9 @@ def run(
     gx = _gx()
     # every column: hand-written rules may name any of them
     frame = views.figures.assign(lo=views.lo, hi=views.hi).reset_index(drop=True)
-    frame["one_incident"] = one_incident(frame)
+    # which incident of a key that names several each row is (0 elsewhere), computed once
+    # by the pandas form and handed to the custom expectations as a column
+    frame["one_incident"] = incident_runs(frame, views.days)
     batch = _batch(frame)
     # GX loads the suite from its JSON form, exactly as a file in expectations/ would be;
     # GX may reorder results, so each expectation carries its rule's position.

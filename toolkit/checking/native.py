@@ -243,43 +243,41 @@ def _day_dates(views: Views, rows: np.ndarray, starts: np.ndarray, at: np.ndarra
 
 
 def one_incident_per_key(views: Views) -> Outcome:
-    """Rows of one source's incident key that names two incidents: the key's rows give more
-    than one event start or more than one place (a reused case id). One figure a line
-    fails: the finding is about the line, not each figure on it."""
+    """Rows of one source's incident key that names several incidents: its event starts
+    fall into runs more than the suite's ``match_days`` apart (a reused case id). One
+    figure a line fails: the finding is about the line, not each figure on it."""
     fail = views.two_incident_keys
     if fail.any():  # which line is which only matters where a key names two incidents
         fail = fail & views.first_of_line
     return Outcome(
         fail,
         np.ones(len(fail), dtype=bool),
-        lambda rows: _other_incidents(views, rows),
-        lambda rows: _incident_named(views)[rows],
+        lambda rows: _incidents_named(views, rows)[1],
+        lambda rows: _incidents_named(views, rows)[0],
     )
 
 
-def _incident_named(views: Views) -> np.ndarray:
-    """Per row, the incident it names: its event start and place."""
+def _incidents_named(views: Views, rows: np.ndarray) -> tuple[list[str], list[str]]:
+    """For the failing ``rows``: the incident each line names (its event start and place),
+    and what was expected (one incident per key, naming the key's other incidents by the
+    first line of each)."""
     f = views.figures
-    day = f["event_start"].dt.strftime("%Y-%m-%d").fillna("")
-    place = f["location"].astype("str").fillna("")
-    named: np.ndarray = (day + " " + place).str.strip().to_numpy(dtype=object)
-    return named
-
-
-def _other_incidents(views: Views, rows: np.ndarray) -> list[str]:
-    """Per failing row, the other incidents its key names (event start and place)."""
-    named = _incident_named(views)
-    key = views.key
-    of_key: dict[int, dict[str, None]] = {}
-    for k, text in zip(key[views.two_incident_keys], named[views.two_incident_keys], strict=True):
-        of_key.setdefault(int(k), {})[str(text)] = None
-    out = []
-    for k, own in zip(key[rows], named[rows], strict=True):
-        others = [t for t in of_key.get(int(k), {}) if t != own and t]
-        out.append(
-            "one incident per key" + (f"; the key also names {'; '.join(others)}" if others else "")
-        )
-    return out
+    involved = np.flatnonzero(views.two_incident_keys)
+    day = f["event_start"].take(involved).dt.strftime("%Y-%m-%d").fillna("")
+    place = f["location"].take(involved).astype("str").fillna("")
+    text = (day + " " + place).str.strip().tolist()
+    key, run = views.key[involved].tolist(), views.runs[involved].tolist()
+    named = dict(zip(involved.tolist(), text, strict=True))
+    first: dict[int, dict[int, str]] = {}
+    for k, r, t in zip(key, run, text, strict=True):
+        first.setdefault(k, {}).setdefault(r, t)
+    observed, expected = [], []
+    for row in np.flatnonzero(rows).tolist():
+        k, r = int(views.key[row]), int(views.runs[row])
+        others = [t for other, t in first[k].items() if other != r]
+        observed.append(named[row])
+        expected.append("one incident per key; the key also names " + "; ".join(others))
+    return observed, expected
 
 
 def one_figure_per_report(views: Views) -> Outcome:

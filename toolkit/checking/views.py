@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.columnar import codes, combine_codes
+from toolkit.model.incidents import runs_of
 from toolkit.model.intervals import intervals
 
 # one line of an export (or, for a table built in memory, one report)
@@ -26,11 +27,12 @@ class Views:
 
     ``report``: one code per (incident, source, reported_on). ``series``: one code per
     (incident, source, measure). Missing dates form their own report. A key that names
-    two incidents (two event starts or places) is split by them.
+    two incidents (event starts more than ``days`` apart) is split by them.
     """
 
     figures: pd.DataFrame
     tolerance: float = 0.1
+    days: float = 3  # event starts further apart: two incidents under one key
 
     @cached_property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -76,13 +78,17 @@ class Views:
         return self._combine("incident", "source")
 
     @cached_property
+    def runs(self) -> np.ndarray:
+        """Per row, which incident of its key it belongs to (1, 2, … by event start) for
+        the keys whose event starts fall into runs more than ``days`` apart; 0 elsewhere
+        (:mod:`toolkit.model.incidents`)."""
+        return runs_of(self.key, self.figures["event_start"].to_numpy("datetime64[us]"), self.days)
+
+    @cached_property
     def two_incident_keys(self) -> np.ndarray:
-        """Per row, whether its key (incident, source) names two incidents: its rows give
-        more than one event start or more than one place."""
-        out = np.zeros(len(self.figures), dtype=bool)
-        for column in ("event_start", "location"):
-            out |= self._several(column)
-        return out
+        """Per row, whether its key names several incidents and the row is one of them."""
+        several: np.ndarray = self.runs > 0
+        return several
 
     @cached_property
     def first_of_line(self) -> np.ndarray:
@@ -92,32 +98,12 @@ class Views:
         first: np.ndarray = ~line.duplicated().to_numpy()
         return first
 
-    def _several(self, column: str) -> np.ndarray:
-        """Rows of the keys whose known values of ``column`` are not all the same."""
-        values = self.codes_of(column)
-        known = values >= 0
-        if not known.any():
-            return np.zeros(len(self.figures), dtype=bool)
-        n_keys = int(self.key.max(initial=-1)) + 1
-        low = np.full(n_keys, np.iinfo(np.int64).max)
-        high = np.full(n_keys, -1)
-        np.minimum.at(low, self.key[known], values[known])
-        np.maximum.at(high, self.key[known], values[known])
-        several: np.ndarray = (high > low)[self.key]
-        return several
-
     @cached_property
     def _one_incident(self) -> np.ndarray | None:
-        """Per row, which incident of its key it belongs to (by event start and place),
-        for the keys that name two incidents (0 elsewhere); None where no key does."""
-        parts = []
-        for column in ("event_start", "location"):
-            several = self._several(column)
-            if several.any():
-                parts.append(np.where(several, self.codes_of(column) + 1, 0))
-        if not parts:
-            return None
-        return combine_codes(parts, len(self.figures))
+        """Per row, which incident of its key it belongs to; None where no key names
+        several."""
+        runs = self.runs
+        return runs if bool((runs > 0).any()) else None
 
     def _combine(self, *names: str) -> np.ndarray:
         """One dense code per distinct combination of the named columns' codes."""

@@ -83,7 +83,7 @@ def compare_figures(
     figures = ft.conform(figures.reset_index(drop=True))
     coded = code_figures(figures, tolerance)
     if may_derive(coded.mea_names, suite.taxonomy):
-        figures = derive_wholes(figures, suite.taxonomy, tolerance)
+        figures = derive_wholes(figures, suite.taxonomy, tolerance, suite.compare.match_days)
         coded = code_figures(figures, tolerance)
     latest = latest_figures(coded, when, suite)
     groups = summarise(latest, suite.compare.spread_threshold)

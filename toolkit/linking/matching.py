@@ -177,7 +177,8 @@ def _with_wholes(figures: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     measures = figures["measure"].dropna().unique()
     if not may_derive(pd.Series(measures), suite.taxonomy):
         return figures
-    return derive_wholes(figures, suite.taxonomy, suite.compare.about_tolerance)
+    compare = suite.compare
+    return derive_wholes(figures, suite.taxonomy, compare.about_tolerance, compare.match_days)
 
 
 def _why_of(recs: pd.DataFrame, scored: pd.DataFrame, other: np.ndarray) -> np.ndarray:

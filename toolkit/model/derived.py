@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from toolkit.columnar import codes, combine_codes
 from toolkit.model import figures as ft
+from toolkit.model.incidents import runs_of
 from toolkit.model.intervals import intervals_and_points
 
 if TYPE_CHECKING:  # the suite's taxonomy, read by the caller and passed in
@@ -26,17 +28,43 @@ if TYPE_CHECKING:  # the suite's taxonomy, read by the caller and passed in
 REPORT = ["incident", "source", "reported_on"]
 
 
-def may_derive(measures: pd.Series, taxonomy: Taxonomy) -> bool:
-    """Whether any exhaustive partition has a part among ``measures`` (the distinct
-    measures of a table): else no whole can be derived, and nothing need be looked at."""
+def derivable(measures: pd.Series | list[str], taxonomy: Taxonomy) -> list[Partition]:
+    """The exhaustive partitions whose every part is among ``measures`` (the distinct
+    measures of a table) or derivable from them, lowest level first: only these can
+    derive a whole.
+
+    >>> from toolkit.suite import load_suite
+    >>> [p.name for p in derivable(["killed.victims", "killed.perpetrators"],
+    ...                            load_suite().taxonomy)]
+    ['killed by role']
+    >>> derivable(["killed", "killed.perpetrators"], load_suite().taxonomy)
+    []
+    """
     present = {str(m) for m in measures}
-    return any(present & set(p.parts) for p in taxonomy.partitions if p.exhaustive)
+    exhaustive = [p for p in taxonomy.partitions if p.exhaustive]
+    found: list[Partition] = []
+    while True:
+        more = [p for p in exhaustive if p not in found and set(p.parts) <= present]
+        if not more:
+            return found
+        found.extend(more)
+        present |= {p.whole for p in more}
 
 
-def derive_wholes(figures: pd.DataFrame, taxonomy: Taxonomy, tolerance: float) -> pd.DataFrame:
+def may_derive(measures: pd.Series, taxonomy: Taxonomy) -> bool:
+    """Whether any whole can be derived from a table with these distinct measures: else
+    nothing need be looked at."""
+    return bool(derivable(measures, taxonomy))
+
+
+def derive_wholes(
+    figures: pd.DataFrame, taxonomy: Taxonomy, tolerance: float, days: float = 3
+) -> pd.DataFrame:
     """``figures`` with the wholes its exhaustive partitions imply appended (marked in a
     ``derived`` column); the same table when there are none. Deriving again derives
-    nothing more.
+    nothing more. A key that names several incidents (event starts more than ``days``
+    apart, see :mod:`toolkit.model.incidents`) never sums one incident's parts with
+    another's.
 
     >>> from toolkit.reading.qualifiers import parse_figures
     >>> from toolkit.suite import load_suite
@@ -48,14 +76,17 @@ def derive_wholes(figures: pd.DataFrame, taxonomy: Taxonomy, tolerance: float) -
     >>> whole["measure"], int(whole["low"]), whole["qualifier"], whole["derived"]
     ('killed', 13, 'at_least', 'killed.victims + killed.perpetrators')
     """
-    partitions = [p for p in taxonomy.partitions if p.exhaustive]
-    involved = {m for p in partitions for m in (p.whole, *p.parts)}
-    if not partitions or not bool(figures["measure"].isin(list(involved)).any()):
+    partitions = derivable(figures["measure"].dropna().unique().tolist(), taxonomy)
+    if not partitions:
         return figures
+    involved = {m for p in partitions for m in (p.whole, *p.parts)}
     known = figures[figures["measure"].isin(list(involved))]  # derived ones too: not again
+    key = combine_codes([codes(known[c], missing_group=True) for c in REPORT[:2]], len(known))
+    known = known.assign(_run=runs_of(key, known["event_start"].to_numpy("datetime64[us]"), days))
     added: list[pd.DataFrame] = []
     for _ in partitions:  # a level a round: wholes of one level are parts of the next
-        new = [w for p in partitions if len(w := _derive(known, p, tolerance))]
+        keys = _Keys(known)
+        new = [w for p in partitions if len(w := _derive(known, keys, p, tolerance))]
         if not new:
             break
         added.extend(new)
@@ -63,46 +94,69 @@ def derive_wholes(figures: pd.DataFrame, taxonomy: Taxonomy, tolerance: float) -
     if not added:
         return figures
     base = figures if "derived" in figures else figures.assign(derived=_no_parts(len(figures)))
-    return ft.conform(pd.concat([base, *added], ignore_index=True))
+    return ft.conform(pd.concat([base, *added], ignore_index=True).drop(columns="_run"))
 
 
 def _no_parts(n: int) -> pd.Series:
     return pd.Series([None] * n, dtype="str")
 
 
-def _derive(known: pd.DataFrame, partition: Partition, tolerance: float) -> pd.DataFrame:
+class _Keys:
+    """Integer codes of a round's figures: one per report (incident, source, reported_on,
+    and which incident of a key that names several), and one per measure."""
+
+    def __init__(self, known: pd.DataFrame) -> None:
+        columns = [codes(known[c], missing_group=True) for c in REPORT]
+        columns.append(known["_run"].to_numpy(dtype=np.int64))
+        self.report = combine_codes(columns, len(known))
+        self.measure = codes(known["measure"])
+        names = pd.unique(known["measure"].dropna())  # the codes' order: first seen
+        self.code_of = {str(name): i for i, name in enumerate(names)}
+
+    def rank(self, measures: tuple[str, ...]) -> np.ndarray:
+        """Per row, the position of its measure among ``measures`` (-1: not one)."""
+        table = np.full(len(self.code_of) + 1, -1, dtype=np.int64)
+        for i, m in enumerate(measures):
+            if m in self.code_of:
+                table[self.code_of[m]] = i
+        rank: np.ndarray = table[self.measure]  # -1 (missing) reads the last entry: -1
+        return rank
+
+
+def _derive(
+    known: pd.DataFrame, keys: _Keys, partition: Partition, tolerance: float
+) -> pd.DataFrame:
     """The wholes of one partition, for the reports that give every part but no whole."""
-    parts = known[known["measure"].isin(list(partition.parts))]
-    if parts.empty:
-        return parts
+    rank = keys.rank(tuple(partition.parts))
+    report = keys.report
+    at = np.flatnonzero(rank >= 0)
+    if not len(at):
+        return known.iloc[:0]
+    parts = known.iloc[at]
     lo, hi, point = intervals_and_points(parts, tolerance)
-    table = parts[[*REPORT, "measure"]].assign(lo=lo, hi=hi, point=point, pos=np.arange(len(parts)))
-    per = table.groupby([*REPORT, "measure"], dropna=False, sort=False).agg(
+    n = len(partition.parts)
+    table = pd.DataFrame(
+        {"report": report[at], "rank": rank[at].astype(np.int64), "lo": lo, "hi": hi}
+    ).assign(point=point, pos=np.arange(len(at)))
+    # each report's parts: loosest interval, highest point, first line
+    per = table.groupby(["report", "rank"], sort=True).agg(
         lo=("lo", "min"), hi=("hi", "max"), point=("point", "max"), pos=("pos", "first")
     )
-    per = per.reset_index()
-    order = {m: i for i, m in enumerate(partition.parts)}
-    per["rank"] = per["measure"].map(order)
-    per["known"] = per["lo"].notna()
-    per = per.sort_values("rank", kind="stable")  # each report's first part first
-    summary = per.groupby(REPORT, dropna=False, sort=False).agg(
-        parts=("measure", "nunique"),
-        known=("known", "sum"),
+    per = per.reset_index()  # sorted by report, then rank: each report's first part first
+    summary = per.groupby("report", sort=False).agg(
+        parts=("rank", "size"),
+        known=("lo", "count"),
         lo=("lo", "sum"),
         hi=("hi", "sum"),
         point=("point", "sum"),
         pos=("pos", "first"),
     )
-    whole = len(partition.parts)
-    summary = summary[(summary["parts"] == whole) & (summary["known"] == whole)]
+    complete = (summary["parts"] == n) & (summary["known"] == n)
+    given = np.unique(report[keys.rank((partition.whole,)) == 0])
+    complete &= ~np.isin(summary.index.to_numpy(), given)
+    summary = summary[complete.to_numpy()]
     if summary.empty:
-        return parts.iloc[:0]
-    given = known.loc[known["measure"] == partition.whole, REPORT].drop_duplicates()
-    if len(given):
-        flags = summary.reset_index()[REPORT].merge(given, how="left", indicator=True)
-        summary = summary[(flags["_merge"] == "left_only").to_numpy()]
-    if summary.empty:
-        return parts.iloc[:0]
+        return known.iloc[:0]
     return _rows(parts, summary, partition)
 
 
