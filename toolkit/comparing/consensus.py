@@ -214,7 +214,21 @@ def consensus(groups: Groups, found: Outliers) -> tuple[np.ndarray, np.ndarray]:
     ok = found.has_outlier & (found.inner_lo <= found.inner_hi)
     cons_lo[ok] = found.inner_lo[ok]
     cons_hi[ok] = found.inner_hi[ok]
-    return cons_lo, cons_hi
+    return whole_numbers(cons_lo, cons_hi)
+
+
+def whole_numbers(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts: the whole numbers inside each interval (a tolerance widens exact figures by
+    fractions, "about" by a share); where none lies inside, the two around it.
+
+    >>> whole_numbers(np.array([14.4, 862.59, 0.0]), np.array([16.5, 862.85, np.inf]))
+    (array([ 15., 862.,   0.]), array([ 16., 863.,  inf]))
+    """
+    inner_lo, inner_hi = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
+    none_inside = inner_lo > inner_hi
+    out_lo = np.where(none_inside, np.floor(lo), inner_lo) + 0.0  # + 0.0: never -0.0
+    out_hi = np.where(none_inside, np.ceil(hi), inner_hi) + 0.0
+    return out_lo, out_hi
 
 
 def worst_first(groups: Groups) -> np.ndarray:

@@ -165,28 +165,49 @@ def _spreads(c: Comparison) -> pd.DataFrame:
     )
 
 
-def _related(c: Comparison, names: list[str]) -> list[tuple[int, int]]:
-    """Pairs of measure codes (m, other) under which one count could be published twice:
-    a measure and each of its ancestors, and two siblings (parts of one parent)."""
+def _related(c: Comparison, names: list[str]) -> list[tuple[int, int, int]]:
+    """Triples of measure codes (m, other, shared) under which one count could be
+    published twice: a measure and each of its ancestors (shared: -1, the ancestor is the
+    other), and two siblings (parts of one parent: shared, the parent, where given)."""
     taxonomy = c.suite.taxonomy
     code = {m: i for i, m in enumerate(names)}
     known = [m for m in names if m in taxonomy.measures]
-    links = [(code[m], code[a]) for m in known for a in taxonomy.ancestors(m) if a in code]
+    links = [(code[m], code[a], -1) for m in known for a in taxonomy.ancestors(m) if a in code]
     for m in known:
         parent = taxonomy.parent_of(m)
         links += [  # each pair of siblings once
-            (code[m], code[o])
+            (code[m], code[o], code.get(parent, -1) if parent is not None else -1)
             for o in known
             if code[m] < code[o] and parent is not None and taxonomy.parent_of(o) == parent
         ]
     return links
 
 
+def _agree_under_shared(k: Latest, both: pd.DataFrame, n_mea: int) -> np.ndarray:
+    """Per candidate pair of siblings: whether both sources give their parent (a current
+    figure) and agree there — then the same number under two siblings explains nothing."""
+    n_src = int(k.src.max(initial=0)) + 1
+    given = product_key([(k.g_inc[k.group], 0), (k.g_mea[k.group], n_mea), (k.src, n_src)])
+    shared = both["shared"].to_numpy()
+    inc = both["inc"].to_numpy()
+    at, found = [], []
+    for side in (both["i"].to_numpy(), both["j"].to_numpy()):
+        key = product_key([(inc, 0), (np.maximum(shared, 0), n_mea), (k.src[side], n_src)])
+        where = np.minimum(np.searchsorted(given, key), max(len(given) - 1, 0))
+        at.append(where)
+        found.append((shared >= 0) & (given[where] == key) & ~k.stale[where])
+    (a, b), (fa, fb) = at, found
+    meet = np.maximum(k.lo[a], k.lo[b]) <= np.minimum(k.hi[a], k.hi[b])
+    agree: np.ndarray = fa & fb & meet
+    return agree
+
+
 def _definitions(c: Comparison) -> pd.DataFrame:
     """One source's figure for a measure equals another's for a related measure (an
     ancestor, or a sibling): the same count under two definitions ("128 civilians" vs
     "128 persons"). Only where it explains something: neither source itself gives both
-    measures (a source that gives both defines them apart), and the figures are not 0."""
+    measures (a source that gives both defines them apart), two siblings' sources do not
+    already agree under their parent, and the figures are not 0."""
     core = c.core
     k, coded = core.latest, core.coded
     taxonomy = c.suite.taxonomy
@@ -200,12 +221,13 @@ def _definitions(c: Comparison) -> pd.DataFrame:
     mine = pd.DataFrame(
         {"i": idx, "inc": k.g_inc[k.group[idx]], "mea": k.g_mea[k.group[idx]], "v": value[idx]}
     )
-    pairs = pd.DataFrame(links, columns=["mea", "anc"])
+    pairs = pd.DataFrame(links, columns=["mea", "anc", "shared"])
     child = mine.merge(pairs, on="mea")
     parent = mine.rename(columns={"i": "j", "mea": "anc"})
     both = child.merge(parent, on=["inc", "v", "anc"])
     both = both[k.src[both["i"].to_numpy()] != k.src[both["j"].to_numpy()]]
     both = both[_neither_gives_both(k, both, len(names))]
+    both = both[~_agree_under_shared(k, both, len(names))]
     if both.empty:
         return pd.DataFrame()
     i, j = both["i"].to_numpy(), both["j"].to_numpy()
@@ -219,7 +241,7 @@ def _definitions(c: Comparison) -> pd.DataFrame:
         (m, a): "; ".join(
             dict.fromkeys(taxonomy.measures[names[m]].notes + taxonomy.measures[names[a]].notes)
         )
-        for m, a in links
+        for m, a, _ in links
     }
     notes = pd.Series(
         [note_of[(int(m), int(a))] for m, a in zip(both["mea"], both["anc"], strict=True)],

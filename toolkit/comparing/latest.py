@@ -186,7 +186,8 @@ def _widened(latest: Latest, coded: Coded, suite: Suite) -> Latest:
         out: np.ndarray = np.maximum(v + a / 2, v / root)
         return out
 
-    lowest = lo - np.maximum(a, r * np.abs(lo))
+    # a hair of slack: 0.57 x 100 is 56.99999999999999 in floats, and counts are whole
+    lowest = lo - np.maximum(a, r * np.abs(lo)) - 1e-9 * np.maximum(1.0, np.abs(lo))
     new_lo = np.maximum(up(lowest), 0.0)
     return replace(latest, lo=np.where(exact, new_lo, lo), hi=np.where(exact, up(hi), hi))
 

@@ -98,10 +98,8 @@ def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
             "measure": take_names(k.g_mea[r], coded.mea_names),
             "sources": g.sources[r],
             "status": categorical(g.status[r], STATUSES),
-            # counts: the whole numbers around the consensus (a tolerance widens exact
-            # figures by fractions)
-            "consensus_low": np.floor(core.g_lo[r] + 1e-9),
-            "consensus_high": np.ceil(core.g_hi[r] - 1e-9),
+            "consensus_low": core.g_lo[r],
+            "consensus_high": core.g_hi[r],
             "median": g.median[r],
             "min": g.v_min[r],
             "max": g.v_max[r],
