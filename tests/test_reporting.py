@@ -164,6 +164,15 @@ def test_a_stale_figure_is_shown_as_stale_in_the_browser(browser, tmp_path):
         assert "B: 250" in row.inner_text()
     finally:
         view.close()
+    # the same with one current source: still a conflict, still charted with both figures
+    went_down = frame(
+        ("x", "B", "killed", "30", "2024-01-01"), ("x", "A", "killed", "12", "2024-01-20")
+    )
+    result = cc.check(went_down)
+    assert result.comparison.table.iloc[0]["status"] == "conflict"
+    chart = html.incident_svg(result.comparison, "x")
+    assert chart["alt"] == "killed: A 12, B 30 (earlier)"
+    assert "conflict" in result.comparison._repr_html_()
 
 
 def test_hostile_text_stays_text_in_the_browser(browser, tmp_path):

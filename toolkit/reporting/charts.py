@@ -55,6 +55,7 @@ def incident_chart(
         )
     table = comparison.table[comparison.table["incident"] == incident].set_index("measure")
     order = [m for m in table.index if measures is None or m in measures]
+    order = order or list(table.index)  # none of those measures: chart them all
     heights = [0.3 * int((latest["measure"] == m).sum()) + 0.2 for m in order]  # inches
     gap, top, bottom = 0.62, 0.55, 0.35
     height = top + bottom + sum(heights) + gap * (len(order) - 1)

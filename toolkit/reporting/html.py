@@ -124,10 +124,13 @@ def disagreements(comparison: Comparison, limit: int | None = None) -> list[dict
 
 
 def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
-    """One incident's chart of the measures more than one source gave, as base64 SVG,
-    with a text alternative listing the figures."""
-    table = comparison.table
-    measures = list(table[(table["incident"] == incident) & (table["sources"] > 1)]["measure"])
+    """One incident's chart of the measures more than one figure is shown for (stale ones
+    included), as base64 SVG, with a text alternative listing the figures."""
+    # the measures with more than one figure shown: a stale one beside a single current
+    # one makes a conflict too (a toll that went down)
+    shown = comparison.latest[comparison.latest["incident"] == incident]
+    counts = shown.groupby("measure", sort=False).size()
+    measures = [str(m) for m in counts[counts > 1].index] or [str(m) for m in counts.index]
     figures_of = figures_by_group(comparison.latest[comparison.latest["incident"] == incident])
     alt = "; ".join(
         f"{m}: " + ", ".join(f"{s} {v}" for s, v, _ in figures_of.get((incident, m), []))
