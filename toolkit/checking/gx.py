@@ -22,7 +22,6 @@ from toolkit.checking.native import Outcome
 from toolkit.checking.rules import Rule, to_gx_suite
 from toolkit.checking.views import LINE, Views
 from toolkit.errors import RuleError
-from toolkit.model.incidents import incident_runs
 
 _REPORT = ["incident", "source", "reported_on", "one_incident"]
 _SERIES = ["incident", "source", "measure", "one_incident"]
@@ -101,7 +100,7 @@ def _m_cumulative_not_to_drop(df: pd.DataFrame, measure: str) -> pd.Series:
 
 
 def _m_one_incident_per_key(df: pd.DataFrame) -> pd.Series:
-    bad = df["one_incident"] > 0  # computed once per run: incident_runs
+    bad = df["one_incident"] > 0  # computed once per run: Views.runs
     if bad.any():  # one figure a line: the line is the finding
         bad &= ~df.duplicated(LINE)
     return ~bad
@@ -249,8 +248,8 @@ def run(
     # every column: hand-written rules may name any of them
     frame = views.figures.assign(lo=views.lo, hi=views.hi).reset_index(drop=True)
     # which incident of a key that names several each row is (0 elsewhere), computed once
-    # by the pandas form and handed to the custom expectations as a column
-    frame["one_incident"] = incident_runs(frame, views.days)
+    # and handed to the custom expectations as a column, like the intervals
+    frame["one_incident"] = views.runs
     batch = _batch(frame)
     # GX loads the suite from its JSON form, exactly as a file in expectations/ would be;
     # GX may reorder results, so each expectation carries its rule's position.

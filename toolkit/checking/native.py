@@ -197,8 +197,8 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     fail = np.zeros(n, dtype=bool)
     applies = np.zeros(n, dtype=bool)
     rows = views.rows_of(measure)
-    dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")[rows]
-    rows = rows[~np.isnat(dates)]
+    all_dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")
+    rows = rows[~np.isnat(all_dates[rows])]
     if len(rows) == 0:
         return Outcome(fail, applies)
     day = views.day[rows]
@@ -221,7 +221,7 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     limit = np.full(n, np.nan)
     limit[rows[known]] = day_lo[at]
     when = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    when[rows[known]] = _day_dates(views, rows, starts, at)
+    when[rows[known]] = all_dates[rows[starts][at]]
     return Outcome(
         fail,
         applies,
@@ -235,13 +235,6 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     )
 
 
-def _day_dates(views: Views, rows: np.ndarray, starts: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The dates of the days ``at`` (positions in ``starts`` of the sorted ``rows``)."""
-    dates = views.figures["reported_on"].to_numpy(dtype="datetime64[us]")
-    picked: np.ndarray = dates[rows[starts][at]]
-    return picked
-
-
 def one_incident_per_key(views: Views) -> Outcome:
     """Rows of one source's incident key that names several incidents: its event starts
     fall into runs more than the suite's ``match_days`` apart (a reused case id). One
@@ -249,11 +242,18 @@ def one_incident_per_key(views: Views) -> Outcome:
     fail = views.two_incident_keys
     if fail.any():  # which line is which only matters where a key names two incidents
         fail = fail & views.first_of_line
+    texts: list[tuple[list[str], list[str]]] = []  # both texts in one pass, when asked
+
+    def named(rows: np.ndarray) -> tuple[list[str], list[str]]:
+        if not texts:
+            texts.append(_incidents_named(views, rows))
+        return texts[0]
+
     return Outcome(
         fail,
         np.ones(len(fail), dtype=bool),
-        lambda rows: _incidents_named(views, rows)[1],
-        lambda rows: _incidents_named(views, rows)[0],
+        lambda rows: named(rows)[1],
+        lambda rows: named(rows)[0],
     )
 
 

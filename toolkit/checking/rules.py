@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import SuiteError, did_you_mean
-from toolkit.model.vocabulary import FAMILIES, SEVERITIES
+from toolkit.model.vocabulary import SEVERITIES
 
 if TYPE_CHECKING:
     from toolkit.suite import RuleFile, Suite
@@ -86,7 +86,7 @@ def derive(suite: Suite) -> list[Rule]:
             family=family,
             expectation=expectation,
             kwargs=kwargs,
-            severity=suite.severity.get(family, FAMILIES[family].severity.value),
+            severity=suite.severity_of(family),
             mostly=suite.mostly.get(family, 1.0),
             message=message,
         )
@@ -193,7 +193,7 @@ def derive(suite: Suite) -> list[Rule]:
             "one incident per key",
             "one-key-two-incidents",
             "expect_one_incident_per_key",
-            "one key, two incidents? the source gives this key two event dates or places",
+            "one key, two incidents? the source gives this key event starts more than match_days apart",
         )
     )
     rules.append(
@@ -242,7 +242,7 @@ def to_gx_suite(rules: Iterable[Rule], name: str) -> dict[str, Any]:
     as GX suite parameters: validate with ``expectation_parameters={"today": ...,
     "floor": ...}`` (datetimes). crosscheck's own expectations read three columns it adds
     to the figures table: ``lo`` and ``hi`` (each figure's interval) and
-    ``one_incident`` (``toolkit.checking.gx.one_incident``)."""
+    ``one_incident`` (``Views.runs``)."""
     expectations = []
     for r in rules:
         kwargs = dict(r.kwargs)

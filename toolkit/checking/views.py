@@ -62,16 +62,6 @@ class Views:
             for c in ("incident", "source", "measure", "reported_on")
         }
 
-    def codes_of(self, column: str) -> np.ndarray:
-        """Integer codes of any column (-1 where missing), computed once."""
-        if column not in self._more:
-            self._more[column] = codes(self.figures[column])
-        return self._more[column]
-
-    @cached_property
-    def _more(self) -> dict[str, np.ndarray]:
-        return {}
-
     @cached_property
     def key(self) -> np.ndarray:
         """One code per (incident, source): a source's incident key."""
@@ -98,12 +88,11 @@ class Views:
         first: np.ndarray = ~line.duplicated().to_numpy()
         return first
 
-    @cached_property
-    def _one_incident(self) -> np.ndarray | None:
-        """Per row, which incident of its key it belongs to; None where no key names
-        several."""
-        runs = self.runs
-        return runs if bool((runs > 0).any()) else None
+    def _split(self, codes: np.ndarray) -> np.ndarray:
+        """``codes`` told apart by incident where a key names several (see ``runs``)."""
+        if not self.two_incident_keys.any():
+            return codes
+        return combine_codes([codes, self.runs], len(self.figures))
 
     def _combine(self, *names: str) -> np.ndarray:
         """One dense code per distinct combination of the named columns' codes."""
@@ -117,23 +106,15 @@ class Views:
 
     @cached_property
     def report(self) -> np.ndarray:
-        """One code per (incident, source, reported_on) — and, where one key names two
-        incidents (see ``one_incident_per_key``), per event start and place too, so that
-        the two incidents' figures are never taken for one report's."""
-        report = self._combine("incident", "source", "reported_on")
-        split = self._one_incident
-        if split is None:
-            return report
-        return combine_codes([report, split], len(self.figures))
+        """One code per (incident, source, reported_on) — and, where one key names several
+        incidents (see ``runs``), per incident too, so that two incidents' figures are
+        never taken for one report's."""
+        return self._split(self._combine("incident", "source", "reported_on"))
 
     @cached_property
     def series(self) -> np.ndarray:
         """One code per (incident, source, measure), split like ``report``."""
-        series = self._combine("incident", "source", "measure")
-        split = self._one_incident
-        if split is None:
-            return series
-        return combine_codes([series, split], len(self.figures))
+        return self._split(self._combine("incident", "source", "measure"))
 
     @cached_property
     def n_reports(self) -> int:

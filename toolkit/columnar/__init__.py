@@ -22,6 +22,7 @@ from toolkit.columnar.codes import (
     reduce_runs,
     run_medians,
     run_starts,
+    runs_apart,
 )
 from toolkit.columnar.raw import (
     DAY_US,
@@ -74,6 +75,7 @@ __all__ = [
     "repeated_text",
     "run_medians",
     "run_starts",
+    "runs_apart",
     "take_names",
     "whole_days",
 ]

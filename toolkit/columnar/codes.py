@@ -216,3 +216,42 @@ def chunks_of(groups: np.ndarray, width: int, cells: int = 1 << 16) -> list[np.n
     """``groups`` in slices of about ``cells / width`` (work that stays in cache)."""
     step = max(1, cells // width)
     return [groups[k : k + step] for k in range(0, len(groups), step)]
+
+
+def runs_apart(key: np.ndarray, ticks: np.ndarray, gap: float) -> np.ndarray:
+    """Per element, which run of its key's values it falls in (1, 2, … in sorted order, a
+    new run after a step longer than ``gap``), for the keys whose values form several
+    runs; 0 for every other element and for missing ticks (the smallest int64, NaT).
+    ``key`` holds codes >= 0. Only the keys whose values span more than ``gap`` are
+    sorted: two passes settle the common case where none does.
+
+    >>> runs_apart(np.array([0, 0, 0, 1, 1]), np.array([10, 50, 12, 0, 3]), 5).tolist()
+    [1, 2, 1, 0, 0]
+    """
+    out = np.zeros(len(key), dtype=np.int64)
+    known = np.flatnonzero(ticks != np.iinfo(np.int64).min)
+    if len(known) < 2:
+        return out
+    k, t = key[known], ticks[known]
+    n_keys = int(key.max(initial=-1)) + 1
+    low = np.full(n_keys, np.iinfo(np.int64).max)
+    high = np.full(n_keys, np.iinfo(np.int64).min)
+    np.minimum.at(low, k, t)
+    np.maximum.at(high, k, t)
+    wide = (high.astype(np.float64) - low.astype(np.float64)) > gap
+    if not wide.any():
+        return out
+    pick = wide[k]
+    known, k, t = known[pick], k[pick], t[pick]
+    order = np.lexsort((t, k))
+    k, t = k[order], t[order]
+    first = np.zeros(len(k), dtype=bool)
+    first[run_starts(k)] = True
+    step = np.zeros(len(k), dtype=bool)
+    step[1:] = (t[1:] - t[:-1]).astype(np.float64) > gap
+    breaks = np.cumsum(step & ~first)
+    run: np.ndarray = breaks - np.maximum.accumulate(np.where(first, breaks, 0))  # per key
+    most = np.zeros(n_keys, dtype=np.int64)
+    np.maximum.at(most, k, run)
+    out[known[order]] = np.where(most[k] > 0, run + 1, 0)
+    return out

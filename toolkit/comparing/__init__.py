@@ -25,7 +25,7 @@ from toolkit.comparing.latest import code_figures, latest_figures
 from toolkit.comparing.result import Comparison, Core, comparison_table
 from toolkit.errors import CrosscheckError
 from toolkit.model import figures as ft
-from toolkit.model.derived import derive_wholes, may_derive
+from toolkit.model.derived import derive_wholes
 from toolkit.suite import Suite
 
 __all__ = ["Comparison", "as_of_date", "compare_figures"]
@@ -81,10 +81,8 @@ def compare_figures(
     when = as_of_date(as_of)
     tolerance = suite.compare.about_tolerance
     figures = ft.conform(figures.reset_index(drop=True))
+    figures = derive_wholes(figures, suite.taxonomy, tolerance, suite.compare.match_days)
     coded = code_figures(figures, tolerance)
-    if may_derive(coded.mea_names, suite.taxonomy):
-        figures = derive_wholes(figures, suite.taxonomy, tolerance, suite.compare.match_days)
-        coded = code_figures(figures, tolerance)
     latest = latest_figures(coded, when, suite)
     groups = summarise(latest, suite.compare.spread_threshold)
     row_status = row_statuses(latest, groups)

@@ -53,18 +53,17 @@ def summarise(latest: Latest, spread_threshold: float) -> Groups:
     a_starts = latest.starts if a is None else run_starts(latest.group[a])
     g_size = np.diff(np.r_[a_starts, n if a is None else len(a)])
     f_starts = latest.starts if f is None else run_starts(latest.group[f])
+    current = g_size if f is None else np.diff(np.r_[f_starts, len(f)])  # current figures
     if n:
         c_lo = reduce_runs(np.maximum, at(latest.lo, a), a_starts, g_size)
         c_hi = reduce_runs(np.minimum, at(latest.hi, a), a_starts, g_size)
         fresh = at(latest.point, f)
-        f_size = g_size if f is None else np.diff(np.r_[f_starts, len(fresh)])
-        v_min = reduce_runs(np.minimum, fresh, f_starts, f_size)
-        v_max = reduce_runs(np.maximum, fresh, f_starts, f_size)
-        median = run_medians(fresh, f_starts, f_size)
+        v_min = reduce_runs(np.minimum, fresh, f_starts, current)
+        v_max = reduce_runs(np.maximum, fresh, f_starts, current)
+        median = run_medians(fresh, f_starts, current)
     else:
         c_lo = c_hi = v_min = v_max = median = np.zeros(0)
     # current figures decide agreement; a stale lower bound above them is a conflict still
-    current = g_size if f is None else np.diff(np.r_[f_starts, len(f)])
     apart = (g_size > 1) & ~(c_lo <= c_hi)
     status = np.where(apart, CONFLICT, np.where(current == 1, SINGLE, AGREE)).astype(np.int8)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -31,7 +31,7 @@ def _base(rows: pd.DataFrame, code: str, c: Comparison) -> dict[str, Any]:
         "kind": family.kind.value,
         "code": code,
         "rule": family.title,
-        "severity": c.suite.severity.get(code, family.severity.value),
+        "severity": c.suite.severity_of(code),
         "incident": rows["incident"].array,
         "source": rows["source"].array,
         "measure": rows["measure"].array,
@@ -59,25 +59,34 @@ def _rows(c: Comparison, mask: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _neither_gives_both(k: Latest, both: pd.DataFrame, n_mea: int) -> np.ndarray:
+class _Given:
+    """Which (incident, measure, source) the comparison has a figure for: ``Latest.key``
+    is sorted, so a lookup is a binary search."""
+
+    def __init__(self, k: Latest, n_mea: int, n_src: int) -> None:
+        self.k, self.n_mea, self.n_src = k, max(n_mea, 1), max(n_src, 1)
+
+    def find(
+        self, inc: np.ndarray, mea: np.ndarray, src: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per (incident, measure, source) asked: the compared figure's position, and
+        whether there is one."""
+        keys = product_key([(inc, 0), (mea, self.n_mea), (src, self.n_src)])
+        given = self.k.key
+        at = np.minimum(np.searchsorted(given, keys), max(len(given) - 1, 0))
+        found: np.ndarray = (len(given) > 0) & (given[at] == keys)
+        return at, found
+
+
+def _neither_gives_both(k: Latest, both: pd.DataFrame, given: _Given) -> np.ndarray:
     """Per candidate pair (figure i under ``mea``, figure j under ``anc``): whether i's
-    source gives nothing under ``anc`` and j's source nothing under ``mea``. The compared
-    figures' keys (incident, measure, source) are sorted: a lookup is a binary search."""
-    n_src = int(k.src.max(initial=0)) + 1
-    given = product_key([(k.g_inc[k.group], 0), (k.g_mea[k.group], n_mea), (k.src, n_src)])
+    source gives nothing under ``anc`` and j's source nothing under ``mea``."""
     i, j = both["i"].to_numpy(), both["j"].to_numpy()
     inc = both["inc"].to_numpy()
-    i_under_anc = product_key([(inc, 0), (both["anc"].to_numpy(), n_mea), (k.src[i], n_src)])
-    j_under_mea = product_key([(inc, 0), (both["mea"].to_numpy(), n_mea), (k.src[j], n_src)])
-    neither: np.ndarray = ~_among(i_under_anc, given) & ~_among(j_under_mea, given)
+    _, i_under_anc = given.find(inc, both["anc"].to_numpy(), k.src[i])
+    _, j_under_mea = given.find(inc, both["mea"].to_numpy(), k.src[j])
+    neither: np.ndarray = ~i_under_anc & ~j_under_mea
     return neither
-
-
-def _among(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    at = np.searchsorted(sorted_keys, keys)
-    found: np.ndarray = at < len(sorted_keys)
-    found[found] = np.asarray(sorted_keys[at[found]] == keys[found])
-    return found
 
 
 def _conflicts(c: Comparison) -> pd.DataFrame:
@@ -92,8 +101,7 @@ def _conflicts(c: Comparison) -> pd.DataFrame:
         + c._shown[conflict].reset_index(drop=True),
         k.group[conflict],
     )
-    has_outlier = np.zeros(len(core.groups.status), dtype=bool)
-    has_outlier[k.group[core.outlier]] = True
+    has_outlier = core.outliers.has_outlier
     # Name the outliers where a majority agrees; otherwise every figure is in question.
     flagged_in = (core.outlier | ~has_outlier[k.group])[conflict]
     flagged = conflict.copy()
@@ -183,19 +191,16 @@ def _related(c: Comparison, names: list[str]) -> list[tuple[int, int, int]]:
     return links
 
 
-def _agree_under_shared(k: Latest, both: pd.DataFrame, n_mea: int) -> np.ndarray:
+def _agree_under_shared(k: Latest, both: pd.DataFrame, given: _Given) -> np.ndarray:
     """Per candidate pair of siblings: whether both sources give their parent (a current
     figure) and agree there — then the same number under two siblings explains nothing."""
-    n_src = int(k.src.max(initial=0)) + 1
-    given = product_key([(k.g_inc[k.group], 0), (k.g_mea[k.group], n_mea), (k.src, n_src)])
     shared = both["shared"].to_numpy()
     inc = both["inc"].to_numpy()
     at, found = [], []
     for side in (both["i"].to_numpy(), both["j"].to_numpy()):
-        key = product_key([(inc, 0), (np.maximum(shared, 0), n_mea), (k.src[side], n_src)])
-        where = np.minimum(np.searchsorted(given, key), max(len(given) - 1, 0))
+        where, there = given.find(inc, np.maximum(shared, 0), k.src[side])
         at.append(where)
-        found.append((shared >= 0) & (given[where] == key) & ~k.stale[where])
+        found.append((shared >= 0) & there & ~k.stale[where])
     (a, b), (fa, fb) = at, found
     meet = np.maximum(k.lo[a], k.lo[b]) <= np.minimum(k.hi[a], k.hi[b])
     agree: np.ndarray = fa & fb & meet
@@ -226,8 +231,9 @@ def _definitions(c: Comparison) -> pd.DataFrame:
     parent = mine.rename(columns={"i": "j", "mea": "anc"})
     both = child.merge(parent, on=["inc", "v", "anc"])
     both = both[k.src[both["i"].to_numpy()] != k.src[both["j"].to_numpy()]]
-    both = both[_neither_gives_both(k, both, len(names))]
-    both = both[~_agree_under_shared(k, both, len(names))]
+    given = _Given(k, len(names), len(coded.src_names))
+    both = both[_neither_gives_both(k, both, given)]
+    both = both[~_agree_under_shared(k, both, given)]
     if both.empty:
         return pd.DataFrame()
     i, j = both["i"].to_numpy(), both["j"].to_numpy()

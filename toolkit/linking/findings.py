@@ -56,7 +56,7 @@ def _link_finding(code: str, r: Any, suite: Suite) -> dict[str, Any]:
         "kind": family.kind.value,
         "code": code,
         "rule": family.title,
-        "severity": suite.severity.get(code, family.severity.value),
+        "severity": suite.severity_of(code),
         "incident": r.incident,
         "source": r.source,
         "origin_file": r.origin_file,

@@ -20,7 +20,7 @@ import pandas as pd
 from toolkit.linking.evidence import SAME_PLACE, candidates, explain, records, score
 from toolkit.linking.findings import day_text, link_findings
 from toolkit.linking.places import normalise_place
-from toolkit.model.derived import derive_wholes, may_derive
+from toolkit.model.derived import derive_wholes
 from toolkit.suite import Suite, suite_for
 from toolkit.suite.crosswalk import read_crosswalk, read_crosswalk_table
 
@@ -174,9 +174,6 @@ def match(
 def _with_wholes(figures: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """The figures with the wholes their parts imply, so that a toll given as parts
     (civilians, police) meets the same toll given whole (victims)."""
-    measures = figures["measure"].dropna().unique()
-    if not may_derive(pd.Series(measures), suite.taxonomy):
-        return figures
     compare = suite.compare
     return derive_wholes(figures, suite.taxonomy, compare.about_tolerance, compare.match_days)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import codes, combine_codes
+from toolkit.columnar import codes, combine_codes, distinct, repeated_text
 from toolkit.model import figures as ft
 from toolkit.model.incidents import runs_of
 from toolkit.model.intervals import intervals_and_points
@@ -51,12 +51,6 @@ def derivable(measures: pd.Series | list[str], taxonomy: Taxonomy) -> list[Parti
         present |= {p.whole for p in more}
 
 
-def may_derive(measures: pd.Series, taxonomy: Taxonomy) -> bool:
-    """Whether any whole can be derived from a table with these distinct measures: else
-    nothing need be looked at."""
-    return bool(derivable(measures, taxonomy))
-
-
 def derive_wholes(
     figures: pd.DataFrame, taxonomy: Taxonomy, tolerance: float, days: float = 3
 ) -> pd.DataFrame:
@@ -81,11 +75,9 @@ def derive_wholes(
         return figures
     involved = {m for p in partitions for m in (p.whole, *p.parts)}
     known = figures[figures["measure"].isin(list(involved))]  # derived ones too: not again
-    key = combine_codes([codes(known[c], missing_group=True) for c in REPORT[:2]], len(known))
-    known = known.assign(_run=runs_of(key, known["event_start"].to_numpy("datetime64[us]"), days))
     added: list[pd.DataFrame] = []
     for _ in partitions:  # a level a round: wholes of one level are parts of the next
-        keys = _Keys(known)
+        keys = _Keys(known, days)
         new = [w for p in partitions if len(w := _derive(known, keys, p, tolerance))]
         if not new:
             break
@@ -93,24 +85,25 @@ def derive_wholes(
         known = pd.concat([known, *new], ignore_index=True)
     if not added:
         return figures
-    base = figures if "derived" in figures else figures.assign(derived=_no_parts(len(figures)))
-    return ft.conform(pd.concat([base, *added], ignore_index=True).drop(columns="_run"))
-
-
-def _no_parts(n: int) -> pd.Series:
-    return pd.Series([None] * n, dtype="str")
+    base = (
+        figures
+        if "derived" in figures
+        else figures.assign(derived=repeated_text(None, len(figures)))
+    )
+    return ft.conform(pd.concat([base, *added], ignore_index=True))
 
 
 class _Keys:
     """Integer codes of a round's figures: one per report (incident, source, reported_on,
     and which incident of a key that names several), and one per measure."""
 
-    def __init__(self, known: pd.DataFrame) -> None:
-        columns = [codes(known[c], missing_group=True) for c in REPORT]
-        columns.append(known["_run"].to_numpy(dtype=np.int64))
-        self.report = combine_codes(columns, len(known))
-        self.measure = codes(known["measure"])
-        names = pd.unique(known["measure"].dropna())  # the codes' order: first seen
+    def __init__(self, known: pd.DataFrame, days: float) -> None:
+        n = len(known)
+        key = combine_codes([codes(known[c], missing_group=True) for c in REPORT[:2]], n)
+        runs = runs_of(key, known["event_start"].to_numpy("datetime64[us]"), days)
+        day = codes(known["reported_on"], missing_group=True)
+        self.report = combine_codes([key, day, runs], n)
+        self.measure, names = distinct(known["measure"])
         self.code_of = {str(name): i for i, name in enumerate(names)}
 
     def rank(self, measures: tuple[str, ...]) -> np.ndarray:
@@ -175,6 +168,6 @@ def _rows(parts: pd.DataFrame, summary: pd.DataFrame, partition: Partition) -> p
     out["low"] = pd.array(lo, dtype="Int64")
     out["high"] = pd.array(np.where(open_, np.nan, hi), dtype="Int64")
     out["qualifier"] = pd.array(qualifier, dtype="str")
-    out["figure_text"] = pd.Series([None] * len(out), dtype="str")
+    out["figure_text"] = repeated_text(None, len(out))
     out["derived"] = " + ".join(partition.parts)
     return out

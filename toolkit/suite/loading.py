@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from toolkit.errors import SuiteError, did_you_mean
+from toolkit.model.vocabulary import FAMILIES
 from toolkit.suite.profiles import Profile, parse_profile
 from toolkit.suite.settings import CompareSettings, family_settings
 from toolkit.suite.taxonomy import Taxonomy
@@ -122,6 +123,10 @@ class Suite:
     chain: tuple[str, ...] = ()
     crosswalk: str | None = None
     link: str = "none"
+
+    def severity_of(self, code: str) -> str:
+        """A finding family's severity: the suite's, else the family's default."""
+        return self.severity.get(code, FAMILIES[code].severity.value)
 
     def profile_for(self, path: Path, root: Path | None = None) -> Profile | None:
         for profile in self.profiles:
