@@ -193,7 +193,8 @@ def derive(suite: Suite) -> list[Rule]:
             "one incident per key",
             "one-key-two-incidents",
             "expect_one_incident_per_key",
-            "one key, two incidents? the source gives this key event starts more than match_days apart",
+            "one key, two incidents? the source gives this key event starts more than "
+            "match_days apart",
         )
     )
     rules.append(
