@@ -469,3 +469,5 @@ def test_a_chart_of_an_incident_the_comparison_lacks_says_which_it_has():
     assert isinstance(info.value, KeyError)  # a lookup that failed, as pandas' would be
     with pytest.raises(cc.CrosscheckError, match="no dated figures"):
         comparison.plot_revisions("al-qaryatayn-2017", "detained")
+    with pytest.raises(cc.CrosscheckError, match="has none of the measures"):
+        charts.incident_chart(comparison, "al-qaryatayn-2017", measures=["displaced.children"])

@@ -174,14 +174,13 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
     findings = result.findings
     figures = result.figures
     if args.output:  # the table written is linked as every command links it
-        from toolkit.linking import link_figures
         from toolkit.model import findings as fd
-        from toolkit.pipeline import link_mode
+        from toolkit.pipeline import read_and_link
 
-        linked = link_figures(figures, result.suite, link_mode(result.suite, args.link))
+        _, linked, _ = read_and_link(result, link=args.link)
         if linked.matching is not None:
             print(console.matching_line(linked.matching), file=out)
-            findings = fd.concat([findings, linked.matching.findings])
+        findings = fd.concat([findings, linked.findings])
         figures = linked.figures
     console.findings_list(findings, out, hint=None if args.findings else "--findings FILE")
     print(console.rows_line(result), file=out)
@@ -280,29 +279,24 @@ def _everything(result: CheckResult) -> dict[str, pd.DataFrame]:
     )
     out = {"summary": summary, "files": files, "rules": rules, "findings": findings}
     c = result.comparison
-    if c is not None:
-        out |= {
-            "comparison": c.table,
-            "figures_compared": c.latest,
-            "revisions": c.revisions,
-            "scorecard": result.scorecard if result.scorecard is not None else c.scorecard,
-        }
-    return out
+    return out | {
+        "comparison": c.table,
+        "figures_compared": c.latest,
+        "revisions": c.revisions,
+        "scorecard": result.scorecard,
+    }
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.comparing import compare_figures
-    from toolkit.linking import link_figures
-    from toolkit.pipeline import link_mode
-    from toolkit.reading import read_figures
+    from toolkit.pipeline import read_and_link
     from toolkit.reporting import console
     from toolkit.reporting.writers import write_json, write_table
 
-    read = read_figures(args.paths, args.suite)
-    linked = link_figures(read.figures, read.suite, link_mode(read.suite, args.link))
+    _, linked, suite = read_and_link(args.paths, args.suite, args.link)
     if linked.matching is not None:
         print(console.matching_line(linked.matching), file=out)
-    comparison = compare_figures(linked.figures, read.suite, as_of=args.as_of)
+    comparison = compare_figures(linked.figures, suite, as_of=args.as_of)
     when = f" as of {args.as_of}" if args.as_of else ""
     print(
         f"compared {len(comparison.table)} incident x measure pairs{when}: "

@@ -19,7 +19,7 @@ from toolkit.checking import ENGINES, check_figures
 from toolkit.checking.rules import Rule
 from toolkit.comparing import Comparison, compare_figures
 from toolkit.errors import CrosscheckError
-from toolkit.linking import LINK_MODES, Linked, link_figures
+from toolkit.linking import Linked, link_figures, link_mode
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.reading import ReadResult, read_figures, read_of
@@ -49,9 +49,7 @@ class CheckResult:
     linked
         The figures under shared incident keys, and the matching behind them.
     comparison
-        The sources compared (None when the run stopped before comparing).
-    scorecard
-        Per source: figures, outliers, conflicts and rule findings.
+        The sources compared.
     """
 
     findings: pd.DataFrame
@@ -59,9 +57,14 @@ class CheckResult:
     suite: Suite
     read: ReadResult | None = field(repr=False)
     figures: pd.DataFrame = field(repr=False)
-    linked: Linked | None = field(default=None, repr=False)
-    comparison: Comparison | None = field(default=None, repr=False)
-    scorecard: pd.DataFrame | None = field(default=None, repr=False)
+    linked: Linked = field(repr=False)
+    comparison: Comparison = field(repr=False)
+
+    @property
+    def scorecard(self) -> pd.DataFrame:
+        """Per source: figures, outliers, conflicts and rule findings (the comparison's,
+        counted with this run's rule findings)."""
+        return self.comparison.scorecard
 
     @property
     def ok(self) -> bool:
@@ -126,12 +129,13 @@ def _suite(suite: str | Path | Suite | None) -> Suite | None:
     return load_suite(suite)
 
 
-def link_mode(suite: Suite, link: str | None) -> str:
-    """How a run links incidents: as asked, else as the suite says."""
-    mode = link if link is not None else suite.link
-    if mode not in LINK_MODES:
-        raise CrosscheckError(f"unknown link mode {mode!r}; choose one of {', '.join(LINK_MODES)}")
-    return mode
+def read_and_link(
+    data: Data, suite: str | Path | Suite | None = None, link: str | None = None
+) -> tuple[ReadResult | None, Linked, Suite]:
+    """The read (reading exports when given paths), the link stage's result and the
+    suite: what :func:`compare` and the commands that show the linking start from."""
+    read, figures, the_suite = start(data, suite)
+    return read, link_figures(figures, the_suite, link), the_suite
 
 
 def check(
@@ -172,17 +176,14 @@ def check(
     if engine not in ENGINES:
         raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     read, figures, the_suite = start(data, suite)
-    mode = link_mode(the_suite, link)
+    mode = link_mode(the_suite, link)  # a wrong mode fails before the rules run
     checked = check_figures(figures, the_suite, engine, on_rule=on_rule)
     linked = link_figures(figures, the_suite, mode)
     found = fd.concat(
-        [
-            read.findings if read is not None else fd.empty(),
-            checked.findings,
-            linked.matching.findings if linked.matching is not None else fd.empty(),
-        ]
+        [read.findings if read is not None else fd.empty(), checked.findings, linked.findings]
     )
     comparison = compare_figures(linked.figures, the_suite, as_of, findings=found)
+    _ = comparison.scorecard  # the last stage, run now (cached): reports only show it
     return CheckResult(
         findings=fd.concat([found, comparison.findings]),
         rules=checked.rules,
@@ -191,7 +192,6 @@ def check(
         figures=figures,
         linked=linked,
         comparison=comparison,
-        scorecard=comparison.scorecard,
     )
 
 
@@ -228,6 +228,5 @@ def compare(
     >>> row["status"], int(row["sources"]), float(row["consensus_low"]), bool(row["wide_spread"])
     ('agree', 4, 128.0, True)
     """
-    _, figures, the_suite = start(data, suite)
-    linked = link_figures(figures, the_suite, link_mode(the_suite, link))
+    _, linked, the_suite = read_and_link(data, suite, link)
     return compare_figures(linked.figures, the_suite, as_of)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from toolkit.model.vocabulary import FAMILIES, SEVERITIES, Kind, failing
+from toolkit.model.vocabulary import LINK_MODES, SEVERITIES, Kind, failing, titles
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,7 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--crosscheck-suite", metavar="DIR", help="suite folder (default: found)")
     group.addoption(
         "--crosscheck-link",
-        choices=("none", "crosswalk", "auto"),
+        choices=LINK_MODES,
         help="how incidents are linked across sources (default: as the suite says)",
     )
     group.addoption(
@@ -58,13 +58,10 @@ class RuleItem(pytest.Item):
         self.kind = kind
 
     def runtest(self) -> None:
-        f = _run(self.config).findings
+        f = _run(self.config)  # one row per rule a finding names
         threshold = failing(self.config.getoption("crosscheck_fail_on"))
-        if self.kind == "kind":
-            named = f["kind"] == self.rule
-        else:  # a finding may name several rules of one family, joined with "; "
-            named = f["rule"].str.split("; ").apply(lambda names: self.rule in names)
-        mine = f[named.astype(bool) & f["severity"].isin(threshold)]
+        named = f[self.kind] == self.rule
+        mine = f[named & f["severity"].isin(threshold)]
         if len(mine):
             raise CrosscheckFailure(_describe(mine))
 
@@ -89,11 +86,14 @@ def _describe(findings: Any) -> str:
 def _run(config: pytest.Config) -> Any:
     if _RUN not in config.stash:
         from toolkit.pipeline import check
+        from toolkit.reporting.junit import by_rule
 
         paths = config.getoption("crosscheck")
-        config.stash[_RUN] = check(
+        result = check(
             paths, config.getoption("crosscheck_suite"), link=config.getoption("crosscheck_link")
         )
+        # a finding may name several rules of one family: split once, not per item
+        config.stash[_RUN] = by_rule(result.findings)
     return config.stash[_RUN]
 
 
@@ -106,7 +106,7 @@ def _items(session: pytest.Session) -> Iterator[RuleItem]:
     # Reading and the schema come first: each is one item over its kind of finding.
     yield RuleItem.from_parent(session, name="crosscheck[input]", rule="input", kind="kind")
     yield RuleItem.from_parent(session, name="crosscheck[schema]", rule="schema", kind="kind")
-    comparison = [f.title for f in FAMILIES.values() if f.kind in (Kind.LINK, Kind.DISCREPANCY)]
+    comparison = titles(Kind.LINK, Kind.DISCREPANCY)
     names = [r.name for r in suite_rules(suite)] + comparison
     for name in dict.fromkeys(names):
         yield RuleItem.from_parent(session, name=f"crosscheck[{name}]", rule=name, kind="rule")

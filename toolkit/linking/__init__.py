@@ -19,9 +19,9 @@ from toolkit.errors import CrosscheckError
 from toolkit.linking.matching import CROSSWALK_COLUMNS, Matching, match
 from toolkit.linking.places import normalise_place, place_similarity, skeleton
 from toolkit.model import findings as fd
+from toolkit.model.vocabulary import LINK_MODES
 from toolkit.suite import Suite
-from toolkit.suite.crosswalk import read_crosswalk, read_crosswalk_table
-from toolkit.suite.loading import LINK_MODES
+from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table
 
 __all__ = [
     "CROSSWALK_COLUMNS",
@@ -29,6 +29,7 @@ __all__ = [
     "Linked",
     "Matching",
     "link_figures",
+    "link_mode",
     "match",
     "normalise_place",
     "place_similarity",
@@ -48,22 +49,34 @@ class Linked:
     figures: pd.DataFrame
     matching: Matching | None = None
 
+    @property
+    def findings(self) -> pd.DataFrame:
+        """What linking could not decide (none when nothing was linked)."""
+        return self.matching.findings if self.matching is not None else fd.empty()
 
-def link_figures(figures: pd.DataFrame, suite: Suite, mode: str = "none") -> Linked:
-    """Link incidents across sources: ``none`` keeps each source's keys; ``crosswalk``
-    applies only the suite's reviewed crosswalk; ``auto`` applies matching's proposals at
-    or above the threshold, with the reviewed crosswalk overriding them."""
+
+def link_mode(suite: Suite, link: str | None = None) -> str:
+    """How a run links incidents: as asked, else as the suite says."""
+    mode = link if link is not None else suite.link
     if mode not in LINK_MODES:
         raise CrosscheckError(f"unknown link mode {mode!r}; choose one of {', '.join(LINK_MODES)}")
+    return mode
+
+
+def link_figures(figures: pd.DataFrame, suite: Suite, link: str | None = None) -> Linked:
+    """Link incidents across sources: ``none`` keeps each source's keys; ``crosswalk``
+    applies only the suite's reviewed crosswalk; ``auto`` applies matching's proposals at
+    or above the threshold, with the reviewed crosswalk overriding them. By default as
+    the suite says."""
+    mode = link_mode(suite, link)
     if mode == "none" or (mode == "crosswalk" and not suite.crosswalk):
         return Linked(figures)
     if mode == "crosswalk":
-        fixed = read_crosswalk(suite.crosswalk or "")
+        reviewed = read_crosswalk_table(suite.crosswalk or "")
         walk = pd.DataFrame(
-            [(s, i, m, "crosswalk") for (s, i), m in fixed.items()],
+            [(s, i, m, "crosswalk") for (s, i), m in crosswalk_links(reviewed).items()],
             columns=["source", "incident", "match", "status"],
         )
-        reviewed = read_crosswalk_table(suite.crosswalk or "")
         matching = Matching(walk, pd.DataFrame(), fd.empty(), suite, reviewed)
         return Linked(matching.apply(figures), matching)
     matching = match(figures, suite)

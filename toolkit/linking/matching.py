@@ -22,7 +22,7 @@ from toolkit.linking.findings import day_text, link_findings
 from toolkit.linking.places import normalise_place
 from toolkit.model.derived import derive_wholes
 from toolkit.suite import Suite, suite_for
-from toolkit.suite.crosswalk import read_crosswalk, read_crosswalk_table
+from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table
 
 CROSSWALK_COLUMNS = (
     "source",
@@ -90,6 +90,10 @@ class Matching:
         """Counts by status (for a summary)."""
         return {str(k): int(v) for k, v in self.crosswalk["status"].value_counts().items()}
 
+    def summary(self) -> str:
+        """The counts by status in a few words ("42 matched, 33 unmatched")."""
+        return ", ".join(f"{n} {s}" for s, n in sorted(self.scores().items()))
+
     def to_review(self) -> pd.DataFrame:
         """The crosswalk a person reviews: the suite's reviewed rows exactly as they are in
         its file, then every other proposal (scores to two decimals)."""
@@ -131,8 +135,8 @@ def match(
     days = the_suite.compare.match_days
     recs = records(_with_wholes(figures, the_suite))
     # the reviewed crosswalk: (source, incident) -> shared id, None keeping it apart
-    fixed = read_crosswalk(the_suite.crosswalk) if the_suite.crosswalk else {}
     reviewed = read_crosswalk_table(the_suite.crosswalk) if the_suite.crosswalk else None
+    fixed = crosswalk_links(reviewed) if reviewed is not None else {}
     keys = list(zip(recs["source"].astype("str"), recs["incident"].astype("str"), strict=True))
     scored = score(recs, candidates(recs, days), days)
     src = recs["source"].to_numpy(dtype=object)

@@ -135,6 +135,15 @@ ALIASES: dict[str, str] = {
 }
 
 
+def titles(*kinds: Kind) -> list[str]:
+    """What the findings of every family of these kinds say, in registry order."""
+    return [f.title for f in FAMILIES.values() if f.kind in kinds]
+
+
+# How a run links incidents across sources (suite.yaml's `link:`, `--match`).
+LINK_MODES: tuple[str, ...] = ("none", "crosswalk", "auto")
+
+
 def title(code: str) -> str:
     """What findings of a family say, for a code (a hand-written family: the code)."""
     family = FAMILIES.get(code)

@@ -41,6 +41,14 @@ def _figure(
     return Figure(figsize=(width, height), layout=layout)
 
 
+def contested_measures(latest: pd.DataFrame) -> list[str]:
+    """Of one incident's compared figures, the measures more than one figure is shown for
+    (a stale one beside a single current one makes a conflict too: a toll that went
+    down); all its measures where there is none."""
+    counts = latest.groupby("measure", sort=False).size()
+    return [str(m) for m in counts[counts > 1].index] or [str(m) for m in counts.index]
+
+
 def incident_chart(
     comparison: Comparison, incident: str, measures: list[str] | None = None
 ) -> Figure:
@@ -55,7 +63,11 @@ def incident_chart(
         )
     table = comparison.table[comparison.table["incident"] == incident].set_index("measure")
     order = [m for m in table.index if measures is None or m in measures]
-    order = order or list(table.index)  # none of those measures: chart them all
+    if not order:
+        raise NotFound(
+            f"incident {incident!r} has none of the measures {measures}; it has "
+            + ", ".join(map(str, table.index))
+        )
     heights = [0.3 * int((latest["measure"] == m).sum()) + 0.2 for m in order]  # inches
     gap, top, bottom = 0.62, 0.55, 0.35
     height = top + bottom + sum(heights) + gap * (len(order) - 1)

@@ -108,14 +108,13 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
             f"{f.rows_rejected} rejected, {f.figures} figures",
             file=out,
         )
-    if result.linked is not None and result.linked.matching is not None:
+    if result.linked.matching is not None:
         print(matching_line(result.linked.matching), file=out)
-    if result.comparison is not None:
-        c = result.comparison
-        print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
-        hint = unlinked_hint(c)
-        if hint:
-            print(hint, file=out)
+    c = result.comparison
+    print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
+    hint = unlinked_hint(c)
+    if hint:
+        print(hint, file=out)
     if len(result.findings):
         print("findings by kind and severity:", file=out)
         for line in result.summary.to_string().splitlines():
@@ -136,8 +135,7 @@ def unlinked_hint(c: Comparison) -> str | None:
 
 
 def matching_line(matching: Matching) -> str:
-    counts = matching.scores()
-    return "matched incidents: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    return "matched incidents: " + matching.summary()
 
 
 def matching_list(matching: Matching, out: TextIO) -> None:

@@ -23,10 +23,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import CrosscheckError
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import SEVERITIES, title
-from toolkit.reporting.charts import incident_chart, revision_chart, scorecard_chart, svg
+from toolkit.reporting.charts import (
+    contested_measures,
+    incident_chart,
+    revision_chart,
+    scorecard_chart,
+    svg,
+)
 from toolkit.reporting.console import unlinked_hint
 from toolkit.reporting.writers import write_text
 
@@ -126,12 +131,9 @@ def disagreements(comparison: Comparison, limit: int | None = None) -> list[dict
 def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
     """One incident's chart of the measures more than one figure is shown for (stale ones
     included), as base64 SVG, with a text alternative listing the figures."""
-    # the measures with more than one figure shown: a stale one beside a single current
-    # one makes a conflict too (a toll that went down)
     shown = comparison.latest[comparison.latest["incident"] == incident]
-    counts = shown.groupby("measure", sort=False).size()
-    measures = [str(m) for m in counts[counts > 1].index] or [str(m) for m in counts.index]
-    figures_of = figures_by_group(comparison.latest[comparison.latest["incident"] == incident])
+    measures = contested_measures(shown)
+    figures_of = figures_by_group(shown)
     alt = "; ".join(
         f"{m}: " + ", ".join(f"{s} {v}" for s, v, _ in figures_of.get((incident, m), []))
         for m in measures
@@ -173,13 +175,11 @@ def context(
     from toolkit import __version__
 
     comparison = result.comparison
-    if comparison is None:
-        raise CrosscheckError("the report needs a compared run: use cc.check(...)")
     findings = result.findings
     disagreement_rows = disagreements(comparison)
     worst = list(dict.fromkeys(d["incident"] for d in disagreement_rows))[: max(charts, 0)]
     script, script_hash = _script()
-    card = result.scorecard if result.scorecard is not None else comparison.scorecard
+    card = result.scorecard
     return {
         "title": title or result.suite.name,
         "generated": (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
@@ -237,11 +237,8 @@ def _revisions(comparison: Comparison, charts: int) -> dict[str, Any]:
 
 def _linking(result: CheckResult) -> str:
     """How the run linked incidents, in a few words."""
-    matching = result.linked.matching if result.linked is not None else None
-    if matching is None:
-        return ""
-    counts = matching.scores()
-    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    matching = result.linked.matching
+    return matching.summary() if matching is not None else ""
 
 
 def _families(findings: pd.DataFrame) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from toolkit.model import findings as fd
-from toolkit.model.vocabulary import FAMILIES, Kind, failing
+from toolkit.model.vocabulary import Kind, failing, titles
 from toolkit.reporting.writers import write_with
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 NO_INCIDENT = "(no incident)"
 
 
-COMPARISON = [f.title for f in FAMILIES.values() if f.kind == Kind.DISCREPANCY]
+COMPARISON = titles(Kind.DISCREPANCY)
 
 
 def by_rule(findings: pd.DataFrame) -> pd.DataFrame:
@@ -38,7 +38,7 @@ def cases(result: CheckResult) -> list[tuple[str, str]]:
     f = by_rule(result.findings)
     rules = list(dict.fromkeys([r.name for r in result.rules] + COMPARISON))
     rules += [r for r in dict.fromkeys(f["rule"].dropna()) if r not in rules]
-    tables = [result.figures] + ([result.linked.figures] if result.linked is not None else [])
+    tables = [result.figures, result.linked.figures]
     incidents = [str(i) for t in tables for i in t["incident"].dropna().unique()]
     incidents += [str(i) for i in f["incident"].dropna().unique()]
     incidents = sorted(set(incidents))

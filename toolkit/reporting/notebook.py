@@ -20,17 +20,15 @@ if TYPE_CHECKING:
 ROWS = 20
 
 
-def _disagreements(c: Comparison | None) -> tuple[list[dict[str, Any]], int]:
+def _disagreements(c: Comparison) -> tuple[list[dict[str, Any]], int]:
     """The first ROWS disagreements, and how many more there are."""
-    if c is None:
-        return [], 0
     total = len(c.disagreements)
     return disagreement_rows(c, ROWS), max(total - ROWS, 0)
 
 
-def _worst_chart(c: Comparison | None, rows: list[dict[str, Any]]) -> dict[str, str] | None:
+def _worst_chart(c: Comparison, rows: list[dict[str, Any]]) -> dict[str, str] | None:
     """The chart of the incident with the worst disagreement, if there is one."""
-    if c is None or not rows:
+    if not rows:
         return None
     return incident_svg(c, rows[0]["incident"])
 
@@ -100,8 +98,7 @@ def check_text_summary(result: CheckResult) -> str:
     f = result.findings
     by = ", ".join(f"{int((f['severity'] == s).sum())} {s}" for s in SEVERITIES)
     text = f"{len(f)} findings ({by}) from {len(result.rules)} rules"
-    if result.comparison is not None:
-        text += "; " + comparison_text_summary(result.comparison)
+    text += "; " + comparison_text_summary(result.comparison)
     return text
 
 

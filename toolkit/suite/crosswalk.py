@@ -32,9 +32,9 @@ def read_crosswalk_table(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def read_crosswalk(path: str | Path) -> dict[tuple[str, str], str | None]:
-    """(source, incident) -> the shared id it is linked to (None: kept apart)."""
-    table = read_crosswalk_table(path)
+def crosswalk_links(table: pd.DataFrame) -> dict[tuple[str, str], str | None]:
+    """A crosswalk table (as read): (source, incident) -> the shared id it is linked to
+    (None: kept apart)."""
     return {
         (source, incident): match or None
         for source, incident, match in zip(

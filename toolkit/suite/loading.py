@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from toolkit.errors import SuiteError, did_you_mean
-from toolkit.model.vocabulary import FAMILIES
+from toolkit.model.vocabulary import FAMILIES, LINK_MODES
 from toolkit.suite.profiles import Profile, parse_profile
 from toolkit.suite.settings import CompareSettings, family_settings
 from toolkit.suite.taxonomy import Taxonomy
@@ -39,7 +39,6 @@ _SUITE_KEYS = {
     "crosswalk",
     "link",
 }
-LINK_MODES = ("none", "crosswalk", "auto")
 
 
 def read_yaml(path: Path) -> Any:
