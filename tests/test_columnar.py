@@ -83,10 +83,10 @@ def test_each_distinct_row_is_formatted_once_and_rows_keep_their_place():
         seen.append((a, b))
         return f"{a}/{b}"
 
-    out = col.format_each_distinct_row(
+    codes, texts = col.distinct_rows_formatted(
         [np.array([1.0, 2, 1, np.nan, np.nan]), np.array([3, 4, 3, -1, -1])], fmt
     )
-    assert out.tolist() == ["1.0/3", "2.0/4", "1.0/3", "nan/-1", "nan/-1"]
+    assert [texts[c] for c in codes] == ["1.0/3", "2.0/4", "1.0/3", "nan/-1", "nan/-1"]
     assert len(seen) == 3
 
 

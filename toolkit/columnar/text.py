@@ -163,25 +163,12 @@ def format_each_distinct(values: np.ndarray, fmt: Callable[[Any], str]) -> np.nd
     return texts[inverse.reshape(-1)]
 
 
-def format_each_distinct_row(columns: list[np.ndarray], fmt: Callable[..., str]) -> np.ndarray:
-    """``fmt(*row)`` of each row of several columns, as an object array (see
-    :func:`distinct_rows_formatted`).
-
-    >>> format_each_distinct_row([np.array([1.0, 1, 2]), np.array([3, 3, 4])],
-    ...                          lambda a, b: f"{a:g}/{b}").tolist()
-    ['1/3', '1/3', '2/4']
-    """
-    row_codes, texts = distinct_rows_formatted(columns, fmt)
-    out: np.ndarray = np.array(texts, dtype=object)[row_codes]
-    return out
-
-
 def distinct_rows_formatted(
-    columns: list[np.ndarray], fmt: Callable[..., str]
-) -> tuple[np.ndarray, list[str]]:
+    columns: list[np.ndarray], fmt: Callable[..., str | None]
+) -> tuple[np.ndarray, list[str | None]]:
     """Each row's code and the text of each distinct row (``fmt(*row)``, formatted once)
     of several columns (floats, or int codes; NaN rows are alike): a text column is then
-    a take of a few texts, with no Python string per row."""
+    a take of a few texts, with no Python string per row (None: a missing text)."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     levels = []
     for column in columns:

@@ -17,8 +17,9 @@ import pandas as pd
 
 from toolkit.errors import CrosscheckError
 from toolkit.linking.matching import CROSSWALK_COLUMNS, Matching, match
-from toolkit.linking.places import normalise_place, place_similarity, skeleton
+from toolkit.linking.places import normalise_place, place_similarity
 from toolkit.model import findings as fd
+from toolkit.model.names import skeleton
 from toolkit.model.vocabulary import LINK_MODES
 from toolkit.suite import Suite
 from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table

@@ -11,13 +11,13 @@ on figures alone across states, and never on figures alone where the state is un
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
 from toolkit.linking.places import place, place_similarity
 from toolkit.model import figures as ft
+from toolkit.model.names import fold
 
 # Weights of the place score; a pair lacking a place name on either side scores its name
 # as NAME_UNKNOWN, so it can never pass the threshold on dates alone.
@@ -132,9 +132,7 @@ def _words(title: object) -> frozenset[str]:
     """A title's words that can name a venue or an event (not "the", "shooting"…)."""
     if not isinstance(title, str):
         return frozenset()
-    plain = unicodedata.normalize("NFKD", title)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return frozenset(w for w in _WORD.split(plain) if len(w) >= 3 and w not in _STOP)
+    return frozenset(w for w in _WORD.split(fold(title)) if len(w) >= 3 and w not in _STOP)
 
 
 def _toll(a: dict[str, float], b: dict[str, float]) -> tuple[float | None, str]:

@@ -4,11 +4,10 @@ vowels of transliterations ("Qaryatayn" / "Qaryatain") do not make two places di
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
-_WORDS = re.compile(r"[^\w]+")
+from toolkit.model.names import skeleton, words
+
 _NOISE = frozenset(
     [
         *("al", "el", "ar", "as", "ad", "an", "ash", "at", "az", "the", "of", "in", "near"),
@@ -16,8 +15,6 @@ _NOISE = frozenset(
         *("province", "region", "area", "camp", "port"),
     ]
 )
-_VOWELS = re.compile(r"(?<=.)[aeiouyw]+")
-_DOUBLES = re.compile(r"(.)\1+")
 
 
 def normalise_place(text: object) -> str:
@@ -29,21 +26,7 @@ def normalise_place(text: object) -> str:
     """
     if not isinstance(text, str):
         return ""
-    plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    words = [w for w in _WORDS.split(plain.replace("_", " ")) if w and w not in _NOISE]
-    return " ".join(words)
-
-
-def skeleton(word: str) -> str:
-    """The consonants of a word, doubles collapsed: transliterations of one Arabic or
-    Pashto name mostly differ in their vowels ("Qaryatayn" / "Qaryatain", "Kunduz" /
-    "Kondoz", "Hodeidah" / "Hudaydah").
-
-    >>> skeleton("qaryatayn"), skeleton("qaryatain"), skeleton("hodeidah"), skeleton("hudaydah")
-    ('qrtn', 'qrtn', 'hdh', 'hdh')
-    """
-    return _DOUBLES.sub(r"\1", _VOWELS.sub("", word))
+    return " ".join(words(text, _NOISE))
 
 
 @dataclass(frozen=True)

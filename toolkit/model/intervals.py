@@ -14,7 +14,7 @@ from toolkit.columnar import (
     distinct,
     distinct_rows_formatted,
     format_each_distinct,
-    format_each_distinct_row,
+    take_names,
 )
 
 QUALIFIERS: tuple[str, ...] = (
@@ -156,15 +156,9 @@ def interval_texts(
     >>> interval_texts(np.array([128.0, 5]), np.array([np.inf, 5])).tolist()
     ['≥ 128', '5']
     """
-    lo = np.asarray(lo, dtype="float64")
-    hi = np.asarray(hi, dtype="float64")
-    if qualifiers is None:
-        return format_each_distinct_row([lo, hi], interval_text)
-    q, names = distinct(qualifiers.reset_index(drop=True))
-    table = [*names, None]  # -1 (missing) takes the last entry
-    return format_each_distinct_row(
-        [lo, hi, np.asarray(q, dtype=np.int64)], lambda a, b, i: interval_text(a, b, table[i])
-    )
+    codes, texts = _distinct_intervals(lo, hi, qualifiers)
+    out: np.ndarray = np.array(texts, dtype=object)[codes]
+    return out
 
 
 def interval_column(
@@ -176,15 +170,20 @@ def interval_column(
     >>> interval_column(np.array([128.0, 5]), np.array([np.inf, 5])).tolist()
     ['≥ 128', '5']
     """
+    codes, texts = _distinct_intervals(lo, hi, qualifiers)
+    return take_names(codes, pd.Series(pd.array(texts, dtype="str")))
+
+
+def _distinct_intervals(
+    lo: np.ndarray, hi: np.ndarray, qualifiers: pd.Series | None
+) -> tuple[np.ndarray, list[str | None]]:
+    """Each element's code and the text of each distinct (interval, qualifier)."""
     lo = np.asarray(lo, dtype="float64")
     hi = np.asarray(hi, dtype="float64")
     if qualifiers is None:
-        codes, texts = distinct_rows_formatted([lo, hi], interval_text)
-    else:
-        q, names = distinct(qualifiers.reset_index(drop=True))
-        table = [*names, None]
-        codes, texts = distinct_rows_formatted(
-            [lo, hi, np.asarray(q, dtype=np.int64)],
-            lambda a, b, i: interval_text(a, b, table[i]),
-        )
-    return pd.Series(pd.array(texts, dtype="str")).take(codes).reset_index(drop=True)
+        return distinct_rows_formatted([lo, hi], interval_text)
+    q, names = distinct(qualifiers.reset_index(drop=True))
+    table = [*names, None]  # -1 (missing) takes the last entry
+    return distinct_rows_formatted(
+        [lo, hi, np.asarray(q, dtype=np.int64)], lambda a, b, i: interval_text(a, b, table[i])
+    )

@@ -250,9 +250,7 @@ def _map_one(
     )
     records = [dict(p, origin_file=display) for p in raw.problems]
     if len(mapped.problems):
-        rows = mapped.problems.drop(columns=["record"]).assign(
-            origin_file=display, kind="input", rule=mapped.problems["code"]
-        )
+        rows = mapped.problems.drop(columns=["record"]).assign(origin_file=display)
         records.extend({str(k): v for k, v in r.items()} for r in rows.to_dict("records"))
     if raw.rows_read == 0:
         records.append(

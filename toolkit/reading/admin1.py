@@ -9,35 +9,28 @@ else stays as published, trimmed. Each distinct (country, text) is looked up onc
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from functools import cache
 
-import numpy as np
 import pandas as pd
 
-from toolkit.columnar import distinct
+from toolkit.columnar import distinct, distinct_rows_formatted, take_names
+from toolkit.model.names import skeleton, words
 
-_WORDS = re.compile(r"[^\w]+")
 _FILLER = frozenset(
     [
         *("state", "province", "division", "governorate", "region", "district", "oblast"),
         *("department", "county", "prefecture", "territory", "muhafazat", "of", "the"),
     ]
 )
-_VOWELS = re.compile(r"(?<=.)[aeiouyw]+")
-_DOUBLES = re.compile(r"(.)\1+")
 
 
 def _plain(text: str) -> str:
     """Lower case, accents and punctuation gone, filler words dropped."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
-    return " ".join(w for w in _WORDS.split(folded.replace("_", " ")) if w and w not in _FILLER)
+    return " ".join(words(text, _FILLER))
 
 
 def _skeleton(text: str) -> str:
-    return " ".join(_DOUBLES.sub(r"\1", _VOWELS.sub("", w)) for w in text.split())
+    return " ".join(skeleton(w) for w in text.split())
 
 
 @cache
@@ -102,13 +95,10 @@ def admin1_codes(country: pd.Series, admin1: pd.Series) -> pd.Series:
     """:func:`admin1_code` of a column, each distinct (country, text) once."""
     c_codes, c_names = distinct(country.reset_index(drop=True))
     a_codes, a_names = distinct(admin1.reset_index(drop=True))
-    key = (c_codes.astype(np.int64) + 1) * (len(a_names) + 1) + (a_codes + 1)
-    codes, uniques = pd.factorize(key)
-    looked_up = []
-    for k in np.asarray(uniques, dtype=np.int64):
-        ci, ai = divmod(int(k), len(a_names) + 1)
-        looked_up.append(
-            admin1_code(c_names[ci - 1] if ci else None, a_names[ai - 1] if ai else None)
-        )
-    out = pd.Series(pd.array(looked_up, dtype="str")).take(codes)
+    countries, texts = [None, *c_names], [None, *a_names]  # code + 1: missing is 0
+    codes, looked_up = distinct_rows_formatted(
+        [c_codes + 1, a_codes + 1],
+        lambda c, a: admin1_code(countries[int(c)], texts[int(a)]),
+    )
+    out = take_names(codes, pd.Series(pd.array(looked_up, dtype="str")))
     return out.set_axis(admin1.index)

@@ -27,7 +27,7 @@ def read_delimited(
 
     Most exports are UTF-8, and pyarrow checks each text as it reads it (a column that is
     not UTF-8 comes back as binary): such a file is read as it is, without decoding it
-    first. Anything else is decoded (see ``_to_utf8``) and read again; a file pyarrow
+    first. Anything else is decoded (see ``raw.to_utf8``) and read again; a file pyarrow
     cannot read row for row (ragged rows, blank lines, values spanning lines) is read by
     the careful path, which names the line of each problem.
     """
@@ -38,8 +38,10 @@ def read_delimited(
         raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
         if raw is not None:
             return raw
+    size = len(data)
     data, problems = to_utf8(data, path, encoding)
-    names, numbers, skip = _header(path, data, delimiter, profile)
+    if problems or not tried or len(data) != size:  # decoded, or a BOM gone: read it anew
+        names, numbers, skip = _header(path, data, delimiter, profile)
     raw = None
     if problems or not tried:  # else decoding changed nothing: pyarrow would fail again
         raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
@@ -131,7 +133,7 @@ def _read_by_pyarrow(
     # One block per column: the columns are used one at a time, and consolidating them
     # into 2-D blocks would copy every number once more. ISO dates stay Arrow dates,
     # uncopied (pandas would make a datetime.date object of each): they are converted
-    # once, into the figures table (figures.whole_days).
+    # once, into the figures table (columnar.whole_days).
     frame = table.to_pandas(
         split_blocks=True,
         types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_date32(t) else None,

@@ -16,6 +16,7 @@ import pandas as pd
 from toolkit.columnar import repeated_text
 from toolkit.errors import InputError, did_you_mean
 from toolkit.model import figures as ft
+from toolkit.model.vocabulary import FAMILIES
 from toolkit.reading.cells import as_text, observed, read_counts
 from toolkit.reading.raw import RawTable
 from toolkit.reading.records import record_columns
@@ -59,7 +60,9 @@ def text_columns(profile: Profile) -> set[str]:
     return cols
 
 
-_PROBLEM_COLUMNS = ("record", "column", "severity", "code", "observed", "expected", "message")
+_PROBLEM_COLUMNS = (
+    *("record", "column", "kind", "code", "rule", "severity", "observed", "expected", "message"),
+)
 
 
 class _Problems:
@@ -68,10 +71,22 @@ class _Problems:
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, records: np.ndarray, **fields: Any) -> None:
-        """``fields``: column, severity, code, observed, expected, message (scalars or arrays)."""
+    def add(self, records: np.ndarray, code: str, **fields: Any) -> None:
+        """A problem of family ``code`` (its kind, rule name and severity are the
+        family's) in each of ``records``; ``fields``: column, observed, expected, message
+        (scalars or arrays)."""
         if len(records):
-            self.parts.append(pd.DataFrame({"record": records, **fields}))
+            family = FAMILIES[code]
+            meta = {"kind": family.kind.value, "code": code, "rule": code}
+            meta["severity"] = family.severity.value
+            self.parts.append(pd.DataFrame({"record": records, **meta, **fields}))
+
+    def rejected(self, n: int) -> np.ndarray:
+        """Per record: whether an error keeps it from being read."""
+        out = np.zeros(n, dtype=bool)
+        for part in self.parts:
+            out[part.loc[part["severity"] == "error", "record"].to_numpy(dtype=np.int64)] = True
+        return out
 
     def frame(self, column_numbers: Mapping[str, int], lines: np.ndarray) -> pd.DataFrame:
         """One row per problem, with its line; a column read twice reports its problem once."""
@@ -212,7 +227,6 @@ def _measures(
         problems.add(
             np.flatnonzero(bad),
             column=long.measure,
-            severity="error",
             code="unknown-measure",
             observed=seen,
             expected="a measure of the taxonomy",
@@ -244,12 +258,9 @@ def apply_profile(
     specs = [long.figure] if long is not None else list(profile.figures)
     blocks = [_figures(spec, long, frame, profile, taxonomy, words, problems) for spec in specs]
 
-    probs = problems.frame(raw.column_numbers, raw.lines)
-    rejected = np.zeros(len(frame), dtype=bool)
-    rejected[probs.loc[probs["severity"] == "error", "record"].to_numpy(dtype=np.int64)] = True
+    rejected = problems.rejected(len(frame))
     no_figures = _no_figures(long, specs, blocks, rejected, problems)
-    if no_figures.any():
-        probs = problems.frame(raw.column_numbers, raw.lines)
+    probs = problems.frame(raw.column_numbers, raw.lines)
 
     used = set(profile.export_columns()) | {c for spec in columns.values() for c in spec.columns}
     if profile is CANONICAL:
@@ -296,7 +307,6 @@ def _no_figures(
     problems.add(
         np.flatnonzero(empty),
         column=specs[0].value[0],
-        severity="warning",
         code="no-figures",
         observed="",
         expected="a figure in at least one figure column",
@@ -366,17 +376,16 @@ def _collect_count_problems(
     if not has.any():
         return
     invalid = fig["invalid"].to_numpy(dtype=bool)
-    for severity, mask, tail in (
-        ("error", has & invalid, "; row not read"),
-        ("warning", has & ~invalid, "; kept as an unknown figure"),
+    for code, mask, tail in (
+        ("bad-count", has & invalid, "; row not read"),  # an error
+        ("unreadable-figure", has & ~invalid, "; kept as an unknown figure"),  # a warning
     ):
         if mask.any():
             msgs = fig["problem"].to_numpy(dtype=object)[mask]
             problems.add(
                 np.flatnonzero(mask),
                 column=column,
-                severity=severity,
-                code="bad-count" if severity == "error" else "unreadable-figure",
+                code=code,
                 observed=observed(raw.reset_index(drop=True), mask),
                 expected="a count",
                 message=[m + tail for m in msgs],

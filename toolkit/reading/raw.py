@@ -27,7 +27,7 @@ class RawTable:
     ``lines[i]`` is the line (row in a spreadsheet, record number in Parquet) of record i,
     counted the way an editor shows it: header = line 1. ``problems`` are input findings
     for records that could not be read at all (they are not in ``frame``). Columns of
-    ISO dates may be Arrow dates (``pd.ArrowDtype``); see ``figures.whole_days``.
+    ISO dates may be Arrow dates (``pd.ArrowDtype``); see ``columnar.whole_days``.
     """
 
     path: Path

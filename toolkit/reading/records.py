@@ -8,7 +8,6 @@ joined and templated columns, which may use all of those.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,10 +17,9 @@ import pandas as pd
 from toolkit.columnar import repeated_text
 from toolkit.reading.admin1 import admin1_codes
 from toolkit.reading.cells import as_text, observed, parse_dates
-from toolkit.suite.profiles import DATE_COLUMNS, MAPPABLE, ColumnSpec, Profile
+from toolkit.suite.profiles import DATE_COLUMNS, MAPPABLE, PLACEHOLDER, ColumnSpec, Profile
 
-Problems = Callable[..., None]  # add(records, column=, severity=, code=, observed=, ...)
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+Problems = Callable[..., None]  # add(records, code=, column=, observed=, ...)
 
 
 def record_columns(
@@ -71,7 +69,6 @@ def _dates(
         add(
             np.flatnonzero(failed),
             column=column,
-            severity="error",
             code="bad-date",
             observed=observed(frame[column], failed),
             expected=fmts,
@@ -95,7 +92,6 @@ def _require_keys(
                 add(
                     np.flatnonzero(missing),
                     column=spec.columns[0] if spec is not None and spec.columns else key,
-                    severity="error",
                     code=f"missing-{key}",
                     observed="",
                     expected=key,
@@ -156,8 +152,8 @@ def _filled(template: str, parts: Mapping[str, Any], n: int, index: pd.Index) ->
     >>> _filled("{d}/{c}", {"d": d, "c": pd.Series(["IL", "OH"], dtype="str")}, 2, d.index).tolist()
     ['2019-02-15/IL', nan]
     """
-    pieces = _PLACEHOLDER.split(template)  # literal, name, literal, name, …
-    out = pd.Series([""] * n, index=index, dtype="str")
+    pieces = PLACEHOLDER.split(template)  # literal, name, literal, name, …
+    out = repeated_text("", n).set_axis(index)
     for i, piece in enumerate(pieces):
         if i % 2:
             out = out + parts[piece].set_axis(index)

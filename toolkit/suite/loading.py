@@ -211,13 +211,11 @@ def _load(folder: str, _depth: int = 0) -> Suite:
         mostly=mostly,
         chain=(str(root), *(base.chain if base else ())),
         crosswalk=crosswalk,
-        link=_link(conf, conf_path, crosswalk, base),
+        link=_link(conf, conf_path, base),
     )
 
 
-def _link(
-    conf: Mapping[str, Any], conf_path: Path, crosswalk: str | None, base: Suite | None
-) -> str:
+def _link(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> str:
     """How the suite links incidents: as it says; else through its crosswalk if it names
     one; else as the suite it extends."""
     link = conf.get("link")

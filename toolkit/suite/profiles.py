@@ -53,7 +53,7 @@ _PROFILE_KEYS = {
 }
 _FIGURE_KEYS = {"measure", "value", "low", "high", "text", "source", "qualifier"}
 _COLUMN_KEYS = {"columns", "template", "values", "join"}
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")  # a template's {name}: a name, never code
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,7 @@ def _column_spec(target: str, value: Any, path: str) -> ColumnSpec:
         raise SuiteError(f"{what}.template: expected text such as '{{Date}} {{City}}'", path)
     if (template is None) == ("columns" not in value):
         raise SuiteError(f"{what}: give either 'columns' or 'template'", path)
-    named = _PLACEHOLDER.findall(template) if template else []
+    named = PLACEHOLDER.findall(template) if template else []
     if template is not None and not named:
         raise SuiteError(f"{what}.template names no column: use {{Column}}", path)
     targets = tuple(n for n in named if n in MAPPABLE and n != target)

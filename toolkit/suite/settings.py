@@ -122,6 +122,8 @@ def family_settings(
     if not isinstance(values, Mapping):
         raise SuiteError(f"{section}: expected a mapping of finding families to values", path)
     out: dict[str, Any] = {}
+    known = [k for k, f in FAMILIES.items() if _settable(f.tunable, f.mostly, section)]
+    known += [w for w in written if w not in FAMILIES]
     for raw_key, value in values.items():
         key = str(raw_key)
         if key in ALIASES:
@@ -132,8 +134,6 @@ def family_settings(
             )
             key = ALIASES[key]
         family = FAMILIES.get(key)
-        known = [k for k, f in FAMILIES.items() if _settable(f.tunable, f.mostly, section)]
-        known += [w for w in written if w not in FAMILIES]
         if key not in known:
             if family is not None:
                 why = "its severity is fixed" if section == "severity" else "it is not a rule"
