@@ -689,6 +689,29 @@ def test_columns_joined_templated_and_mapped(tmp_path):
     assert first.loc[4, "citation"] == "New York/NY"  # values mapped before filling in
 
 
+def test_composed_columns_are_filled_after_the_columns_they_name(tmp_path):
+    """A country built from a template, a state read from a column, and a place and a key
+    naming both: each is filled after what it names, and the state is coded once the
+    country is known, whatever order the profile lists them in."""
+    profile = """\
+name: p
+files: ["*.csv"]
+columns:
+  incident: {template: "{admin1}/{id}"}
+  location: {template: "{town}, {country}"}
+  country: {template: "{nation}"}
+  admin1: state
+constants: {source: S}
+figures: [{measure: killed, value: k}]
+"""
+    p = _write(tmp_path, "a.csv", "id,town,nation,state,k\n1,Aurora,USA,Colorado,12\n", profile)
+    row = read_figures(p, suite=tmp_path / "expectations").figures.iloc[0]
+    assert row["country"] == "USA"
+    assert row["admin1"] == "US-CO"  # coded: the country was known in time
+    assert row["location"] == "Aurora, USA"
+    assert row["incident"] == "US-CO/1"
+
+
 def test_a_template_names_columns_never_code(tmp_path):
     profile = COMPOSED.replace(
         'title: {template: "{Venue} ({reported_on})"}',

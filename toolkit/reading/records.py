@@ -2,8 +2,8 @@
 citation — each from one export column, several joined, a template, or a constant.
 
 Plain columns and constants come first, then the dates (parsed strictly, in the profile's
-formats), then ``admin1`` as an ISO 3166-2 code where the country is known, then the
-joined and templated columns, which may use all of those.
+formats), then the joined and templated columns, each after the columns it names;
+``admin1`` becomes an ISO 3166-2 code as soon as it and the country are final.
 """
 
 from __future__ import annotations
@@ -45,14 +45,40 @@ def record_columns(
                 if target in DATE_COLUMNS
                 else repeated_text(value, n)
             )
-    if "admin1" in base:
-        base["admin1"] = admin1_codes(_country(base, n), base["admin1"])
-    for target in later:  # joined and templated: they may use the columns above
-        base[target] = _composed(frame, columns[target], base)
-        if target == "admin1":
+    pending = _in_order(later, columns)  # joined and templated: they may use the others
+    coded = False
+    while True:
+        # admin1 becomes an ISO 3166-2 code once, when it and the country are final
+        if not coded and "admin1" in base and not {"admin1", "country"} & set(pending):
             base["admin1"] = admin1_codes(_country(base, n), base["admin1"])
+            coded = True
+        if not pending:
+            break
+        target = pending.pop(0)
+        base[target] = _composed(frame, columns[target], base)
     _require_keys(base, profile, columns, add)
     return base
+
+
+def _in_order(later: list[str], columns: Mapping[str, ColumnSpec]) -> list[str]:
+    """Composed columns in an order that fills each before the templates naming it (a
+    template naming admin1 waits for the country too: admin1 is coded by it). A cycle
+    keeps the profile's order: the names it cannot fill yet read as missing."""
+    composed = set(later)
+
+    def needs(target: str) -> set[str]:
+        named = set(columns[target].targets)
+        if "admin1" in named or target == "admin1":
+            named |= {"admin1", "country"} - {target}
+        return named & composed
+
+    order: list[str] = []
+    pending = list(later)
+    while pending:
+        target = next((t for t in pending if needs(t) <= set(order)), pending[0])
+        pending.remove(target)
+        order.append(target)
+    return order
 
 
 def _country(base: Mapping[str, pd.Series], n: int) -> pd.Series:
