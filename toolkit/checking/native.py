@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.checking.views import Views
+from toolkit.columnar import previous_days
 from toolkit.model.intervals import interval_texts, number_texts
 
 
@@ -205,17 +206,10 @@ def cumulative_not_to_drop(views: Views, measure: str) -> Outcome:
     series = views.series[rows]
     order = np.lexsort((day, series))
     rows, day, series = rows[order], day[order], series[order]
-    starts = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
-    day_lo = np.fmax.reduceat(views.lo[rows], starts)  # each (series, day): highest low bound
-    day_series = series[starts]
-    # the previous day of the series that gave a known low bound, and its date
-    known_day = pd.Series(np.where(np.isnan(day_lo), np.nan, np.arange(len(starts))))
-    last = known_day.groupby(day_series, sort=False).ffill().to_numpy()
-    previous = np.r_[np.nan, last[:-1]]
-    previous[np.r_[True, day_series[1:] != day_series[:-1]]] = np.nan  # a series' first day
-    per_row = np.repeat(previous, np.diff(np.r_[starts, len(rows)]))
-    known = ~np.isnan(per_row)
-    at = per_row[known].astype(np.int64)
+    # each (series, day): its highest low bound; held to the last earlier known one
+    starts, day_lo, per_row = previous_days(series, day, views.lo[rows], np.fmax, True)
+    known = per_row >= 0
+    at = per_row[known]
     applies[rows[known]] = True
     fail[rows[known]] = views.hi[rows[known]] < day_lo[at]
     limit = np.full(n, np.nan)

@@ -255,3 +255,31 @@ def runs_apart(key: np.ndarray, ticks: np.ndarray, gap: float) -> np.ndarray:
     np.maximum.at(most, k, run)
     out[known[order]] = np.where(most[k] > 0, run + 1, 0)
     return out
+
+
+def previous_days(
+    series: np.ndarray, day: np.ndarray, values: np.ndarray, ufunc: np.ufunc, known_only: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For rows sorted by (series, day): where each (series, day) run starts, each run's
+    ``ufunc``-reduced value, and per row the run of its series' previous day (with
+    ``known_only``, the last earlier one whose value is not NaN); -1 where there is none.
+
+    >>> starts, best, prev = previous_days(np.array([0, 0, 0, 1]), np.array([1, 1, 2, 1]),
+    ...                                    np.array([3.0, 5, 4, 9]), np.maximum, False)
+    >>> starts.tolist(), best.tolist(), prev.tolist()
+    ([0, 2, 3], [5.0, 4.0, 9.0], [-1, -1, 0, -1])
+    """
+    if len(series) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0), empty
+    starts = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
+    best = ufunc.reduceat(values, starts)
+    runs = np.arange(len(starts))
+    last = np.maximum.accumulate(np.where(np.isnan(best), -1, runs) if known_only else runs)
+    previous = np.r_[-1, last[:-1]]
+    run_series = series[starts]
+    first = np.r_[True, run_series[1:] != run_series[:-1]]
+    series_start = np.maximum.accumulate(np.where(first, runs, 0))
+    previous[previous < series_start] = -1  # an earlier series' day is no previous day
+    per_row = np.repeat(previous, np.diff(np.r_[starts, len(series)]))
+    return starts, best, per_row

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import product_key
+from toolkit.columnar import previous_days, product_key
 from toolkit.comparing.latest import Coded
 from toolkit.comparing.result import shown_texts
 
@@ -35,14 +35,8 @@ def revision_arrays(coded: Coded, when: pd.Timestamp | None) -> dict[str, np.nda
     order = np.lexsort((rows, line, day, series))
     rows, series, day = rows[order], series[order], day[order]
     # each (series, day): its highest figure; the previous day's, within the series
-    if len(rows):
-        sd = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (day[1:] != day[:-1])])
-        day_max = np.maximum.reduceat(point[rows], sd)
-        prev = np.r_[np.nan, day_max[:-1]]
-        prev[np.r_[True, series[sd][1:] != series[sd][:-1]]] = np.nan
-        previous = np.repeat(prev, np.diff(np.r_[sd, len(rows)]))
-    else:
-        previous = np.zeros(0)
+    _, day_max, at = previous_days(series, day, point[rows], np.maximum, False)
+    previous = np.where(at >= 0, day_max[np.maximum(at, 0)], np.nan)
     return {
         "rows": rows,
         "lo": lo[rows],
