@@ -51,6 +51,7 @@ class InputError(CrosscheckError):
         self.path = None if path is None else str(path)
         self.line = line
         self.column = column
+        self.reason = message
         where = _where(path, line, column)
         super().__init__(f"{where}: {message}" if where else message)
 

@@ -136,10 +136,13 @@ def _read_one(path: Path, root: Path | None, suite: Suite) -> tuple[RawTable, Pr
         return read_raw(path, profile, columns_as_text=text_columns(profile)), profile
     try:
         raw = read_raw(path, None, columns_as_text=text_columns(CANONICAL))
-    except InputError:
-        if root is None:
-            raise
-        return None
+    except InputError as exc:  # in a folder too: an export that cannot be read is no stray
+        raise InputError(
+            f"{exc.reason} (no source profile claims this file: it was read as a figures table)",
+            exc.path,
+            exc.line,
+            exc.column,
+        ) from None
     if _is_figures_table(raw.frame.columns):
         return raw, CANONICAL
     if root is None:

@@ -18,11 +18,12 @@ from toolkit.suite.loading import (
     read_yaml,
     suite_for,
 )
-from toolkit.suite.settings import CompareSettings
+from toolkit.suite.settings import CompareSettings, Limits
 
 __all__ = [
     "SUITE_FILE",
     "CompareSettings",
+    "Limits",
     "RuleFile",
     "Suite",
     "default_suite_dir",

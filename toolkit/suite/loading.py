@@ -20,7 +20,7 @@ import yaml
 from toolkit.errors import SuiteError, did_you_mean
 from toolkit.model.vocabulary import FAMILIES, LINK_MODES
 from toolkit.suite.profiles import Profile, parse_profile
-from toolkit.suite.settings import CompareSettings, family_settings
+from toolkit.suite.settings import CompareSettings, Limits, family_settings
 from toolkit.suite.taxonomy import Taxonomy
 
 SUITE_FILE = "suite.yaml"
@@ -38,6 +38,7 @@ _SUITE_KEYS = {
     "mostly",
     "crosswalk",
     "link",
+    "limits",
 }
 
 
@@ -122,6 +123,7 @@ class Suite:
     chain: tuple[str, ...] = ()
     crosswalk: str | None = None
     link: str = "none"
+    limits: Limits = field(default_factory=Limits)
 
     def severity_of(self, code: str) -> str:
         """A finding family's severity: the suite's, else the family's default."""
@@ -212,6 +214,7 @@ def _load(folder: str, _depth: int = 0) -> Suite:
         chain=(str(root), *(base.chain if base else ())),
         crosswalk=crosswalk,
         link=_link(conf, conf_path, base),
+        limits=(base.limits if base else Limits()).with_values(conf.get("limits"), conf_path),
     )
 
 

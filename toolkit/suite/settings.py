@@ -5,6 +5,7 @@ family, each checked when the suite is loaded (a wrong type or an unknown key is
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields, replace
@@ -61,6 +62,65 @@ class CompareSettings:
             else:
                 changed[str(key)] = _number(f"compare.{key}", value, path, *_RANGES[str(key)])
         return replace(self, **changed)
+
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much an export may hold before crosscheck refuses to read it (``limits:`` in
+    suite.yaml): a file past a limit is an :class:`~toolkit.errors.InputError` that names
+    the limit and how to raise it, never a machine run out of memory."""
+
+    cell_bytes: int = 1 << 20  # text in one cell (1 MiB)
+    sheet_bytes: int = 512 << 20  # one worksheet's XML, or the shared strings, inflated
+    inflated_bytes: int = 4 << 30  # a .gz or .xlsx once decompressed
+
+    def as_dict(self) -> dict[str, object]:
+        """The limits by name, as suite.yaml spells them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def with_values(self, values: object, path: Path | str) -> Limits:
+        """These limits with ``values`` (the parsed ``limits:`` mapping) applied: each a
+        number of bytes, or a text such as ``64 MiB``."""
+        if values is None:
+            return self
+        if not isinstance(values, Mapping):
+            raise SuiteError("limits: expected a mapping of limits to sizes", path)
+        names = [f.name for f in fields(self)]
+        changed: dict[str, int] = {}
+        for key, value in values.items():
+            if key not in names:
+                raise SuiteError(f"unknown limit {key!r}." + did_you_mean(str(key), names), path)
+            changed[str(key)] = _size(f"limits.{key}", value, path)
+        return replace(self, **changed)
+
+
+def _size(what: str, value: object, path: Path | str) -> int:
+    """A size in bytes: a positive whole number, or a number and a unit (``64 MiB``)."""
+    number: float | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        parts = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*", value)
+        unit = _UNITS.get(parts.group(2).lower()) if parts else None
+        number = float(parts.group(1)) * unit if parts and unit else None
+    if number is None or not math.isfinite(number) or number < 1:
+        raise SuiteError(
+            f"{what}: expected a size in bytes (a whole number, or e.g. '64 MiB'), not {value!r}",
+            path,
+        )
+    return int(number)
 
 
 # Each setting's allowed range: (lowest, highest, whether the highest itself is allowed).
