@@ -19,6 +19,22 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """The fuzz tests with many more examples than the test run gives them."""
+    session.install("-e", ".[test]", *CONSTRAINTS)
+    session.run(
+        "pytest",
+        "-m",
+        "fuzz",
+        "--hypothesis-profile=fuzz",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *session.posargs,
+    )
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
     session.install("ruff", *CONSTRAINTS)
