@@ -229,7 +229,7 @@ def test_ucdp_wide_with_bounds(real):
     assert (first["value"], first["qualifier"], first["origin_row"]) == (1, "exact", 3)
 
 
-def test_missing_migrants_negative_missing_is_rejected_with_its_line(real):
+def test_missing_migrants_negative_missing_rejects_its_figures_not_the_row(real):
     assert [
         "missing-migrants-2026.csv",
         197,
@@ -238,7 +238,17 @@ def test_missing_migrants_negative_missing_is_rejected_with_its_line(real):
         "error",
     ] in flat(real.findings)
     mm = real.figures[real.figures["source"] == "IOM Missing Migrants Project"]
-    assert 197 not in set(mm["origin_row"])
+    line = mm[mm["origin_row"] == 197].set_index("measure")["value"]
+    # -5 missing: the missing figure and the sum it enters are not read; the row's dead,
+    # females, males and children are
+    assert line.to_dict() == {
+        "dead_missing.dead": 17,
+        "dead_missing.females": 8,
+        "dead_missing.males": 14,
+        "dead_missing.children": 5,
+    }
+    report = next(f for f in real.files if f.path.endswith("missing-migrants-2026.csv"))
+    assert report.rows_read == report.rows_accepted + report.rows_rejected
     row = mm[(mm["incident"] == "2026.MMP0002") & (mm["measure"] == "dead_missing")]
     assert row["value"].tolist() == [1]  # Number Dead 1 + missing 0
     assert row["event_start"].tolist() == [pd.Timestamp("2026-01-02")]
@@ -358,9 +368,9 @@ def test_row_problems_become_findings_and_the_run_goes_on(tmp_path, cli):
         "id,date,killed,civilians\n"
         "a,2017-10-21,128,83\n"  # 2 fine
         "b,2017-10-21,lots,3\n"  # 3 unreadable: unknown, warning, kept
-        "c,2017-10-21,-5,3\n"  # 4 negative: rejected
+        "c,2017-10-21,-5,3\n"  # 4 negative: that figure rejected, civilians read
         "d,2017-02-30,10,3\n"  # 5 impossible date: rejected
-        "e,2017-10-21,99999999999999999999,1\n"  # 6 overflow: rejected
+        "e,2017-10-21,99999999999999999999,1\n"  # 6 overflow: that figure rejected
         "f,2017-10-21,5,1,extra\n"  # 7 ragged: rejected
         '"g\nwith a newline",2017-10-21,7,1\n'  # 8-9 one record over two lines
         "h,2017-10-21,9,2\n"  # 10 fine
@@ -380,15 +390,20 @@ def test_row_problems_become_findings_and_the_run_goes_on(tmp_path, cli):
     assert "too large" in msgs[6]
     assert "cannot be negative" in msgs[4]
     assert res.rows_read == 8
-    assert res.rows_rejected == 4
-    assert res.rows_accepted == 4
-    assert sorted(set(res.figures["origin_row"])) == [2, 3, 8, 10]
+    assert res.rows_rejected == 2  # the impossible date and the ragged row
+    assert res.rows_accepted == 6
+    assert sorted(set(res.figures["origin_row"])) == [2, 3, 4, 6, 8, 10]
+    partly = res.figures[res.figures["origin_row"].isin([4, 6])]
+    assert partly[["origin_row", "measure", "value"]].values.tolist() == [
+        [4, "killed.civilians", 3],
+        [6, "killed.civilians", 1],
+    ]
     assert res.findings.loc[res.findings["rule"] == "bad-date", "observed"].tolist() == [
         "2017-02-30"
     ]
     run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
     assert run.code == 1
-    assert "rows read 8 = accepted 4 + rejected 4" in run.out
+    assert "rows read 8 = accepted 6 + rejected 2" in run.out
     assert "rows.csv:5: [input/bad-date]" in run.out
 
 

@@ -1,7 +1,8 @@
 """Schema stage: pandera checks the figures table; its failure cases become findings.
 
 Types, required fields, allowed qualifiers, measures in the taxonomy, ISO 3166-1 alpha-3
-countries and non-negative counts. pandera is imported here only, when a check runs.
+countries and non-negative counts (but for measures the taxonomy marks ``signed``).
+pandera is imported here only, when a check runs.
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def check_schema(figures: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     import pandera.errors
 
     schema = figures_schema(taxonomy, countries())
+    if taxonomy.signed:  # a change (a signed measure) may be negative: not its counts' check
+        signed = figures["measure"].isin(list(taxonomy.signed)).to_numpy(dtype=bool)
+        if signed.any():
+            counts = ("value", "low", "high")
+            figures = figures.assign(**{c: figures[c].mask(signed) for c in counts})
     try:
         schema.validate(figures, lazy=True)
     except pandera.errors.SchemaErrors as exc:

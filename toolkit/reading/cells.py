@@ -87,7 +87,7 @@ def numeric_counts(series: pd.Series) -> pd.DataFrame:
         ints = series.to_numpy(dtype="int64", na_value=0)
     else:  # float: NaN for blanks, or numbers pyarrow could not fit in int64
         arr = series.to_numpy(dtype="float64", na_value=np.nan)
-        too_big = ~blank & (np.abs(arr) > INT64_MAX)
+        too_big = ~blank & (np.abs(arr) > INT64_MAX)  # inf too
         fractional = ~blank & ~too_big & (arr != np.floor(arr))
         ints = np.where(blank | too_big | fractional, 0, arr).astype(np.int64)
     bad = too_big | fractional
@@ -119,19 +119,31 @@ def numeric_counts(series: pd.Series) -> pd.DataFrame:
     )
 
 
+# Text a number column would have held: pyarrow reads such a column as numbers, so the
+# same cell must get the same verdict in a text column ("2.5", "1e308", "inf", "NaN").
+_NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity|nan)"
+
+
 def read_counts(
-    series: pd.Series, words: Mapping[str, object], sentinels: tuple[int, ...]
+    series: pd.Series,
+    words: Mapping[str, object],
+    sentinels: tuple[int, ...],
+    signed: bool | np.ndarray = False,
 ) -> pd.DataFrame:
     """Figures from one export column: numbers stay numbers, text goes through the parser.
+
+    A cell gets the same verdict whether its column holds numbers or text. Negative
+    figures are errors unless ``signed`` (per row, or for the whole column) says the
+    measure is a change, not a count.
 
     Columns: value, low, high, qualifier, figure_text, problem, invalid, blank.
     """
     if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
         out = numeric_counts(series)
     else:
-        text = as_text(series)
-        parsed = parse_figures(text.reset_index(drop=True), words)
-        out = parsed.assign(figure_text=text.reset_index(drop=True), blank=text.isna().to_numpy())
+        text = as_text(series).reset_index(drop=True)
+        out = parse_figures(text, words).assign(figure_text=text, blank=text.isna().to_numpy())
+        _numbers_in_text(out, text)
     if sentinels:
         is_sentinel = out["value"].isin(list(sentinels)).fillna(False).to_numpy(dtype=bool)
         if is_sentinel.any():
@@ -139,14 +151,31 @@ def read_counts(
                 out.loc[is_sentinel, c] = pd.NA
             out.loc[is_sentinel, "qualifier"] = "unknown"
     negative = ((out["value"] < 0) | (out["low"] < 0)).to_numpy(dtype=bool, na_value=False)
+    negative &= ~np.asarray(signed, dtype=bool)
     if negative.any():
         out.loc[negative, "problem"] = (
-            "a count cannot be negative (declare sentinels such "
-            "as -1 in the profile if it means unknown)"
+            "a count cannot be negative (declare sentinels such as -1 in the profile if it "
+            "means unknown, or mark the measure 'signed: true' in the taxonomy if it is a change)"
         )
         out.loc[negative, "invalid"] = True
     out.index = series.index
     return out
+
+
+def _numbers_in_text(out: pd.DataFrame, text: pd.Series) -> None:
+    """Give text the figure parser cannot read, but that is a number (``2.5``, ``1e308``,
+    ``inf``, ``NaN``), the verdict the number would get in a column of numbers."""
+    unread = (out["problem"].notna() & ~out["invalid"].astype(bool)).to_numpy()
+    if not unread.any():
+        return
+    candidates = text[unread]
+    is_number = candidates.str.fullmatch(_NUMBER_TEXT, case=False).fillna(False).to_numpy(bool)
+    if not is_number.any():
+        return
+    rows = np.flatnonzero(unread)[is_number]
+    as_numbers = numeric_counts(pd.Series(candidates[is_number].astype(float).to_numpy()))
+    for c in ("value", "low", "high", "qualifier", "problem", "invalid", "blank"):
+        out.iloc[rows, out.columns.get_loc(c)] = as_numbers[c].to_numpy()
 
 
 def observed(series: pd.Series, mask: np.ndarray) -> np.ndarray:

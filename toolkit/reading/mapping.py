@@ -70,22 +70,28 @@ class _Problems:
 
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
+        self.figure_only: set[int] = set()  # parts whose errors reject a figure, not a row
 
-    def add(self, records: np.ndarray, code: str, **fields: Any) -> None:
+    def add(self, records: np.ndarray, code: str, *, figure: bool = False, **fields: Any) -> None:
         """A problem of family ``code`` (its kind, rule name and severity are the
         family's) in each of ``records``; ``fields``: column, observed, expected, message
-        (scalars or arrays)."""
+        (scalars or arrays). An error with ``figure`` rejects that record's figure of the
+        block being read, not the record's other figures."""
         if len(records):
             family = FAMILIES[code]
             meta = {"kind": family.kind.value, "code": code, "rule": code}
             meta["severity"] = family.severity.value
+            if figure:
+                self.figure_only.add(len(self.parts))
             self.parts.append(pd.DataFrame({"record": records, **meta, **fields}))
 
     def rejected(self, n: int) -> np.ndarray:
-        """Per record: whether an error keeps it from being read."""
+        """Per record: whether an error keeps the whole record from being read."""
         out = np.zeros(n, dtype=bool)
-        for part in self.parts:
-            out[part.loc[part["severity"] == "error", "record"].to_numpy(dtype=np.int64)] = True
+        for i, part in enumerate(self.parts):
+            if i not in self.figure_only:
+                errors = part.loc[part["severity"] == "error", "record"]
+                out[errors.to_numpy(dtype=np.int64)] = True
         return out
 
     def frame(self, column_numbers: Mapping[str, int], lines: np.ndarray) -> pd.DataFrame:
@@ -144,10 +150,12 @@ def _summed(
     profile: Profile,
     words: Mapping[str, object],
     problems: _Problems,
+    signed: bool,
 ) -> pd.DataFrame:
-    """A figure that is the sum of several columns (exact where any part is known)."""
+    """A figure that is the sum of several columns (exact where any part is known); a bad
+    part makes the sum bad."""
     n = len(frame)
-    parts = [read_counts(frame[c], words, profile.sentinels) for c in spec.value]
+    parts = [read_counts(frame[c], words, profile.sentinels, signed) for c in spec.value]
     for c, part in zip(spec.value, parts, strict=True):
         _collect_count_problems(problems, part, frame[c], c)
     total = pd.concat([p["value"] for p in parts], axis=1).sum(axis=1, min_count=1)
@@ -160,6 +168,7 @@ def _summed(
             "qualifier": repeated_text("exact", n).where(total.notna().to_numpy(), "unknown"),
             "figure_text": repeated_text(None, n),
             "blank": np.logical_and.reduce([p["blank"].to_numpy() for p in parts]),
+            "invalid": np.logical_or.reduce([p["invalid"].to_numpy(dtype=bool) for p in parts]),
         },
         copy=False,  # the bounds share the total's numbers, as in cells.numeric_counts
     )
@@ -174,15 +183,22 @@ def _figures(
     words: Mapping[str, object],
     problems: _Problems,
 ) -> _Block:
-    """One block: value, low, high, qualifier, figure_text, measure and blank, per record."""
+    """One block: value, low, high, qualifier, figure_text, measure, blank and invalid (a
+    figure not read, for a bad count), per record."""
     canonical = profile is CANONICAL
     n = len(frame)
+    if long is not None:
+        measures = _measures(frame, long, taxonomy, problems)
+        signed: bool | np.ndarray = measures.isin(list(taxonomy.signed)).to_numpy(dtype=bool)
+    else:
+        measures = repeated_text(str(spec.measure), n)
+        signed = str(spec.measure) in taxonomy.signed
     if len(spec.value) > 1:
-        fig = _summed(spec, frame, profile, words, problems)
+        fig = _summed(spec, frame, profile, words, problems, bool(signed))
         shared = {"low", "high"}
     else:
         value_col = spec.value[0]
-        fig = read_counts(frame[value_col], words, profile.sentinels)
+        fig = read_counts(frame[value_col], words, profile.sentinels, signed)
         _collect_count_problems(problems, fig, frame[value_col], value_col)
         numeric = frame[value_col].dtype.kind in "iuf"  # numbers: the bounds are the value
         shared = {"low", "high"} if numeric and not profile.sentinels else set()
@@ -191,11 +207,13 @@ def _figures(
             fig["qualifier"] = q.where(q.notna(), fig["qualifier"])
             if "figure_text" in frame:
                 fig["figure_text"] = as_text(frame["figure_text"])
+    invalid = fig["invalid"].to_numpy(dtype=bool).copy()
     for bound_col, name in ((spec.low, "low"), (spec.high, "high")):
         if bound_col:
             shared.discard(name)
-            b = read_counts(frame[bound_col], words, profile.sentinels)
+            b = read_counts(frame[bound_col], words, profile.sentinels, signed)
             _collect_count_problems(problems, b, frame[bound_col], bound_col)
+            invalid |= b["invalid"].to_numpy(dtype=bool)
             # A figures table states its bounds; elsewhere a blank bound falls back to the
             # value's own.
             given = ~b["blank"].to_numpy()
@@ -206,11 +224,8 @@ def _figures(
             False
         )
         fig.loc[has_bounds & ~same & (fig["qualifier"] == "exact"), "qualifier"] = "range"
-    fig["measure"] = (
-        _measures(frame, long, taxonomy, problems)
-        if long is not None
-        else repeated_text(str(spec.measure), n)
-    )
+    fig["measure"] = measures
+    fig["invalid"] = invalid
     return _Block(fig, frozenset(shared))
 
 
@@ -259,6 +274,13 @@ def apply_profile(
     blocks = [_figures(spec, long, frame, profile, taxonomy, words, problems) for spec in specs]
 
     rejected = problems.rejected(len(frame))
+    # A bad count rejects its figure; a record none of whose figures could be read (all
+    # bad, or bad and blank) is rejected as a whole.
+    read_any = np.logical_or.reduce(
+        [~b.figures["invalid"].to_numpy() & ~b.figures["blank"].to_numpy() for b in blocks]
+    )
+    bad_any = np.logical_or.reduce([b.figures["invalid"].to_numpy() for b in blocks])
+    rejected |= bad_any & ~read_any
     no_figures = _no_figures(long, specs, blocks, rejected, problems)
     probs = problems.frame(raw.column_numbers, raw.lines)
 
@@ -271,7 +293,7 @@ def apply_profile(
     parts: list[_Block] = []
     blank_cells = 0
     for i, (spec, block) in enumerate(zip(specs, blocks, strict=True)):
-        keep = ~rejected
+        keep = ~rejected & ~block.figures["invalid"].to_numpy()
         if long is None:  # a wide blank cell is no figure; a long record always names one
             blank = block.figures["blank"].to_numpy()
             blank_cells += int(blank.sum())
@@ -377,13 +399,14 @@ def _collect_count_problems(
         return
     invalid = fig["invalid"].to_numpy(dtype=bool)
     for code, mask, tail in (
-        ("bad-count", has & invalid, "; row not read"),  # an error
+        ("bad-count", has & invalid, "; figure not read"),  # an error, for this figure only
         ("unreadable-figure", has & ~invalid, "; kept as an unknown figure"),  # a warning
     ):
         if mask.any():
             msgs = fig["problem"].to_numpy(dtype=object)[mask]
             problems.add(
                 np.flatnonzero(mask),
+                figure=True,
                 column=column,
                 code=code,
                 observed=observed(raw.reset_index(drop=True), mask),

@@ -22,6 +22,7 @@ class Measure:
     label: str = ""
     cumulative: bool = False
     notes: tuple[str, ...] = ()
+    signed: bool = False  # a change, not a count: its figures may be negative
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Taxonomy:
             spec = spec or {}
             if not isinstance(spec, Mapping):
                 raise SuiteError(f"measure {name!r}: settings must be a mapping", source)
-            extra = set(spec) - {"parent", "label", "cumulative", "notes"}
+            extra = set(spec) - {"parent", "label", "cumulative", "notes", "signed"}
             if extra:
                 raise SuiteError(f"measure {name!r}: unknown settings {sorted(extra)}", source)
             notes = spec.get("notes") or ()
@@ -93,6 +94,7 @@ class Taxonomy:
                 label=str(spec.get("label", "")),
                 cumulative=bool(spec.get("cumulative", False)),
                 notes=tuple(str(n) for n in notes),
+                signed=bool(spec.get("signed", False)),
             )
         partitions = list(base.partitions) if base else []
         for i, p in enumerate(data.get("partitions") or ()):
@@ -163,6 +165,14 @@ class Taxonomy:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.measures)
+
+    @property
+    def signed(self) -> frozenset[str]:
+        """Measures whose figures may be negative: those marked ``signed: true`` (a change,
+        not a count), and every increment (a report's change in a cumulative count, which
+        a downward revision makes negative)."""
+        marked = {m.name for m in self.measures.values() if m.signed}
+        return frozenset(marked | {inc.measure for inc in self.increments})
 
     def parent_of(self, name: str) -> str | None:
         return self.measures[name].parent
