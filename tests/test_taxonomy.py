@@ -96,3 +96,19 @@ def test_a_suite_extends_the_default_taxonomy():
     assert "killed.side_a" not in base  # the base is not changed
     assert ext.partitions[-1].exhaustive
     assert len(ext.partitions) == len(base.partitions) + 1
+
+
+@pytest.mark.parametrize("flag", ["cumulative", "signed"])
+def test_a_measure_flag_must_be_a_boolean(flag):
+    with pytest.raises(SuiteError, match=f"measure 'x': {flag} must be true or false, not 'no'"):
+        Taxonomy.from_mapping({"measures": {"x": {flag: "no"}}})
+
+
+def test_signed_measures_are_marked_ones_and_every_increment():
+    t = Taxonomy.from_mapping(
+        {
+            "measures": {"a": {}, "a.new": {}, "b": {"signed": True}, "c": {}},
+            "increments": [{"measure": "a.new", "of": "a"}],
+        }
+    )
+    assert t.signed == {"a.new", "b"}

@@ -82,6 +82,12 @@ class Taxonomy:
             extra = set(spec) - {"parent", "label", "cumulative", "notes", "signed"}
             if extra:
                 raise SuiteError(f"measure {name!r}: unknown settings {sorted(extra)}", source)
+            for flag in ("cumulative", "signed"):
+                if not isinstance(spec.get(flag, False), bool):
+                    raise SuiteError(
+                        f"measure {name!r}: {flag} must be true or false, not {spec[flag]!r}",
+                        source,
+                    )
             notes = spec.get("notes") or ()
             if isinstance(notes, str):
                 notes = (notes,)
