@@ -161,6 +161,22 @@ def test_a_number_gets_one_verdict_in_a_text_or_a_number_column(text: str) -> No
     assert pd.isna(as_text["problem"].iloc[0]) == pd.isna(as_number["problem"].iloc[0])
 
 
+@pytest.mark.parametrize("blank", ["", "NaN"])
+def test_a_blank_or_nan_value_is_unknown_in_a_number_or_a_text_column(
+    tmp_path: Path, blank: str
+) -> None:
+    head = "incident,source,measure,value,reported_on\n"
+    numbers = head + f"a,S,killed,1,2020-01-01\nb,S,killed,{blank},2020-01-02\n"
+    words = numbers + "c,S,killed,about 5,2020-01-03\n"  # a text column
+    got = []
+    for name, text in (("numbers.csv", numbers), ("words.csv", words)):
+        (tmp_path / name).write_text(text)
+        result = read_figures(tmp_path / name)
+        row = result.figures.set_index("incident").loc["b"]
+        got.append((row["qualifier"], pd.isna(row["value"]), result.rows_rejected))
+    assert got == [("unknown", True, 0), ("unknown", True, 0)]
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_bad_input(case: Case, tmp_path: Path) -> None:
     check(case, tmp_path)
