@@ -90,7 +90,45 @@ def count_lines(data: Any) -> int:
 
 
 def is_blank(data: Any) -> bool:
-    """Whether a file's bytes are only whitespace (or nothing)."""
-    if bytes(data[:65536]).strip():
+    """Whether a file's bytes are only whitespace (or nothing), after a byte-order mark.
+
+    >>> is_blank(b"\\xef\\xbb\\xbf \\r\\n"), is_blank(" \\n".encode("utf-16"))
+    (True, True)
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: whitespace has zero bytes
+        if bytes(data[:65536]).decode("utf-16", errors="replace").strip():
+            return False
+        return len(data) <= 65536 or not bytes(data).decode("utf-16", errors="replace").strip()
+    start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    if bytes(data[start:65536]).strip():
         return False
-    return len(data) <= 65536 or bool(np.isin(octets(data), list(b" \t\r\n\f\v")).all())
+    return len(data) <= 65536 or bool(np.isin(octets(data)[start:], list(b" \t\r\n\f\v")).all())
+
+
+def count_text_lines(data: Any) -> int:
+    """Lines in a file's bytes as an editor shows them: each LF, CRLF or bare CR (an old
+    Mac line end) ends one, and a last line without an end counts.
+
+    A file without a CR costs one ``find`` more than :func:`count_lines`; one with CRs is
+    compared a megabyte at a time, as there.
+
+    >>> count_text_lines(b"a\\rb\\r\\nc\\n\\rd"), count_text_lines(b"a\\r")
+    (5, 1)
+    """
+    lines = count_lines(data)
+    if data.find(b"\r") < 0:
+        return lines
+    view = octets(data)
+    step = 1 << 20
+    crs = np.empty(min(step, len(view)), dtype=bool)
+    lfs = np.empty_like(crs)
+    bare = 0
+    for start in range(0, len(view), step):
+        chunk = view[start : start + step]
+        after = view[start + 1 : start + step + 1]  # the byte after each (one fewer at the end)
+        np.equal(chunk, ord("\r"), out=crs[: len(chunk)])
+        bare += int(np.count_nonzero(crs[: len(chunk)]))
+        np.equal(after, ord("\n"), out=lfs[: len(after)])
+        np.logical_and(crs[: len(after)], lfs[: len(after)], out=lfs[: len(after)])
+        bare -= int(np.count_nonzero(lfs[: len(after)]))
+    return lines + bare - int(data[-1:] == b"\r")  # a last bare CR ends the line counted
