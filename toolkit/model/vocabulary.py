@@ -90,6 +90,8 @@ FAMILIES: dict[str, Family] = {
         _input("no-rows", WARNING, "the file has a header but no rows"),
         _input("encoding", WARNING, "not UTF-8; read with a fallback encoding"),
         _input("ragged-row", ERROR, "row has another number of fields than the header"),
+        _input("unbalanced-quote", ERROR, "a quote not closed where its value ends"),
+        _input("multiline-value", WARNING, "a quoted value over many lines (a stray quote?)"),
         _input("not-a-record", ERROR, "JSON value is not a record"),
         _input("bad-date", ERROR, "not a date in the profile's format"),
         _input("missing-incident", ERROR, "row names no incident"),

@@ -1,5 +1,9 @@
 """CSV and TSV: pyarrow's parallel reader when every line after the header is one record
-of UTF-8 text, else the careful path (Python's csv), which names the line of each problem.
+of UTF-8 text, else the careful path (Python's csv, ``careful``), which names the line of
+each problem and reads on past a stray quote.
+
+Lines are counted as an editor shows them everywhere here: an LF, a CRLF or a bare CR
+ends one.
 """
 
 from __future__ import annotations
@@ -7,21 +11,43 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import count_lines
+from toolkit.columnar.raw import count_text_lines
 from toolkit.errors import InputError
-from toolkit.model.findings import input_finding
+from toolkit.reading.careful import read_records
 from toolkit.reading.raw import Data, RawTable, check_header, is_hashtag_row, to_utf8
 from toolkit.suite.profiles import Profile
+from toolkit.suite.settings import Limits
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class DelimitedTable(RawTable):
+    """A CSV or TSV's records: ``ends[i]`` is the last line of record i (``lines[i]`` its
+    first), later than the first only for a quoted value spanning lines. On the fast path
+    every record is one line and ``ends`` is ``lines`` itself."""
+
+    ends: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def read_delimited(
-    path: Path, data: Data, delimiter: str, profile: Profile | None, columns_as_text: set[str]
+    path: Path,
+    data: Data,
+    delimiter: str,
+    profile: Profile | None,
+    columns_as_text: set[str],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RawTable:
     """The records of a CSV or TSV file.
 
@@ -29,27 +55,25 @@ def read_delimited(
     not UTF-8 comes back as binary): such a file is read as it is, without decoding it
     first. Anything else is decoded (see ``raw.to_utf8``) and read again; a file pyarrow
     cannot read row for row (ragged rows, blank lines, values spanning lines) is read by
-    the careful path, which names the line of each problem.
+    the careful path, which names the line of each problem. A cell of more than
+    ``limits.cell_bytes`` is an :class:`InputError`. Returns a :class:`DelimitedTable`.
     """
     encoding = profile.encoding if profile else None
+    skip_hashtag = bool(profile and profile.skip_hashtag_row)
+    cell_bytes = limits.cell_bytes if len(data) > limits.cell_bytes else None  # else none can
     tried = not encoding and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and _utf8_head(data)
     if tried:
-        names, numbers, skip = _header(path, data, delimiter, profile)
-        raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
+        header = _header(path, data, delimiter, skip_hashtag)
+        raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, header, cell_bytes)
         if raw is not None:
             return raw
-    size = len(data)
     data, problems = to_utf8(data, path, encoding)
-    if problems or not tried or len(data) != size:  # decoded, or a BOM gone: read it anew
-        names, numbers, skip = _header(path, data, delimiter, profile)
     raw = None
     if problems or not tried:  # else decoding changed nothing: pyarrow would fail again
-        raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, names, numbers, skip)
+        header = _header(path, data, delimiter, skip_hashtag)
+        raw = _read_by_pyarrow(path, data, delimiter, columns_as_text, header, cell_bytes)
     if raw is None:
-        try:
-            raw = _read_delimited_slow(path, bytes(data), delimiter, names, skip, numbers)
-        except csv.Error as exc:
-            raise InputError(f"not a readable {delimiter!r}-separated file: {exc}", path) from None
+        raw = _read_carefully(path, bytes(data), delimiter, skip_hashtag, cell_bytes)
     raw.problems[:0] = problems
     return raw
 
@@ -64,24 +88,18 @@ def _utf8_head(data: Data) -> bool:
 
 
 def _header(
-    path: Path, data: Data, delimiter: str, profile: Profile | None
+    path: Path, data: Data, delimiter: str, skip_hashtag: bool
 ) -> tuple[list[str], dict[str, int], int]:
     """Column names, their numbers, and how many rows follow the header before the records
-    (1 for an HXL hashtag row the profile skips)."""
+    (1 for an HXL hashtag row the profile skips), from the first two records of the first
+    64 KiB that are not blank lines."""
     text_head = bytes(data[: 1 << 16]).decode("utf-8-sig", errors="replace")  # BOM dropped
-    head_rows = list(csv.reader(io.StringIO(text_head), delimiter=delimiter))[:2]
+    # newline="": a bare CR ends a line, as in the careful path (not an error inside a value)
+    rows = csv.reader(io.StringIO(text_head, newline=""), delimiter=delimiter)
+    head_rows = list(islice((r for r in rows if r and (len(r) > 1 or r[0].strip())), 2))
     names = head_rows[0] if head_rows else []
     numbers = check_header(path, names)
-    skip = (
-        1
-        if (
-            profile
-            and profile.skip_hashtag_row
-            and len(head_rows) > 1
-            and is_hashtag_row(head_rows[1])
-        )
-        else 0
-    )
+    skip = int(skip_hashtag and len(head_rows) > 1 and is_hashtag_row(head_rows[1]))
     return names, numbers, skip
 
 
@@ -90,12 +108,12 @@ def _read_by_pyarrow(
     data: Data,
     delimiter: str,
     columns_as_text: set[str],
-    names: list[str],
-    numbers: dict[str, int],
-    skip: int,
-) -> RawTable | None:
+    header: tuple[list[str], dict[str, int], int],
+    cell_bytes: int | None,
+) -> DelimitedTable | None:
     """pyarrow's parallel read, when every line after the header is one record of UTF-8
-    text; else None."""
+    text; else None. ``header``: the names, their numbers and the rows to skip."""
+    names, numbers, skip = header
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -127,9 +145,13 @@ def _read_by_pyarrow(
     if (
         invalid
         or any(pa.types.is_binary(t) for t in table.schema.types)  # not UTF-8
-        or count_lines(data) != 1 + skip + table.num_rows
+        or table.column_names != names  # a header pyarrow saw otherwise (a blank first line)
+        or count_text_lines(data) != 1 + skip + table.num_rows
     ):
         return None
+    lines = np.arange(2 + skip, 2 + skip + table.num_rows, dtype=np.int64)
+    if cell_bytes is not None:
+        _check_cells(path, zip(names, table.columns, strict=True), lines, numbers, cell_bytes)
     # One block per column: the columns are used one at a time, and consolidating them
     # into 2-D blocks would copy every number once more. ISO dates stay Arrow dates,
     # uncopied (pandas would make a datetime.date object of each): they are converted
@@ -138,54 +160,68 @@ def _read_by_pyarrow(
         split_blocks=True,
         types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_date32(t) else None,
     )
-    lines = np.arange(2 + skip, 2 + skip + len(frame), dtype=np.int64)
-    return RawTable(path, "csv", frame, lines, 1, len(frame), [], numbers)
+    return DelimitedTable(path, "csv", frame, lines, 1, len(frame), [], numbers, ends=lines)
 
 
-def _read_delimited_slow(
-    path: Path, data: bytes, delimiter: str, names: list[str], skip: int, numbers: dict[str, int]
-) -> RawTable:
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=delimiter)
-    next(reader, None)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    problems: list[dict[str, Any]] = []
-    previous = reader.line_num
-    skipped = 0
-    for cells in reader:
-        start, previous = previous + 1, reader.line_num
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue
-        if skipped < skip:
-            skipped += 1
-            continue
-        if len(cells) != len(names):
-            problems.append(
-                input_finding(
-                    "ragged-row",
-                    f"row has {len(cells)} fields, the header has {len(names)}; row not read",
-                    origin_row=start,
-                    column=str(min(len(cells), len(names)) + 1),
-                    observed=f"{len(cells)} fields",
-                    expected=f"{len(names)} fields",
-                )
-            )
-            continue
-        rows.append(cells)
-        lines.append(start)
+def _read_carefully(
+    path: Path, data: bytes, delimiter: str, skip_hashtag: bool, cell_bytes: int | None
+) -> DelimitedTable:
+    found = read_records(path, data.decode("utf-8"), delimiter, skip_hashtag)
+    names = found.names
+    numbers = check_header(path, names, found.header_line)
     frame = (
-        pd.DataFrame(rows, columns=names, dtype="str")
-        if rows
+        pd.DataFrame(found.rows, columns=names, dtype="str")
+        if found.rows
         else pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
     )
     frame = frame.replace("", None) if len(frame) else frame
-    return RawTable(
+    lines = np.asarray(found.firsts, dtype=np.int64)
+    if cell_bytes is not None and len(frame):
+        import pyarrow as pa
+
+        columns = ((n, pa.array(frame[n].array)) for n in names)
+        _check_cells(path, columns, lines, numbers, cell_bytes)
+    return DelimitedTable(
         path,
         "csv",
         frame,
-        np.asarray(lines, dtype=np.int64),
-        1,
-        len(rows) + len(problems),
-        problems,
+        lines,
+        found.header_line,
+        found.rows_read,
+        found.problems,
         numbers,
+        ends=np.asarray(found.lasts, dtype=np.int64),
     )
+
+
+def _check_cells(
+    path: Path,
+    columns: Iterable[tuple[str, Any]],
+    lines: np.ndarray,
+    numbers: dict[str, int],
+    limit: int,
+) -> None:
+    """Raise :class:`InputError` for the first text cell of more than ``limit`` bytes.
+
+    Only text columns are looked at (numbers and dates are short), by their Arrow offsets:
+    no text is copied.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name, column in columns:
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        sizes = pc.binary_length(column)
+        longest = pc.max(sizes).as_py()
+        if longest is None or longest <= limit:
+            continue
+        row = pc.index(sizes, longest).as_py()
+        raise InputError(
+            f"a cell of column {name!r} holds {longest:,} bytes, more than the limit of "
+            f"{limit:,}; to read it, raise the limit in suite.yaml: "
+            f"`limits: {{cell_bytes: {math.ceil(longest / (1 << 20))} MiB}}`",
+            path,
+            int(lines[row]),
+            numbers.get(name),
+        )
