@@ -93,6 +93,7 @@ FAMILIES: dict[str, Family] = {
         _input("unbalanced-quote", ERROR, "a quote not closed where its value ends"),
         _input("multiline-value", WARNING, "a quoted value over many lines (a stray quote?)"),
         _input("not-a-record", ERROR, "JSON value is not a record"),
+        _input("formula-without-value", WARNING, "xlsx formula with no saved value"),
         _input("bad-date", ERROR, "not a date in the profile's format"),
         _input("missing-incident", ERROR, "row names no incident"),
         _input("missing-source", ERROR, "row names no source"),

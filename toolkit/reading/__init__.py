@@ -133,9 +133,10 @@ def _read_one(path: Path, root: Path | None, suite: Suite) -> tuple[RawTable, Pr
     """
     profile = suite.profile_for(path, root)
     if profile is not None:
-        return read_raw(path, profile, columns_as_text=text_columns(profile)), profile
+        raw = read_raw(path, profile, columns_as_text=text_columns(profile), limits=suite.limits)
+        return raw, profile
     try:
-        raw = read_raw(path, None, columns_as_text=text_columns(CANONICAL))
+        raw = read_raw(path, None, columns_as_text=text_columns(CANONICAL), limits=suite.limits)
     except InputError as exc:  # in a folder too: an export that cannot be read is no stray
         raise InputError(
             f"{exc.reason} (no source profile claims this file: it was read as a figures table)",
