@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.errors import SuiteError, did_you_mean
+from toolkit.errors import SuiteError, closest, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,9 @@ class Taxonomy:
         return taxonomy
 
     def _validate(self) -> None:
-        names = self.measures.keys()
         for m in self.measures.values():
             if m.parent is not None and m.parent not in self.measures:
-                raise SuiteError(
-                    f"measure {m.name!r} has unknown parent {m.parent!r}."
-                    + did_you_mean(m.parent, names),
-                    self.source,
-                )
+                raise SuiteError(self._unknown_parent(m), self.source)
         for m in self.measures.values():
             seen = [m.name]
             parent = m.parent
@@ -154,6 +149,23 @@ class Taxonomy:
         for inc in self.increments:
             self.require(inc.measure, "increment")
             self.require(inc.of, "increment")
+
+    def _unknown_parent(self, m: Measure) -> str:
+        """Why ``m``'s parent is missing, suggesting a measure that is defined: never ``m``
+        itself, nor another that lacks the same parent."""
+        parent = str(m.parent)
+        others = [n for n in self.measures if n != m.name and not n.startswith(parent + ".")]
+        if m.name.rsplit(".", 1)[0] != parent:  # a parent the taxonomy names
+            return f"measure {m.name!r} has unknown parent {parent!r}." + did_you_mean(
+                parent, others
+            )
+        close = closest(parent, others)
+        return (
+            f"measure {m.name!r} has unknown parent {parent!r} (its name up to the last "
+            f"dot): define {parent!r} as a measure, or give {m.name!r} a parent: (another "
+            "measure, or null for none)."
+            + (f" The closest measure defined is {close!r}." if close else "")
+        )
 
     def require(self, name: str, where: str = "", source: str | None = None) -> None:
         """Raise :class:`SuiteError` naming the closest measure if ``name`` is unknown;
