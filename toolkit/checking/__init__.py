@@ -9,7 +9,8 @@ each source's own incident keys, before linking.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from toolkit.checking.native import REGISTRY, Outcome
-from toolkit.checking.rules import Rule, derive, load_rules, missing_columns, parameters, resolve
+from toolkit.checking.rules import (
+    Rule,
+    derive,
+    load_rules,
+    missing_columns,
+    parameters,
+    resolve,
+    uncomparable,
+)
 from toolkit.checking.schema import check_schema
 from toolkit.checking.views import Views
 from toolkit.errors import CrosscheckError, RuleError, did_you_mean
@@ -77,8 +86,9 @@ def check_figures(
     for rule, outcome in zip(rules, _outcomes(engine, views, rules, suite), strict=True):
         if on_rule is not None:
             on_rule(rule.name, len(rules))
-        if outcome.fail.any():
-            broken.append(_rule_findings(figures, views, rule, outcome))
+        with _running(rule):
+            if outcome.fail.any():
+                broken.append(_rule_findings(figures, views, rule, outcome))
     found = [check_schema(figures, suite.taxonomy), one_per_row_and_family(broken)]
     return Checked(fd.concat(found), rules)
 
@@ -117,7 +127,24 @@ def _outcomes(
 
         return gx.run(views, rules, values)
     # one rule at a time: an outcome holds row-sized arrays, so do not keep them all
-    return (REGISTRY[r.expectation](views, **resolve(r.kwargs, values)) for r in rules)
+    return (_native(views, r, values) for r in rules)
+
+
+def _native(views: Views, rule: Rule, values: dict[str, Any]) -> Outcome:
+    with _running(rule):
+        return REGISTRY[rule.expectation](views, **resolve(rule.kwargs, values))
+
+
+@contextmanager
+def _running(rule: Rule) -> Iterator[None]:
+    """Whatever a rule's kernel raises on data it cannot handle becomes a
+    :class:`RuleError` naming the rule, never a traceback."""
+    try:
+        yield
+    except CrosscheckError:
+        raise
+    except (TypeError, ValueError, LookupError, ArithmeticError) as exc:
+        raise RuleError(rule.name, f"cannot run on this table: {exc}") from None
 
 
 def _runnable(rule: Rule, figures: pd.DataFrame) -> None:
@@ -128,6 +155,9 @@ def _runnable(rule: Rule, figures: pd.DataFrame) -> None:
         raise RuleError(
             rule.name, f"names column {missing[0]!r}, which the figures table does not have"
         )
+    problem = uncomparable(rule, figures)
+    if problem:
+        raise RuleError(rule.name, problem)
     signature = inspect.signature(REGISTRY[rule.expectation])
     accepted = list(signature.parameters)[1:]  # after the views
     for name in rule.kwargs:

@@ -12,11 +12,13 @@ import itertools
 import json
 import warnings
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 from toolkit.checking.native import Outcome
 from toolkit.checking.rules import Rule, to_gx_suite
@@ -240,6 +242,31 @@ def _raised(info: Any) -> str | None:
     return None
 
 
+def _dates_as_parameters(kwargs: dict[str, Any], prefix: str, values: dict[str, Any]) -> None:
+    """Date bounds written as ISO text become suite parameters holding datetimes: GX would
+    read the text as a date, which it cannot compare with a column of datetimes (the
+    native engine compares them as datetimes too)."""
+    for key in ("min_value", "max_value"):
+        bound = kwargs.get(key)
+        if isinstance(bound, str):
+            values[f"{prefix}_{key}"] = datetime.fromisoformat(bound)
+            kwargs[key] = {"$PARAMETER": f"{prefix}_{key}"}
+
+
+def _suite(gx: Any, document: dict[str, Any], rules: list[Rule] | tuple[Rule, ...]) -> Any:
+    """GX's ExpectationSuite of ``document``; an expectation GX refuses is a RuleError
+    naming its rule (found by building each alone), never GX's traceback."""
+    try:
+        return gx.ExpectationSuite(**document)
+    except Exception as exc:  # GX raises pydantic's and its own errors: name the rule
+        for rule, expectation in zip(rules, document["expectations"], strict=True):
+            try:
+                gx.ExpectationSuite(name="one", expectations=[expectation])
+            except Exception as alone:
+                raise RuleError(rule.name, f"Great Expectations refused it: {alone}") from None
+        raise RuleError(rules[0].name, f"Great Expectations refused the suite: {exc}") from None
+
+
 def run(
     views: Views, rules: list[Rule] | tuple[Rule, ...], parameters: dict[str, Any]
 ) -> list[Outcome]:
@@ -250,13 +277,19 @@ def run(
     # which incident of a key that names several each row is (0 elsewhere), computed once
     # and handed to the custom expectations as a column, like the intervals
     frame["one_incident"] = views.runs
+    for column in frame.columns:  # GX's comparisons cannot take pd.NA: nullable numbers
+        dtype = frame[column].dtype  # as floats, NaN where missing, as the native engine
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and is_numeric_dtype(dtype):
+            frame[column] = frame[column].astype("float64")
     batch = _batch(frame)
     # GX loads the suite from its JSON form, exactly as a file in expectations/ would be;
     # GX may reorder results, so each expectation carries its rule's position.
     document = to_gx_suite(rules, "crosscheck")
+    values = {k: v for k, v in parameters.items() if v is not None}
     for i, expectation in enumerate(document["expectations"]):
         expectation["meta"]["position"] = i
-    suite = gx.ExpectationSuite(**json.loads(json.dumps(document)))
+        _dates_as_parameters(expectation["kwargs"], f"crosscheck_{i}", values)
+    suite = _suite(gx, json.loads(json.dumps(document)), rules)
     if len(suite.expectations) != len(rules):  # GX drops invalid ones with a log line
         kept = {str(e.meta.get("rule")) for e in suite.expectations}
         refused = [r.name for r in rules if r.name not in kept] or [rules[0].name]
@@ -264,7 +297,7 @@ def run(
     result = batch.validate(
         suite,
         result_format={"result_format": "COMPLETE"},
-        expectation_parameters={k: v for k, v in parameters.items() if v is not None},
+        expectation_parameters=values,
     )
     outcomes: list[Outcome | None] = [None] * len(rules)
     n = len(frame)

@@ -50,11 +50,12 @@ def pair_greater(
     """GX's expect_column_pair_values_a_to_be_greater_than_b."""
     a, b = _column(views, column_A), _column(views, column_B)
     a_missing, b_missing = pd.isna(a), pd.isna(b)
-    ignored = (
-        (a_missing | b_missing)
-        if ignore_row_if == "either_value_is_missing"
-        else (a_missing & b_missing)
-    )
+    if ignore_row_if == "either_value_is_missing":
+        ignored = a_missing | b_missing
+    elif ignore_row_if == "neither":  # a missing value then fails the comparison
+        ignored = np.zeros(len(a), dtype=bool)
+    else:
+        ignored = a_missing & b_missing
     with np.errstate(invalid="ignore"):
         ok = (a >= b) if or_equal else (a > b)
     applies = ~ignored

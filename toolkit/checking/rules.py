@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from toolkit.errors import SuiteError, did_you_mean
 from toolkit.model.vocabulary import SEVERITIES
 
@@ -315,3 +317,52 @@ def missing_columns(rule: Rule, columns: Iterable[object]) -> list[str]:
         for k in COLUMN_ARGUMENTS
         if k in rule.kwargs and str(rule.kwargs[k]) not in present
     ]
+
+
+# Expectations that compare a column's values (with bounds, or with another column): each
+# column must hold numbers or dates, of the kind the bounds are.
+_COMPARED = {
+    "expect_column_values_to_be_between": ("column",),
+    "expect_column_pair_values_a_to_be_greater_than_b": ("column_A", "column_B"),
+}
+
+
+def _holds(dtype: Any) -> str:
+    """What a column holds, as far as comparing goes: numbers, dates, text or other."""
+    types = pd.api.types
+    if types.is_datetime64_any_dtype(dtype):
+        return "dates"
+    if types.is_numeric_dtype(dtype) and not types.is_complex_dtype(dtype):
+        return "numbers"
+    if types.is_string_dtype(dtype) or types.is_object_dtype(dtype):
+        return "text"
+    return f"{dtype} values"
+
+
+def uncomparable(rule: Rule, figures: Any) -> str | None:
+    """Why a rule comparing values cannot run on ``figures`` (a column of text, a date
+    bound on a column of numbers...), or None."""
+    names = _COMPARED.get(rule.expectation, ())
+    holds = {str(rule.kwargs[n]): _holds(figures[rule.kwargs[n]].dtype) for n in names}
+    for column, kind in holds.items():
+        if kind not in ("numbers", "dates"):
+            return f"column {column!r} holds {kind}; {rule.expectation} compares numbers or dates"
+    if len(set(holds.values())) > 1:
+        a, b = holds
+        return f"columns {a!r} ({holds[a]}) and {b!r} ({holds[b]}) cannot be compared"
+    for bound in ("min_value", "max_value"):
+        value = rule.kwargs.get(bound)
+        if value is None:
+            continue
+        given = "numbers" if isinstance(value, (int, float)) else "dates"
+        (column, kind), *_ = holds.items()
+        if given != kind:
+            one = "a number" if given == "numbers" else "a date"
+            return f"{bound} {_shown(value)} is {one}, but column {column!r} holds {kind}"
+    return None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, Mapping):
+        return f"(the {value.get('$PARAMETER')} parameter)"
+    return repr(value)

@@ -3,11 +3,13 @@
 Finding the suite: ``--suite`` when given; else a suite the directory being read carries
 (``expectations/suite.yaml`` or ``suite.yaml`` inside it); else the default suite shipped with
 crosscheck. A suite ``extends`` another (the default, unless it says ``extends: none``).
+
+Every path a suite names stays inside its folder, and ``extends:`` names the default suite
+or a folder beside the suite's own: see :mod:`toolkit.suite.paths`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +21,9 @@ import yaml
 
 from toolkit.errors import SuiteError, did_you_mean
 from toolkit.model.vocabulary import FAMILIES, LINK_MODES
+from toolkit.suite.paths import inside, named_file, named_folder, sibling_suite
 from toolkit.suite.profiles import Profile, parse_profile
+from toolkit.suite.rulefile import PARAMETERS, read_rule_file, uses_parameter
 from toolkit.suite.settings import CompareSettings, Limits, family_settings
 from toolkit.suite.taxonomy import Taxonomy
 
@@ -56,28 +60,6 @@ def read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise SuiteError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-
-
-def read_rule_file(path: Path) -> tuple[Mapping[str, Any], ...]:
-    """The expectations of a hand-written rules file (a GX ExpectationSuite JSON), each
-    checked for its shape: a ``type``, ``kwargs`` and ``meta`` objects."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SuiteError(f"cannot read: {exc}", path) from None
-    except json.JSONDecodeError as exc:
-        raise SuiteError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise SuiteError("JSON nested too deeply", path) from None
-    if not isinstance(data, Mapping) or not isinstance(data.get("expectations"), list):
-        raise SuiteError("a GX ExpectationSuite JSON object with 'expectations' is expected", path)
-    for i, e in enumerate(data["expectations"], start=1):
-        if not isinstance(e, Mapping) or "type" not in e:
-            raise SuiteError(f"expectation #{i} needs a 'type'", path)
-        for part in ("kwargs", "meta"):
-            if not isinstance(e.get(part, {}), Mapping):
-                raise SuiteError(f"expectation #{i}: {part!r} must be an object", path)
-    return tuple(data["expectations"])
 
 
 def default_suite_dir() -> Path:
@@ -183,31 +165,34 @@ def _load(folder: str, _depth: int = 0) -> Suite:
             raise SuiteError(
                 f"unknown key {key!r}." + did_you_mean(str(key), _SUITE_KEYS), conf_path
             )
-    base = _base(conf, root, _depth)
+    base = _base(conf, root, conf_path, _depth)
     taxonomy = _taxonomy(conf, root, conf_path, base)
-    rule_files = [*(base.rule_files if base else ()), *_rule_files(conf, root, conf_path)]
+    floor = _floor(conf, conf_path, base)
+    given = tuple(p for p in PARAMETERS if p != "floor" or floor is not None)
+    rule_files = [
+        *(base.rule_files if base else ()),
+        *_rule_files(conf, root, conf_path, taxonomy, given),
+    ]
+    if floor is None and any(uses_parameter(r.expectations, "floor") for r in rule_files):
+        raise SuiteError("dates.floor: the suite's rules need a date floor; give one", conf_path)
     written = [f for r in rule_files for f in r.families]
     severity = dict(base.severity) if base else {}
     severity.update(family_settings("severity", conf.get("severity"), conf_path, written))
     mostly = dict(base.mostly) if base else {}
     mostly.update(family_settings("mostly", conf.get("mostly"), conf_path, written))
-    words = dict(base.words) if base else {}
-    words.update({str(k).lower(): v for k, v in _mapping(conf, "words", conf_path).items()})
     crosswalk = base.crosswalk if base else None
-    if conf.get("crosswalk"):
-        crosswalk = str(root / str(conf["crosswalk"]))
-        if not Path(crosswalk).is_file():
-            raise SuiteError(f"crosswalk file {conf['crosswalk']!r} not found", conf_path)
+    if conf.get("crosswalk") is not None:
+        crosswalk = str(named_file(root, "crosswalk", conf["crosswalk"], conf_path))
     return Suite(
-        name=str(conf.get("name", root.name)),
+        name=_text(conf, "name", conf_path) or root.name,
         path=str(root),
         taxonomy=taxonomy,
-        profiles=(*_profiles(conf, root, taxonomy), *(base.profiles if base else ())),
-        words=words,
+        profiles=(*_profiles(conf, root, conf_path, taxonomy), *(base.profiles if base else ())),
+        words=_words(conf, conf_path, base),
         compare=(base.compare if base else CompareSettings()).with_values(
             conf.get("compare"), conf_path
         ),
-        date_floor=_floor(conf, conf_path, base),
+        date_floor=floor,
         rule_files=tuple(rule_files),
         severity=severity,
         mostly=mostly,
@@ -216,6 +201,50 @@ def _load(folder: str, _depth: int = 0) -> Suite:
         link=_link(conf, conf_path, base),
         limits=(base.limits if base else Limits()).with_values(conf.get("limits"), conf_path),
     )
+
+
+def _text(conf: Mapping[str, Any], key: str, conf_path: Path) -> str | None:
+    """``name:`` or ``description:``: text (a number is read as text)."""
+    value = conf.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise SuiteError(f"{key}: expected text, not {value!r}", conf_path)
+    return str(value)
+
+
+# A word's qualifier: how the number it stands for is bounded ("dozens": at least 12).
+_WORD_QUALIFIERS = ("at_least", "more_than", "at_most", "fewer_than", "about", "exact")
+_WORD_MAX = 2**63 - 1
+
+
+def _words(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> dict[str, object]:
+    """``words:``: each word a whole number (read as "at least" it), or ``{value: n,
+    qualifier: q}``."""
+    words = dict(base.words) if base else {}
+    for key, value in _mapping(conf, "words", conf_path).items():
+        where = f"words.{key}"
+        spec = value if isinstance(value, Mapping) else {"value": value}
+        unknown = [str(k) for k in spec if k not in ("value", "qualifier")]
+        if unknown:
+            raise SuiteError(f"{where}: unknown keys {unknown}; only value, qualifier", conf_path)
+        number = spec.get("value")
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= _WORD_MAX:
+            raise SuiteError(
+                f"{where}: expected a whole number (or {{value: n, qualifier: q}}), not {number!r}",
+                conf_path,
+            )
+        qualifier = spec.get("qualifier", "at_least")
+        if qualifier not in _WORD_QUALIFIERS:
+            raise SuiteError(
+                f"{where}.qualifier: expected one of {', '.join(_WORD_QUALIFIERS)}, "
+                f"not {qualifier!r}",
+                conf_path,
+            )
+        words[str(key).lower()] = (
+            number if "qualifier" not in spec else {"value": number, "qualifier": qualifier}
+        )
+    return words
 
 
 def _link(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> str:
@@ -233,55 +262,75 @@ def _link(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> str:
     return str(link)
 
 
-def _base(conf: Mapping[str, Any], root: Path, depth: int) -> Suite | None:
+def _base(conf: Mapping[str, Any], root: Path, conf_path: Path, depth: int) -> Suite | None:
     extends = conf.get("extends", "default")
     if extends in (None, "none"):
         return None
-    base_dir = default_suite_dir() if extends == "default" else (root / str(extends)).resolve()
-    if base_dir.resolve() == root.resolve():
-        return None
-    return _load(str(base_dir.resolve()), depth + 1)
+    if extends == "default":
+        base_dir = default_suite_dir().resolve()
+        if base_dir == root.resolve():  # the default suite itself
+            return None
+    else:
+        base_dir = sibling_suite(root, extends, conf_path, SUITE_FILE)
+    return _load(str(base_dir), depth + 1)
 
 
 def _taxonomy(conf: Mapping[str, Any], root: Path, conf_path: Path, base: Suite | None) -> Taxonomy:
     taxonomy = base.taxonomy if base else None
-    tax_file = str(conf.get("taxonomy", "taxonomy.yaml"))
-    if (root / tax_file).is_file():
-        taxonomy = Taxonomy.from_mapping(
-            read_yaml(root / tax_file), source=str(root / tax_file), base=taxonomy
-        )
-    elif "taxonomy" in conf:
-        raise SuiteError(f"taxonomy file {tax_file!r} not found", conf_path)
+    named = conf.get("taxonomy")
+    if named is not None:
+        path: Path | None = named_file(root, "taxonomy", named, conf_path)
+    elif (root / "taxonomy.yaml").is_file():
+        path = inside(root, "taxonomy", "taxonomy.yaml", conf_path)
+    else:
+        path = None
+    if path is not None:
+        taxonomy = Taxonomy.from_mapping(read_yaml(path), source=str(path), base=taxonomy)
     if taxonomy is None:
         raise SuiteError("a suite that extends nothing needs a taxonomy.yaml", conf_path)
     return taxonomy
 
 
-def _profiles(conf: Mapping[str, Any], root: Path, taxonomy: Taxonomy) -> list[Profile]:
+def _profiles(
+    conf: Mapping[str, Any], root: Path, conf_path: Path, taxonomy: Taxonomy
+) -> list[Profile]:
+    """The profiles in the folder the suite names (``profiles``, where it names none and
+    has one); a profile that is a link leading out of the suite folder is refused."""
+    named = conf.get("profiles")
+    if named is not None:
+        prof_dir = named_folder(root, "profiles", named, conf_path)
+    elif (root / "profiles").is_dir():
+        prof_dir = inside(root, "profiles", "profiles", conf_path)
+    else:
+        return []
     profiles: list[Profile] = []
-    prof_dir = root / str(conf.get("profiles", "profiles"))
-    if prof_dir.is_dir():
-        for f in sorted(prof_dir.glob("*.y*ml")):
-            profile = parse_profile(read_yaml(f), str(f))
-            for spec in profile.figures:
-                if spec.measure is not None:
-                    taxonomy.require(spec.measure, f"profile {f.name}", source=str(f))
-            for measure in profile.long.measures.values() if profile.long else ():
-                taxonomy.require(measure, f"profile {f.name}", source=str(f))
-            profiles.append(profile)
+    for f in sorted(prof_dir.glob("*.y*ml")):
+        inside(root, "profiles", str(f.relative_to(root.resolve())), conf_path)
+        profile = parse_profile(read_yaml(f), str(f))
+        for spec in profile.figures:
+            if spec.measure is not None:
+                taxonomy.require(spec.measure, f"profile {f.name}", source=str(f))
+        for measure in profile.long.measures.values() if profile.long else ():
+            taxonomy.require(measure, f"profile {f.name}", source=str(f))
+        profiles.append(profile)
     return profiles
 
 
-def _rule_files(conf: Mapping[str, Any], root: Path, conf_path: Path) -> list[RuleFile]:
+def _rule_files(
+    conf: Mapping[str, Any],
+    root: Path,
+    conf_path: Path,
+    taxonomy: Taxonomy,
+    parameters: tuple[str, ...],
+) -> list[RuleFile]:
     rules = conf.get("rules") or []
     names = [rules] if isinstance(rules, str) else rules
     if not isinstance(names, list) or not all(isinstance(r, str) for r in names):
         raise SuiteError("rules: expected a file name or a list of file names", conf_path)
     files = []
     for r in names:
-        if not (root / r).is_file():
-            raise SuiteError(f"rules file {r!r} not found", conf_path)
-        files.append(RuleFile(str(root / r), read_rule_file(root / r)))
+        path = named_file(root, "rules", r, conf_path)
+        files.append(RuleFile(str(path), read_rule_file(path, taxonomy, parameters)))
     return files
 
 

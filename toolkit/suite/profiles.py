@@ -218,9 +218,10 @@ def parse_profile(data: Any, path: str) -> Profile:
         isinstance(s, int) and not isinstance(s, bool) for s in sentinels
     ):
         raise SuiteError("sentinels are whole numbers such as -1 or -99", path)
+    _check_settings(data, path)
     return Profile(
         name=str(data["name"]),
-        files=_strs(data["files"], "files", path),
+        files=_patterns(data["files"], path),
         path=path,
         format=fmt,
         encoding=data.get("encoding"),
@@ -235,6 +236,63 @@ def parse_profile(data: Any, path: str) -> Profile:
         figures=figures,
         long=long,
     )
+
+
+def _patterns(value: Any, path: str) -> tuple[str, ...]:
+    """``files:``: patterns matched against a file's name, or its path below the folder
+    being read; they choose among the files given, never open one, so a pattern that
+    climbs out (``..``) or starts at the root could never match and is refused."""
+    patterns = _strs(value, "files", path)
+    for pattern in patterns:
+        parts = pattern.replace("\\", "/").split("/")
+        if not pattern.strip() or pattern.startswith(("/", "\\")) or ".." in parts:
+            raise SuiteError(
+                f"files: {pattern!r} can never match: a pattern matches a file's name or "
+                "its path below the folder being read (no '..', no leading '/')",
+                path,
+            )
+    return patterns
+
+
+def _check_settings(data: Mapping[str, Any], path: str) -> None:
+    """How to read the export: each setting of the kind the readers take."""
+    encoding = data.get("encoding")
+    if encoding is not None and not _text_encoding(encoding):
+        raise SuiteError(
+            f"encoding: expected a text encoding such as utf-8 or cp1256, not {encoding!r}", path
+        )
+    delimiter = data.get("delimiter")
+    if delimiter is not None and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '\r\n"'
+    ):
+        raise SuiteError(f"delimiter: expected one character such as ';', not {delimiter!r}", path)
+    sheet = data.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
+        raise SuiteError(f"sheet: expected a sheet's name or number, not {sheet!r}", path)
+    records = data.get("records")
+    if records is not None and not isinstance(records, str):
+        raise SuiteError(f"records: expected the key that holds the records, not {records!r}", path)
+    hxl = data.get("skip_hashtag_row")
+    if hxl is not None and not isinstance(hxl, bool):
+        raise SuiteError(f"skip_hashtag_row: expected true or false, not {hxl!r}", path)
+
+
+def _text_encoding(name: object) -> bool:
+    if not isinstance(name, str):
+        return False
+    try:
+        "".encode(name)
+    except (LookupError, ValueError):  # unknown, or not bytes to text (rot13)
+        return False
+    return True
+
+
+def _column_name(spec: Mapping[str, Any], key: str, what: str, path: str) -> str | None:
+    """An optional export column a figure spec names (a bound, a source)."""
+    value = spec.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SuiteError(f"{what}.{key}: expected an export column's name, not {value!r}", path)
+    return value
 
 
 def _targets(value: Any, what: str, path: str) -> dict[str, Any]:
@@ -319,9 +377,9 @@ def _figure_specs(specs: Any, path: str) -> tuple[FigureSpec, ...]:
             FigureSpec(
                 measure=str(spec["measure"]),
                 value=_strs(spec["value"], f"figures #{i + 1} value", path),
-                low=spec.get("low"),
-                high=spec.get("high"),
-                source=spec.get("source"),
+                low=_column_name(spec, "low", f"figures #{i + 1}", path),
+                high=_column_name(spec, "high", f"figures #{i + 1}", path),
+                source=_column_name(spec, "source", f"figures #{i + 1}", path),
             )
         )
     return tuple(figures)
@@ -339,8 +397,8 @@ def _long_spec(spec: Any, path: str) -> LongSpec | None:
     return LongSpec.of(
         measure=str(spec["measure"]),
         value=str(spec["value"]),
-        low=spec.get("low"),
-        high=spec.get("high"),
+        low=_column_name(spec, "low", "long", path),
+        high=_column_name(spec, "high", "long", path),
         measures={str(k): str(v) for k, v in measures.items()},
     )
 
