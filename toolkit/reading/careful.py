@@ -194,6 +194,7 @@ def _body(lines: _Lines, records: Records, skip_hashtag: bool) -> None:
         if spanning is not None and spanning["code"] == "unbalanced-quote":
             records.reject(spanning)
             lines.restart(first)  # read again from the line after the quote's
+            skip_hashtag = False  # an HXL row is the first record after the header only
             continue
         if len(cells) < 2 and first == last and lines.blank(first):  # else no blank line
             continue
