@@ -59,7 +59,7 @@ def _masdar(folder: Path) -> tuple[Path, openpyxl.Workbook]:
     return data, openpyxl.load_workbook(data / "al-masdar.xlsx")
 
 
-def _rewrite(path: Path, part: str, edit) -> None:
+def rewrite_part(path: Path, part: str, edit) -> None:
     """Rewrite one part of a workbook's zip with ``edit(bytes) -> bytes``."""
     src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     out = io.BytesIO()
@@ -70,7 +70,7 @@ def _rewrite(path: Path, part: str, edit) -> None:
     path.write_bytes(out.getvalue())
 
 
-def _to_shared_strings(path: Path) -> None:
+def to_shared_strings(path: Path) -> None:
     """Rewrite a workbook openpyxl wrote (texts inline in the sheet) as Excel writes one:
     its texts in xl/sharedStrings.xml, each cell naming its string by number."""
     strings: list[bytes] = []
@@ -79,7 +79,7 @@ def _to_shared_strings(path: Path) -> None:
         strings.append(m.group(2))
         return m.group(1) + b' t="s"><v>' + str(len(strings) - 1).encode() + b"</v></c>"
 
-    _rewrite(
+    rewrite_part(
         path,
         "xl/worksheets/sheet1.xml",
         lambda d: re.sub(
@@ -88,7 +88,7 @@ def _to_shared_strings(path: Path) -> None:
             d,
         ),
     )
-    _rewrite(
+    rewrite_part(
         path,
         "[Content_Types].xml",
         lambda d: d.replace(
@@ -125,7 +125,7 @@ def _stale_dimension(folder: Path) -> list[str]:
         book.active.append([*list(next(book.active.iter_rows(min_row=3, values_only=True)))])
         book.active.cell(4 + i, 3, f"al-qaryatayn-2017-extra-{i}")
     book.save(data / "al-masdar.xlsx")
-    _rewrite(
+    rewrite_part(
         data / "al-masdar.xlsx",
         "xl/worksheets/sheet1.xml",
         lambda d: re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:B2"/>', d),
@@ -137,7 +137,7 @@ def _long_shared_string(folder: Path) -> list[str]:
     data, book = _masdar(folder)
     book.active["G3"] = "x" * 3000
     book.save(data / "al-masdar.xlsx")
-    _to_shared_strings(data / "al-masdar.xlsx")
+    to_shared_strings(data / "al-masdar.xlsx")
     add_to_suite(data, "limits: {cell_bytes: 2 KiB}\n")
     return ["read", str(data)]
 
@@ -381,7 +381,7 @@ def test_a_formula_with_its_value_saved_reads_as_the_value(tmp_path: Path) -> No
             rb'<c r="F2"><f>(.*?)</f><v />', rb'<c r="F2" t="str"><f>\1</f><v></v>', sheet
         )
 
-    _rewrite(data / "al-masdar.xlsx", "xl/worksheets/sheet1.xml", computed)
+    rewrite_part(data / "al-masdar.xlsx", "xl/worksheets/sheet1.xml", computed)
     res, _ = _read_masdar(data)
     assert res.findings.empty
     killed = res.figures[res.figures["measure"] == "killed.combatants"]
@@ -453,7 +453,7 @@ def test_the_limits_hold_before_the_workbook_is_opened(tmp_path: Path) -> None:
             "al-masdar.xlsx:1: the header row (row 1) is blank: expected column names",
         ),
         (
-            lambda p: _rewrite(p, "xl/worksheets/sheet1.xml", lambda d: d[: len(d) // 2]),
+            lambda p: rewrite_part(p, "xl/worksheets/sheet1.xml", lambda d: d[: len(d) // 2]),
             "not a readable .xlsx workbook: ",
         ),
         (lambda p: p.write_bytes(p.read_bytes()[:500]), "not a readable .xlsx"),
@@ -503,3 +503,16 @@ def test_a_gzip_within_the_limit_reads_and_a_truncated_one_says_so(tmp_path: Pat
     (data / "sohr.csv.gz").write_bytes(b"not gzip at all")
     with pytest.raises(InputError, match=r"sohr.csv.gz: not a valid gzip file: Not a gzipped file"):
         read_figures(data / "sohr.csv.gz", suite=data / "expectations")
+
+
+def test_empty_records_are_rows_still(tmp_path: Path) -> None:
+    raw = _raw(tmp_path, "[{}, {}, {}]")
+    assert (raw.rows_read, len(raw.frame)) == (3, 3)
+
+
+def test_a_jsonl_file_is_json_lines_whatever_its_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('[1, 2]\n{"a": 1}\n{"a": 2}\n', encoding="utf-8")
+    raw = read_raw(path, None, columns_as_text=set())
+    assert (raw.rows_read, raw.lines.tolist()) == (3, [2, 3])
+    assert [p["origin_row"] for p in raw.problems] == [1]

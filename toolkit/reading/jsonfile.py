@@ -1,6 +1,6 @@
 """JSON exports: a list of records, a list of records under a key of one object (the
-profile's ``records:``), or JSON Lines (one record per line). Each record keeps the line it
-starts on.
+profile's ``records:``), or JSON Lines (one record per line; always so for ``.jsonl`` and
+``.ndjson``). Each record keeps the line it starts on.
 
 The whole file must be read: text after the document (a second document, stray text) is
 an error, not ignored. In JSON Lines each line is a record of its own: a line that is not
@@ -121,8 +121,10 @@ def read_json(path: Path, data: Data, profile: Profile | None, limits: Limits) -
     if start == len(text):
         raise InputError("file is empty: expected JSON records", path, 1)
     records_key = profile.records if profile else None
-    one_document = text.startswith("[", start) or (
-        text.startswith("{", start) and records_key is not None
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    lines_only = bool(suffixes) and suffixes[-1] in (".jsonl", ".ndjson")
+    one_document = not lines_only and (
+        text.startswith("[", start) or (text.startswith("{", start) and records_key is not None)
     )
     scan = shape(data, per_line=not one_document, text_limit=limits.cell_bytes)
     if scan.long_text is not None:
@@ -281,6 +283,8 @@ def _table(
                 )
             )
     frame = pd.DataFrame.from_records([records[i] for i in keep])
+    if len(frame) != len(keep):  # records that are all {}: no columns, but rows all the same
+        frame = pd.DataFrame(index=pd.RangeIndex(len(keep)))
     if not keep and profile is not None:  # an empty list: the profile's columns, no rows
         frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in profile.export_columns()})
     return RawTable(
