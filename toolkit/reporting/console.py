@@ -1,20 +1,21 @@
 """The terminal: what each command prints, coloured when the stream is a TTY.
 
-Data never reaches a console line raw: every text from an export or a suite goes through
-:func:`clean`, so no control character (a newline that would start a forged CI
-annotation, an escape sequence that would drive the terminal) is printed.
+The command line prints through :class:`~toolkit.reporting.terminal.ConsoleStream`, which
+makes every line safe whatever it holds (no control character, no forged CI command).
+Each text from an export or a suite is also passed through :func:`clean` here, so these
+functions print one line per value on any stream they are given.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
 import pandas as pd
 
 from toolkit.model.findings import location
+from toolkit.reporting.terminal import plain
 
 if TYPE_CHECKING:
     from toolkit.comparing import Comparison
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from toolkit.pipeline import CheckResult
     from toolkit.reading import ReadResult
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SEVERITY_COLOUR = {"error": "31", "warning": "33", "info": "36"}
 
 
@@ -34,15 +34,23 @@ def clean(value: object) -> str:
     """
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
-    return _CONTROL.sub("?", str(value))
+    return plain(str(value))
 
 
 def colour_on(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def paint(text: str, code: str, on: bool) -> str:
-    return f"\033[{code}m{text}\033[0m" if on else text
+def paint(out: TextIO, text: str, code: str) -> None:
+    """Write ``text`` to ``out``, coloured (SGR ``code``) when ``out`` is a terminal."""
+    if not colour_on(out):
+        out.write(text)
+        return
+    # a ConsoleStream takes crosscheck's own sequences apart from text
+    style = getattr(out, "style", None) or (lambda c: out.write(f"\033[{c}m"))
+    style(code)
+    out.write(text)
+    style("0")
 
 
 def read_summary(result: ReadResult, out: TextIO) -> None:
@@ -83,13 +91,13 @@ def findings_list(
     (``hint``) how to get them all."""
     if not len(findings):
         return
-    on = colour_on(out)
     shown = findings if limit is None else findings.head(limit)
     print(f"findings ({len(findings)}):", file=out)
     for row, loc in zip(shown.to_dict("records"), location(shown), strict=True):
-        sev = paint(f"{row['severity']:<7}", _SEVERITY_COLOUR.get(row["severity"], "0"), on)
+        out.write("  ")
+        paint(out, f"{row['severity']:<7}", _SEVERITY_COLOUR.get(row["severity"], "0"))
         print(
-            f"  {sev} {clean(loc)}: [{row['kind']}/{clean(row['rule'])}] {clean(row['message'])}",
+            f" {clean(loc)}: [{row['kind']}/{clean(row['rule'])}] {clean(row['message'])}",
             file=out,
         )
     if limit is not None and len(findings) > limit:
@@ -159,15 +167,16 @@ def disagreements(comparison: Comparison, out: TextIO, limit: int) -> None:
     shown = disagreeing.head(limit)
     if shown.empty:
         return
-    on = colour_on(out)
     latest = comparison.latest.set_index(["incident", "measure"]).sort_index()
     print("where sources disagree (worst first):", file=out)
     for row in shown.itertuples(index=False):
         label = "conflict" if row.status == "conflict" else "far apart"
         colour = "31" if row.status == "conflict" else "33"
         extra = f"; outliers: {clean(row.outliers)}" if isinstance(row.outliers, str) else ""
+        out.write("  ")
+        paint(out, label, colour)
         print(
-            f"  {paint(label, colour, on)}  {clean(row.incident)} / {clean(row.measure)}: "
+            f"  {clean(row.incident)} / {clean(row.measure)}: "
             f"{row.sources} sources, spread {row.spread:.2f}{extra}",
             file=out,
         )
@@ -182,11 +191,13 @@ def disagreements(comparison: Comparison, out: TextIO, limit: int) -> None:
 
 def github_annotations(findings: pd.DataFrame, out: TextIO) -> None:
     """GitHub Actions workflow commands, one per finding (escaped as GitHub's toolkit
-    does; see ``github``)."""
+    does; see ``github``). Through a ConsoleStream, the only lines that may start with
+    ``::``."""
     from toolkit.reporting.github import workflow_commands
 
+    command = getattr(out, "command", None) or (lambda line: print(line, file=out))
     for line in workflow_commands(findings):
-        print(line, file=out)
+        command(line)
 
 
 def wrote(paths: list[Any], out: TextIO) -> None:

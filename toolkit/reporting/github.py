@@ -6,11 +6,12 @@ Escaping follows GitHub's toolkit (``@actions/core`` ``command.ts``): in the mes
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
+
+from toolkit.reporting.terminal import plain
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -20,17 +21,23 @@ def _tuples(df: pd.DataFrame) -> Iterator[Any]:
     return df.itertuples(index=False)
 
 
-_OTHER_CONTROLS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def escape_data(text: str) -> str:
-    """GitHub's escaping of a message; other control characters (an escape sequence)
-    become ``?``."""
+    """GitHub's escaping of a message; other control characters (an escape sequence, a
+    bidirectional override) become ``?`` (see :func:`~toolkit.reporting.terminal.plain`).
+
+    >>> escape_data("50%\\r\\n::error::x\\x1b[2J\\u202e")
+    '50%25%0D%0A::error::x?[2J?'
+    """
     escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return _OTHER_CONTROLS.sub("?", escaped)
+    return plain(escaped)
 
 
 def escape_property(text: str) -> str:
+    """:func:`escape_data`, and ``:`` and ``,`` (which end a property).
+
+    >>> escape_property("a,b:c%")
+    'a%2Cb%3Ac%25'
+    """
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 

@@ -1,10 +1,16 @@
-"""A progress line on stderr for long runs, shown only when stderr is a terminal."""
+"""A progress line on stderr for long runs, shown only when stderr is a terminal.
+
+Its label can be a rule's name (from a suite), so it is written as a status line of a
+:class:`~toolkit.reporting.terminal.ConsoleStream` (made safe there), or made safe here.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 from typing import TextIO
+
+from toolkit.reporting.terminal import safe_line
 
 
 class Progress:
@@ -33,10 +39,18 @@ class Progress:
         filled = round(self.width * self.count / self.total)
         bar = "#" * filled + "-" * (self.width - filled)
         seconds = time.monotonic() - self.started
-        self.stream.write(f"\r[{bar}] {self.count}/{self.total} {label:<28} {seconds:5.1f} s")
-        self.stream.flush()
+        self._status(f"[{bar}] {self.count}/{self.total} {label:<28} {seconds:5.1f} s")
 
     def done(self) -> None:
         if self.enabled:
-            self.stream.write("\r" + " " * (self.width + 50) + "\r")
+            self._status(" " * (self.width + 50))
+            self._status("")
+
+    def _status(self, text: str) -> None:
+        """Redraw the line in place: a carriage return, then ``text`` made safe."""
+        status = getattr(self.stream, "status", None)
+        if status is not None:
+            status(text)
+        else:
+            self.stream.write("\r" + safe_line(text))
             self.stream.flush()
