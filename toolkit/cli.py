@@ -4,12 +4,16 @@ pipeline and the console. Heavy imports happen inside commands, not at start-up.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from toolkit.errors import CrosscheckError, SuiteWarning
 from toolkit.model.vocabulary import FAIL_ON
@@ -18,25 +22,47 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from toolkit.pipeline import CheckResult
+    from toolkit.reading import ReadResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        from toolkit.reporting.terminal import safe_line
+
+        self.print_usage(sys.stderr)  # the message quotes arguments: one safe line
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {safe_line(message)}\n")
+
+
+# Where a command may write, and the suffixes each output accepts (None: any).
+_OUTPUT_OPTIONS = ("output", "findings", "json", "csv", "html", "junit", "gx_json")
+_TABLE, _JSON = (".csv", ".parquet", ".json"), (".json",)
+
+
+def _file(
+    p: argparse.ArgumentParser, flag: str, suffixes: tuple[str, ...] | None, text: str, *more: str
+) -> None:
+    """An output option: its path is refused at once (before a long run) when it is empty,
+    a folder, behind a file, or of a suffix the output cannot be written as."""
+
+    def output(value: str) -> str:
+        from toolkit.reporting.writers import check_target
+
+        try:
+            check_target(value, suffixes)
+        except CrosscheckError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+    p.add_argument(flag, *more, metavar="FILE", type=output, help=text)
 
 
 def _outputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--json", metavar="FILE", help="write everything (summary, findings, comparison) as JSON"
-    )
-    p.add_argument("--csv", metavar="FILE", help="write every finding as CSV (spreadsheet-safe)")
-    p.add_argument("--html", metavar="FILE", help="write the self-contained HTML report")
-    p.add_argument(
-        "--junit", metavar="FILE", help="write JUnit XML: a test case per rule x incident"
-    )
+    _file(p, "--json", _JSON, "write everything (summary, findings, comparison) as JSON")
+    _file(p, "--csv", _TABLE, "write every finding as CSV (spreadsheet-safe)")
+    _file(p, "--html", None, "write the self-contained HTML report")
+    _file(p, "--junit", None, "write JUnit XML: a test case per rule x incident")
     p.add_argument(
         "--annotations",
         choices=("github", "none"),
@@ -90,10 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_read = sub.add_parser("read", help="read exports into the figures table and count rows")
     common(p_read)
-    p_read.add_argument(
-        "-o", "--output", metavar="FILE", help="write the figures table (.parquet, .csv or .json)"
-    )
-    p_read.add_argument("--findings", metavar="FILE", help="write input findings (.csv/.json)")
+    _file(p_read, "-o", _TABLE, "write the figures table (.parquet, .csv or .json)", "--output")
+    _file(p_read, "--findings", _TABLE, "write input findings (.csv/.json)")
     linking(p_read)
 
     p_check = sub.add_parser("check", help="read exports and check schema and rules")
@@ -114,12 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_compare.add_argument(
         "--as-of", metavar="DATE", help="each source's latest figure on or before DATE"
     )
-    p_compare.add_argument(
-        "--csv", metavar="FILE", help="write the comparison table (one row per incident x measure)"
-    )
-    p_compare.add_argument(
-        "--json", metavar="FILE", help="write the table, each source's figures and the findings"
-    )
+    _file(p_compare, "--csv", _TABLE, "write the comparison table (one row per incident x measure)")
+    _file(p_compare, "--json", _JSON, "write the table, each source's figures and the findings")
     p_compare.add_argument(
         "--limit", type=int, default=20, metavar="N", help="incidents to print (default 20)"
     )
@@ -129,20 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
         "match", help="propose which incidents of different sources are the same incident"
     )
     common(p_match)
-    p_match.add_argument(
-        "-o", "--output", metavar="FILE", help="write the proposed crosswalk (.csv) to review"
-    )
+    _file(p_match, "-o", _TABLE, "write the proposed crosswalk (.csv) to review", "--output")
     p_match.add_argument(
         "--threshold", type=float, metavar="X", help="lowest score merged (default: the suite's)"
     )
 
     p_suite = sub.add_parser("suite", help="list a suite's rules; write them as GX JSON")
     p_suite.add_argument("dir", nargs="?", metavar="DIR", help="suite folder (default suite)")
-    p_suite.add_argument(
-        "--gx-json",
-        metavar="FILE",
-        help="write every rule as a Great Expectations ExpectationSuite",
-    )
+    _file(p_suite, "--gx-json", None, "write every rule as a Great Expectations ExpectationSuite")
 
     p_demo = sub.add_parser("demo", help="check the bundled Al-Qaryatayn fixtures")
     p_demo.add_argument(
@@ -152,10 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="fixture folder (default: fixtures/al-qaryatayn)",
     )
     p_demo.add_argument("--fail-on", default="never", choices=FAIL_ON)
-    p_demo.add_argument(
-        "--html", metavar="FILE", help="the report to write (default: reports/NAME.html)"
-    )
+    _file(p_demo, "--html", None, "the report to write (default: reports/NAME.html)")
     return parser
+
+
+def _spare_inputs(args: argparse.Namespace, read: ReadResult | None, suite: Any = None) -> None:
+    """Refuse an output that would replace a file the run reads."""
+    from toolkit.reporting.outputs import spare_inputs
+
+    outputs = [getattr(args, o, None) for o in _OUTPUT_OPTIONS]
+    spare_inputs([o for o in outputs if o is not None], read, suite)
 
 
 def _exit_code(findings: pd.DataFrame, fail_on: str) -> int:
@@ -170,6 +190,7 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.reporting.writers import write_table
 
     result = read_figures(args.paths, args.suite)
+    _spare_inputs(args, result)
     console.read_summary(result, out)
     findings = result.findings
     figures = result.figures
@@ -204,6 +225,7 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     progress = Progress(steps)
     progress.step("reading exports")
     read = read_figures(args.paths, args.suite)
+    _spare_inputs(args, read)
     result = check(
         read,
         engine=args.engine,
@@ -227,12 +249,13 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _write_outputs(args: argparse.Namespace, result: CheckResult, progress: Any) -> list[Path]:
+    from toolkit.reporting.outputs import everything
     from toolkit.reporting.writers import write_json, write_table
 
     written: list[Path] = []
     if args.json:
         progress.step("writing JSON")
-        written.append(write_json(args.json, **_everything(result)))
+        written.append(write_json(args.json, **everything(result)))
     if args.csv:
         progress.step("writing CSV")
         written.append(write_table(result.findings, args.csv))
@@ -249,51 +272,14 @@ def _write_outputs(args: argparse.Namespace, result: CheckResult, progress: Any)
     return written
 
 
-def _everything(result: CheckResult) -> dict[str, pd.DataFrame]:
-    """Every table of a run, for --json."""
-    import pandas as pd
-
-    from toolkit.model.findings import exit_code
-
-    rows = result.rows
-    findings = result.findings
-    summary = pd.DataFrame(
-        [
-            {
-                "suite": result.suite.name,
-                "suite_path": result.suite.path,
-                "rows_read": rows["read"],
-                "rows_accepted": rows["accepted"],
-                "rows_rejected": rows["rejected"],
-                "figures": rows["figures"],
-                "findings": len(findings),
-                "errors": int((findings["severity"] == "error").sum()),
-                "warnings": int((findings["severity"] == "warning").sum()),
-                "exit_code_on_error": exit_code(findings, "error"),
-            }
-        ]
-    )
-    files = pd.DataFrame([vars(f) for f in (result.read.files if result.read else ())])
-    rules = pd.DataFrame(
-        [{"name": r.name, "family": r.family, "severity": r.severity} for r in result.rules]
-    )
-    out = {"summary": summary, "files": files, "rules": rules, "findings": findings}
-    c = result.comparison
-    return out | {
-        "comparison": c.table,
-        "figures_compared": c.latest,
-        "revisions": c.revisions,
-        "scorecard": result.scorecard,
-    }
-
-
 def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.comparing import compare_figures
     from toolkit.pipeline import read_and_link
     from toolkit.reporting import console
     from toolkit.reporting.writers import write_json, write_table
 
-    _, linked, suite = read_and_link(args.paths, args.suite, args.link)
+    read, linked, suite = read_and_link(args.paths, args.suite, args.link)
+    _spare_inputs(args, read, suite)
     if linked.matching is not None:
         print(console.matching_line(linked.matching), file=out)
     comparison = compare_figures(linked.figures, suite, as_of=args.as_of)
@@ -332,6 +318,7 @@ def _cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.reporting.writers import write_table
 
     read = read_figures(args.paths, args.suite)
+    _spare_inputs(args, read)
     matching = match(read.figures, read.suite, threshold=args.threshold)
     print(console.matching_line(matching), file=out)
     console.matching_list(matching, out)
@@ -355,6 +342,7 @@ def _cmd_suite(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.suite import load_suite
 
     suite = load_suite(args.dir)
+    _spare_inputs(args, None, suite)
     rules = suite_rules(suite)
     print(
         f"suite: {console.clean(suite.name)} ({console.clean(suite.path)}); {len(rules)} rules",
@@ -420,27 +408,71 @@ def _show_warning(
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the CLI; returns the exit code (0, 1 or 2)."""
-    out = out or sys.stdout
+    """Run the CLI; returns the exit code (0, 1 or 2; 130 interrupted, 143 terminated).
+
+    While a command runs, everything printed on stdout and stderr (``out`` too) passes
+    through a :class:`~toolkit.reporting.terminal.ConsoleStream`: no data can start a
+    line, drive the terminal or forge a CI command, whatever the caller forgot.
+    """
+    from toolkit.reporting.terminal import ConsoleStream
+
     args = build_parser().parse_args(argv)
+    stdout, stderr = ConsoleStream(sys.stdout), ConsoleStream(sys.stderr)
+    console = stdout if out is None or out is sys.stdout else ConsoleStream(out)
+    try:
+        with redirect_stdout(stdout), redirect_stderr(stderr), _terminated_unwinds():
+            return _run(args, cast(TextIO, console))  # a text stream print() writes to
+    finally:
+        for stream in (console, stdout, stderr):
+            stream.finish()
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the command; errors crosscheck raises on purpose become a message and exit 2."""
+    from toolkit.reporting.console import clean
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", SuiteWarning)
             warnings.showwarning = _show_warning
             code: int = _COMMANDS[args.command](args, out)
     except CrosscheckError as exc:
-        from toolkit.reporting.console import clean
-
         print(f"crosscheck: error: {clean(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # e.g. piped into head: stop quietly, as Unix tools do
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+    except MemoryError:  # a resource, not a bug: say so instead of a traceback
+        print(
+            "crosscheck: error: out of memory: check fewer or smaller exports at a time",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("crosscheck: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("crosscheck: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     return code
+
+
+class _Terminated(BaseException):
+    """SIGTERM (a cancelled CI job) raised where the run is, so it unwinds as Ctrl-C does
+    and a half-written output's temporary file is removed."""
+
+
+@contextlib.contextmanager
+def _terminated_unwinds() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+
+    def on_term(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,28 +38,118 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+TABLE_SUFFIXES = (".csv", ".parquet", ".json")
+
+
+def check_target(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
+    """``path`` if an output can be written there as far as can be told before writing:
+    a name (not empty, not a folder), one of ``suffixes`` (when given), and no file where
+    a folder of its path should be. Lets a command refuse before a long run, not after.
+
+    >>> check_target("report.html").name
+    'report.html'
+    >>> check_target("table.txt", TABLE_SUFFIXES)
+    Traceback (most recent call last):
+    toolkit.errors.OutputError: table.txt: write .csv, .parquet or .json, not '.txt'
+    """
+    if not str(path):
+        raise OutputError("an empty path: name a file to write", "''")
+    if "\0" in str(path):
+        raise OutputError("a NUL character in the path", repr(str(path)))
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffixes is not None and suffix not in suffixes:
+        wanted = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 else ""
+        raise OutputError(f"write {wanted or suffixes[0]}, not {suffix or 'no suffix'!r}", target)
+    if _is_dir(target):
+        raise OutputError("is a folder: name a file to write", target)
+    blocking = _file_in_the_way(target)
+    if blocking is not None:
+        raise OutputError(f"cannot create its folder: {blocking} is a file", target)
+    return target
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # cannot be looked at: writing will say why
+        return False
+
+
+def _file_in_the_way(target: Path) -> Path | None:
+    """The nearest existing ancestor of ``target`` when it is not a folder (None when it
+    cannot be looked at: writing will say why)."""
+    try:
+        for parent in target.parents:
+            if parent.exists():
+                return None if parent.is_dir() else parent
+    except OSError:
+        pass
+    return None
+
+
 @contextlib.contextmanager
 def atomic(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path`` to write; renamed onto ``path`` when the block
-    ends without an error (removed otherwise). Folders are created as needed."""
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError("is a folder: name a file to write", target)
+    ends without an error (removed otherwise). Folders are created as needed.
+
+    The temporary file is hidden (``.NAME.PID.RANDOM.tmp``), so a run killed while writing
+    leaves the previous output whole and, at worst, a hidden file beside it. A symbolic
+    link is followed (the file it names is replaced, the link stays); a target that is not
+    a regular file (a FIFO, ``/dev/stdout``) cannot be replaced, so it is written directly.
+    Every ``OSError`` (permission, a folder or a file in the way, a full disk) is an
+    :class:`~toolkit.errors.OutputError` naming ``path``.
+    """
+    given = check_target(path)
+    try:
+        kind = os.stat(given).st_mode
+    except OSError:  # not there yet (or a link to nowhere): a new file
+        kind = stat.S_IFREG
+    if not stat.S_ISREG(kind):  # a stream: nothing to rename onto
+        with _as_output_error(given, None):
+            yield given
+        return
+    target = Path(os.path.realpath(given))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create its folder: {exc.strerror or exc}", target) from None
-    # created by the writer itself, so it gets the usual permissions (umask), not 0600
+        raise OutputError(f"cannot create its folder: {_reason(exc)}", given) from None
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
+    with _as_output_error(given, temporary):
+        # created here (exclusively, with the usual permissions) so the writer's own
+        # errors are about writing, and keeps the mode of the file it replaces
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        if target.is_file():
+            shutil.copymode(target, temporary)
         yield temporary
         os.replace(temporary, target)
+
+
+@contextlib.contextmanager
+def _as_output_error(path: Path, temporary: Path | None) -> Iterator[None]:
+    """Turn an ``OSError`` into an :class:`OutputError` naming ``path`` (never the
+    temporary file); remove the temporary file on any error."""
+    try:
+        yield
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"cannot write here: {exc.strerror or exc}", target) from None
+        _remove(temporary)
+        reason = _reason(exc)
+        if temporary is not None:
+            reason = reason.replace(str(temporary), str(path))
+        raise OutputError(f"cannot write here: {reason}", path) from None
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _remove(temporary)
         raise
+
+
+def _remove(temporary: Path | None) -> None:
+    if temporary is not None:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def write_with(path: str | Path, write: Callable[[Path], object]) -> Path:
@@ -74,10 +166,8 @@ def write_text(path: str | Path, text: str) -> Path:
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` as .csv (neutralised), .parquet or .json (records), by the suffix."""
-    p = Path(path)
+    p = check_target(path, TABLE_SUFFIXES)
     suffix = p.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".json"):
-        raise OutputError(f"write .csv, .parquet or .json, not {suffix or 'no suffix'!r}", p)
     if suffix == ".csv":
         return write_with(
             p, lambda t: neutralise(df).to_csv(t, index=False, date_format="%Y-%m-%d")
@@ -95,9 +185,7 @@ def write_json(path: str | Path, **tables: pd.DataFrame) -> Path:
 
     Dates are ISO 8601; infinite bounds ("at least 128" has no upper bound) are null.
     """
-    p = Path(path)
-    if p.suffix.lower() != ".json":
-        raise OutputError("the --json output must end in .json", p)
+    p = check_target(path, (".json",))
     parts = [
         f'"{name}": ' + df.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
         for name, df in tables.items()

@@ -1,0 +1,76 @@
+"""What the commands write besides reports: every table of a run for ``--json``, and the
+rule that an output never replaces a file the run reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from toolkit.errors import OutputError
+from toolkit.model.findings import exit_code
+
+if TYPE_CHECKING:
+    from toolkit.pipeline import CheckResult
+    from toolkit.reading import ReadResult
+    from toolkit.suite import Suite
+
+
+def spare_inputs(
+    outputs: Iterable[str | Path], read: ReadResult | None, suite: Suite | None = None
+) -> None:
+    """Refuse an output that would replace a file the run reads, an export or a suite
+    file (of ``suite``, else of the read's): crosscheck never writes its inputs.
+
+    Outputs are compared by the file they name (links followed), so ``./a.csv`` and a
+    link to it are the export ``a.csv``.
+    """
+    suite = suite if suite is not None else read.suite if read is not None else None
+    inputs = {os.path.realpath(f.path) for f in (read.files if read is not None else ())}
+    for output in outputs:
+        real = os.path.realpath(output)
+        if real in inputs or (
+            suite is not None and os.path.isfile(real) and suite.is_suite_file(Path(real))
+        ):
+            raise OutputError(
+                "is a file this run reads (an export or a suite file); crosscheck never "
+                "writes its inputs: name another file",
+                output,
+            )
+
+
+def everything(result: CheckResult) -> dict[str, pd.DataFrame]:
+    """Every table of a run by name, as ``--json`` writes them."""
+    rows = result.rows
+    findings = result.findings
+    summary = pd.DataFrame(
+        [
+            {
+                "suite": result.suite.name,
+                "suite_path": result.suite.path,
+                "rows_read": rows["read"],
+                "rows_accepted": rows["accepted"],
+                "rows_rejected": rows["rejected"],
+                "figures": rows["figures"],
+                "findings": len(findings),
+                "errors": int((findings["severity"] == "error").sum()),
+                "warnings": int((findings["severity"] == "warning").sum()),
+                "exit_code_on_error": exit_code(findings, "error"),
+            }
+        ]
+    )
+    files = pd.DataFrame([vars(f) for f in (result.read.files if result.read else ())])
+    rules = pd.DataFrame(
+        [{"name": r.name, "family": r.family, "severity": r.severity} for r in result.rules]
+    )
+    out = {"summary": summary, "files": files, "rules": rules, "findings": findings}
+    c = result.comparison
+    return out | {
+        "comparison": c.table,
+        "figures_compared": c.latest,
+        "revisions": c.revisions,
+        "scorecard": result.scorecard,
+    }
