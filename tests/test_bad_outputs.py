@@ -12,6 +12,7 @@ import os
 import pty
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,6 +123,12 @@ def _empty_output(folder: Path) -> list[str]:
     return ["check", str(aq(folder)), "--html", ""]
 
 
+def _name_not_utf8(folder: Path) -> list[str]:
+    data = aq(folder)
+    shutil.copy(data / "independent.csv", data / os.fsdecode(b"caf\xe9.csv"))
+    return ["read", str(data), "-o", str(folder / "figures.csv")]
+
+
 def _plugin_unreadable(folder: Path) -> list[str]:
     data = aq(folder)
     (data / "al-masdar.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
@@ -186,6 +193,15 @@ CASES = [
         _empty_output,
         2,
         "argument --html: '': an empty path: name a file to write",
+    ),
+    Case(
+        "file-name-not-utf8",
+        "crash",
+        "An export whose file name is not UTF-8 (the Latin-1 byte `\\xe9`; was "
+        "`UnicodeEncodeError`)",
+        _name_not_utf8,
+        0,
+        "aq/caf\\xe9.csv",
     ),
     Case(
         "pytest-unreadable-export",

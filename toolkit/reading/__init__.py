@@ -79,9 +79,12 @@ class ReadResult:
 
 def _display(path: Path) -> str:
     try:
-        return Path(os.path.relpath(path)).as_posix()
+        shown = Path(os.path.relpath(path)).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    # a name that is not UTF-8 (bytes kept as surrogates) shown with \xNN escapes: every
+    # table, report and output is UTF-8
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _is_export(path: Path) -> bool:
