@@ -503,6 +503,7 @@ def test_safe_line_marks_what_the_runner_would_skip_before_a_command() -> None:
     assert safe_line("\u00a0\u200b::error::x").startswith("\u00a0\u200b?::")
     assert safe_line("#\u200b#[error]x") == "#?#[error]x"
     assert safe_line("a: b") == "a: b"
+    assert plain("caf\udce9.xlsx") == "caf?.xlsx"  # no encoding writes a lone surrogate
 
 
 # 2. Outputs that cannot be written: an OutputError naming the path, exit 2.

@@ -28,10 +28,13 @@ import re
 import unicodedata
 from typing import TextIO
 
-# Controls shown as "?": C0 (the line end is handled apart), DEL, C1, the Arabic letter
-# mark and the bidirectional marks, embeddings, overrides and isolates, and the Unicode
-# line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# Shown as "?": C0 (the line end is handled apart), DEL, C1, the Arabic letter mark and
+# the bidirectional marks, embeddings, overrides and isolates, the Unicode line and
+# paragraph separators, and lone surrogates (a file name's undecodable bytes), which no
+# encoding can write.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 # The runner's legacy command prefix, anywhere in a line, with anything but printable
 # ASCII between its characters (its culture-aware search skips zero-width characters).
 _LEGACY_COMMAND = re.compile(r"#[^\x20-\x7e]*#[^\x20-\x7e]*\[")
@@ -42,7 +45,8 @@ _SGR = re.compile(r"\d+(;\d+)*")
 
 
 def plain(text: str) -> str:
-    """``text`` as plain text on one line: control characters (a line end too) are ``?``.
+    """``text`` as plain text on one line: control characters (a line end too) and lone
+    surrogates are ``?``.
 
     >>> plain("S1\\n::error::x \\x1b[31mred\\x07 \\u202eevil")
     'S1?::error::x ?[31mred? ?evil'
