@@ -393,9 +393,12 @@ def test_the_stream_ends_a_line_only_where_print_does() -> None:
     stream = ConsoleStream(raw)
     print("a", "b\nc", "d\n", sep=" | ", file=stream)
     print(":: starts", file=stream)
+    stream.write("a whole line, as logging writes it\n")
     stream.write("no end")
     stream.finish()
-    assert raw.getvalue() == "a | b?c | d?\n?:: starts\nno end"
+    assert raw.getvalue() == (
+        "a | b?c | d?\n?:: starts\na whole line, as logging writes it\nno end"
+    )
 
 
 def test_the_stream_takes_only_escaped_commands_and_sgr_codes() -> None:

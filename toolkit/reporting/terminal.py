@@ -6,7 +6,8 @@ lines crosscheck writes, so data must not be able to end a line and start its ow
 the terminal, or be read as a CI command. The stream, not each caller, makes sure of it:
 
 - a newline ends a line only when it is written alone, as ``print`` writes its line end
-  (apart from its text); any other newline is data and is shown as ``?``;
+  (apart from its text), or ends a write that is one whole line; any other newline is
+  data and is shown as ``?``;
 - every other control character (C0, DEL, C1 such as ``\\x9b``, the bidirectional overrides
   such as U+202E, the Unicode line separators) is shown as ``?``;
 - a line that would start a GitHub Actions command (``::`` after blanks) is prefixed with
@@ -102,9 +103,13 @@ class ConsoleStream(io.TextIOBase):
         return True
 
     def write(self, s: str) -> int:
-        """Add ``s`` to the current line. Only a newline written alone ends it (as ``print``
-        writes its line end); any other newline is data, shown as ``?``."""
-        if s == "\n":
+        """Add ``s`` to the current line. A newline ends it only when written alone (as
+        ``print`` writes its line end) or at the end of a write that is one whole line (as
+        ``logging`` writes); any other newline is data, shown as ``?``."""
+        whole_line = not self._parts and s.endswith("\n") and "\n" not in s[:-1]
+        if s == "\n" or whole_line:
+            if s[:-1]:
+                self._parts.append((s[:-1], False))
             self._emit(self._line() + "\n")
         elif s:
             self._parts.append((s, False))
