@@ -2,8 +2,9 @@
 
 A suite folder holds ``suite.yaml`` (settings), the measure taxonomy, source profiles (how
 each outlet's export becomes figures), hand-written rules (GX JSON) and a reviewed
-crosswalk. ``loading`` finds and loads suites, ``settings`` types and checks their values,
-``taxonomy`` and ``profiles`` parse their files, ``crosswalk`` reads the reviewed links.
+crosswalk. ``loading`` finds and loads suites, ``paths`` keeps every path a suite names
+inside its folder, ``settings`` types and checks their values, ``taxonomy``, ``profiles``
+and ``rulefile`` parse and check their files, ``crosswalk`` reads the reviewed links.
 """
 
 from __future__ import annotations

@@ -180,6 +180,7 @@ def _load(folder: str, _depth: int = 0) -> Suite:
     severity.update(family_settings("severity", conf.get("severity"), conf_path, written))
     mostly = dict(base.mostly) if base else {}
     mostly.update(family_settings("mostly", conf.get("mostly"), conf_path, written))
+    _text(conf, "description", conf_path)  # shown to no one, but text all the same
     crosswalk = base.crosswalk if base else None
     if conf.get("crosswalk") is not None:
         crosswalk = str(named_file(root, "crosswalk", conf["crosswalk"], conf_path))
