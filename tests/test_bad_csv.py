@@ -285,3 +285,11 @@ def test_the_fast_path_keeps_one_array_for_first_and_last_lines(tmp_path: Path) 
     raw = _table(tmp_path, _with(_rows(5)))
     assert raw.ends is raw.lines
     assert np.array_equal(raw.lines, np.arange(2, 7))
+
+
+def test_a_cp1252_file_with_bare_crs_names_the_line_of_its_first_odd_byte(tmp_path: Path) -> None:
+    text = _with(_rows(6), r3="inc-3,Homs café,killed,3,2017-10-21\n").replace("\n", "\r")
+    raw = _table(tmp_path, text.encode("cp1252"))
+    [encoding] = raw.problems
+    assert (encoding["code"], encoding["origin_row"], encoding["column"]) == ("encoding", 5, "15")
+    assert raw.frame["source"].iloc[3] == "Homs café"

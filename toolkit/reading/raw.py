@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.columnar import octets
+from toolkit.columnar.raw import count_text_lines
 from toolkit.errors import InputError
 from toolkit.model.findings import input_finding
 
@@ -93,8 +94,9 @@ def to_utf8(data: Data, path: Path, encoding: str | None) -> tuple[Data, list[di
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    """Line and column (in bytes) of ``offset``; an LF, a CRLF or a bare CR ends a line."""
+    line = count_text_lines(data[:offset] + b"x")
+    col = offset - max(data.rfind(b"\n", 0, offset), data.rfind(b"\r", 0, offset))
     return line, col
 
 
