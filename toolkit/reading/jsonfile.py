@@ -163,9 +163,9 @@ def _document(
                 )
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {_said(exc)}", path, exc.lineno, exc.colno) from None
-    except (ValueError, RecursionError) as exc:  # a number too long to read
+    except ValueError as exc:  # a number too long to read
         line, column = _text_place(text, walk.at)
-        raise InputError(f"not valid JSON: {exc}", path, line, column) from None
+        raise InputError(f"not valid JSON: {_why(exc)[0]}", path, line, column) from None
     rest = walk.skip(end)
     if rest < len(text):
         line, column = _text_place(text, rest)
@@ -192,7 +192,7 @@ def _json_lines(
             if no in deep:
                 raise _LineError(f"nested more than {MAX_DEPTH} deep", deep[no])
             record = json.loads(line)
-        except (ValueError, RecursionError, _LineError) as exc:
+        except (ValueError, _LineError) as exc:
             why, column = _why(exc)
             if not records and not problems:
                 _not_json_lines(path, text, no, column, why)
@@ -222,7 +222,7 @@ def _why(exc: Exception) -> tuple[str, int]:
         return exc.why, exc.column
     if isinstance(exc, json.JSONDecodeError):
         return _said(exc), exc.colno
-    return str(exc).split(";")[0], 1
+    return str(exc).split(";")[0], 1  # without Python's advice to the programmer
 
 
 def _said(exc: json.JSONDecodeError) -> str:
