@@ -278,46 +278,48 @@ COMMANDS = {
 }
 
 
+@pytest.fixture
+def in_actions(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``cli`` as under GitHub Actions (``GITHUB_ACTIONS=true``), run in ``tmp_path``."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.chdir(tmp_path)
+    return cli
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=str)
 def test_no_console_line_is_data_s_to_start(
-    command: str, hostile_data: Path, tmp_path: Path
+    command: str, hostile_data: Path, tmp_path: Path, in_actions
 ) -> None:
     """Every command that prints, on stdout and stderr, under GitHub Actions: the payload
     is shown inline, and nothing of it acts."""
     (tmp_path / (EVIL_NAME + ".gz")).write_bytes(b"\x1f\x8b truncated")
     args, shown = COMMANDS[command]
     args = [a.replace("{D}", str(hostile_data)).replace("{T}", str(tmp_path)) for a in args]
-    done = _crosscheck(args, tmp_path, GITHUB_ACTIONS="true")
-    text = done.stdout + done.stderr
+    run = in_actions(*args)
+    text = run.out + run.err
     assert "Traceback" not in text, text
     assert_console_safe(text)
     assert shown in text, text
 
 
 def test_annotations_are_crosscheck_s_own_and_one_per_finding(
-    hostile_data: Path, tmp_path: Path
+    hostile_data: Path, tmp_path: Path, in_actions
 ) -> None:
-    done = _crosscheck(
-        ["check", str(hostile_data), "--json", str(tmp_path / "all.json")],
-        tmp_path,
-        GITHUB_ACTIONS="true",
-    )
+    run = in_actions("check", str(hostile_data), "--json", str(tmp_path / "all.json"))
     findings = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))["findings"]
-    annotations = [line for line in done.stdout.split("\n") if line.startswith("::")]
+    annotations = [line for line in run.out.split("\n") if line.startswith("::")]
     assert len(annotations) == len(findings) > 5
     assert all(ANNOTATION.fullmatch(line) for line in annotations)
     # the message's newline is escaped as the runner unescapes it, not printed raw
     assert any("S1%0A::error file=README.md" in line for line in annotations)
 
 
-def test_a_cell_that_starts_a_line_with_a_command_is_marked(
-    hostile_data: Path, tmp_path: Path
-) -> None:
+def test_a_cell_that_starts_a_line_with_a_command_is_marked(hostile_data: Path, in_actions) -> None:
     """No control character needed: a source named ``::warning::START`` starts the read
     summary's line after blanks, which the runner trims."""
-    done = _crosscheck(["read", str(hostile_data)], tmp_path, GITHUB_ACTIONS="true")
-    assert "  ?::warning::START" in done.stdout
-    assert "  S3#?#[error]legacy" in done.stdout
+    run = in_actions("read", str(hostile_data))
+    assert "  ?::warning::START" in run.out
+    assert "  S3#?#[error]legacy" in run.out
 
 
 def test_colour_and_progress_are_the_only_escape_sequences_on_a_terminal(
