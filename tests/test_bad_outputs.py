@@ -210,7 +210,7 @@ CASES = [
         "pytest-internal traceback, ~30,000 lines): one failing item, the others skipped",
         _plugin_unreadable,
         1,
-        "crosscheck: DIR/aq/al-masdar.xlsx:",
+        "crosscheck: DIR/aq/al-masdar.xlsx: not a readable .xlsx workbook",
     ),
     Case(
         "pytest-broken-suite",
