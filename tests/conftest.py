@@ -11,15 +11,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Fuzz tests (marker ``fuzz``) take their example count from the profile: a bounded number
-# in the test run, many more under ``nox -s fuzz`` (``--hypothesis-profile=fuzz``).
-_SLOW_INPUTS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=_SLOW_INPUTS)
-settings.register_profile(
-    "fuzz", max_examples=1500, deadline=None, suppress_health_check=_SLOW_INPUTS
-)
-settings.load_profile("ci")
-
 from toolkit.model import figures as ft
 from toolkit.reading.qualifiers import parse_figures
 
@@ -28,6 +19,15 @@ FIXTURES = ROOT / "fixtures"
 AQ = FIXTURES / "al-qaryatayn"
 REAL = FIXTURES / "real"
 sys.path.insert(0, str(FIXTURES))  # the synthetic generator
+
+# Fuzz tests (marker ``fuzz``) take their example count from the profile: a bounded number
+# in the test run, many more under ``nox -s fuzz`` (``--hypothesis-profile=fuzz``).
+_SLOW_INPUTS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=_SLOW_INPUTS)
+settings.register_profile(
+    "fuzz", max_examples=1500, deadline=None, suppress_health_check=_SLOW_INPUTS
+)
+settings.load_profile("ci")
 
 
 @dataclass

@@ -146,6 +146,9 @@ def test_an_increment_is_signed_without_saying_so() -> None:
     ]
     assert at_14["code"].tolist() == ["cumulative-no-drop"]
     assert not any(r.startswith("deaths.new") for r in result.findings["rule"].dropna())
+    # each report's change is a new figure, not the same one revised: no revisions rows
+    revised = set(result.comparison.revisions["measure"])
+    assert revised == {"deaths"}
 
 
 @pytest.mark.parametrize("text", ["1e308", "inf", "-inf", "2.5", "NaN", "1e3", "-4"])

@@ -19,12 +19,19 @@ if TYPE_CHECKING:
     from toolkit.comparing.result import Comparison
 
 
-def revision_arrays(coded: Coded, when: pd.Timestamp | None) -> dict[str, np.ndarray]:
+def revision_arrays(
+    coded: Coded, when: pd.Timestamp | None, changes: frozenset[str] = frozenset()
+) -> dict[str, np.ndarray]:
     """Dated, known figures sorted by (incident, measure, source, date, line), each with
-    the highest figure of the source's previous day in that series."""
+    the highest figure of the source's previous day in that series. Measures in
+    ``changes`` (increments: each report's figure is a new change, not the same figure
+    revised) are left out."""
     lo, hi, point, dates = coded.lo, coded.hi, coded.point, coded.dates
     inc, mea, src = coded.inc, coded.mea, coded.src
     keep = ~np.isnat(dates) & ~np.isnan(lo) & (inc >= 0) & (mea >= 0) & (src >= 0)
+    left_out = [i for i, name in enumerate(coded.mea_names) if name in changes]
+    if left_out:
+        keep &= ~np.isin(mea, left_out)
     if when is not None:
         keep &= dates <= when.to_datetime64().astype("datetime64[us]")
     rows = np.flatnonzero(keep)
@@ -55,7 +62,8 @@ def _direction(r: dict[str, np.ndarray]) -> np.ndarray:
 
 def revisions(c: Comparison) -> pd.DataFrame:
     """The revisions table of a comparison (see ``Comparison.revisions``)."""
-    r = revision_arrays(c.core.coded, c.as_of)
+    increments = frozenset(i.measure for i in c.suite.taxonomy.increments)
+    r = revision_arrays(c.core.coded, c.as_of, increments)
     f = c.figures.take(r["rows"]).reset_index(drop=True)
     out = pd.DataFrame(
         {

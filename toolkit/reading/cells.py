@@ -175,7 +175,7 @@ def _numbers_in_text(out: pd.DataFrame, text: pd.Series) -> None:
     rows = np.flatnonzero(unread)[is_number]
     as_numbers = numeric_counts(pd.Series(candidates[is_number].astype(float).to_numpy()))
     for c in ("value", "low", "high", "qualifier", "problem", "invalid", "blank"):
-        out.iloc[rows, out.columns.get_loc(c)] = as_numbers[c].to_numpy()
+        out.loc[out.index[rows], c] = as_numbers[c].to_numpy()
 
 
 def observed(series: pd.Series, mask: np.ndarray) -> np.ndarray:
