@@ -4,6 +4,7 @@ line, a BOM that is the whole file, a cell past the limit."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -149,10 +150,8 @@ def test_a_stray_quote_closed_in_another_field_costs_its_line_only(tmp_path: Pat
     res = _read(tmp_path, text)
     assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (100, 98, 2)
     assert _flat(res.findings) == [[12, "unbalanced-quote", "2"], [15, "ragged-row", "4"]]
-    assert (
-        "closed on line 15, it makes a row of 3 fields, the header has 5"
-        in (res.findings["message"].iloc[0])
-    )
+    message = res.findings["message"].iloc[0]
+    assert "read on to line 15, it makes a row of 3 fields, the header has 5" in message
     assert len(res.figures) == 98
 
 
@@ -293,3 +292,29 @@ def test_a_cp1252_file_with_bare_crs_names_the_line_of_its_first_odd_byte(tmp_pa
     [encoding] = raw.problems
     assert (encoding["code"], encoding["origin_row"], encoding["column"]) == ("encoding", 5, "15")
     assert raw.frame["source"].iloc[3] == "Homs café"
+
+
+def test_a_quote_read_on_like_a_dropped_one_is_cut_where_that_one_ended(tmp_path: Path) -> None:
+    # each line closes the quote the line before left open and opens another
+    text = "a,b,c,d\n" + 'a",,"b\n' * 3 + 'x"\n' + "p,q,r,s\n"
+    raw = _table(tmp_path, text)
+    assert [(p["origin_row"], p["code"]) for p in raw.problems] == [
+        (2, "unbalanced-quote"),
+        (3, "unbalanced-quote"),
+        (4, "unbalanced-quote"),
+        (5, "ragged-row"),
+    ]
+    assert "(like the quote of line 2, it runs on to line 5)" in raw.problems[1]["message"]
+    assert raw.lines.tolist() == [6]
+
+
+@pytest.mark.parametrize("end", ["", 'x"\n'], ids=["to-the-end", "closed"])
+def test_quotes_that_keep_reopening_cost_linear_time(tmp_path: Path, end: str) -> None:
+    # Read again from each next line in full, these 40,000 lines would take minutes
+    # (each read running to the last line); cut as above, well under a second.
+    text = "a,b,c,d\n" + 'a",,"b\n' * 40_000 + end
+    started = time.perf_counter()
+    raw = _table(tmp_path, text)
+    assert time.perf_counter() - started < 10
+    assert raw.rows_read == 40_000 + bool(end)
+    assert len(raw.frame) == 0

@@ -7,10 +7,11 @@ ends one. ``io.StringIO(newline="")`` splits the text so, and
 value therefore ends its line, and the two halves are ragged rows.
 
 A quote at the start of a value opens it until the next lone quote, across lines if need
-be. When the quote is never closed, or the record it makes has another number of fields
-than the header, the quote was stray: only the physical line it opened on is rejected (an
-``unbalanced-quote`` finding) and reading starts again on the next line, so one stray
-quote costs one line, not the rest of the file. A record of the right shape spanning more
+be. When the quote is never closed, is closed with more of the value after it (RFC 4180
+has a quoted value end at its closing quote), or makes a record with another number of
+fields than the header, the quote was stray: only the physical line it opened on is
+rejected (an ``unbalanced-quote`` finding) and reading starts again on the next line, so
+one stray quote costs one line, not the rest of the file. A record of the right shape spanning more
 than :data:`MAX_VALUE_LINES` lines is read, with a ``multiline-value`` warning naming its
 first and last line: a quote closed many lines later no longer makes one long cell
 without a word.
@@ -22,6 +23,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,14 @@ class Records:
 
 
 class _Lines:
-    """A file's physical lines, read into records by Python's csv from any line on."""
+    """A file's physical lines, read into records by Python's csv from any line on.
+
+    After a stray quote's record (lines L to M) is dropped, reading starts again at L + 1.
+    A record that starts at F inside that stretch and is still in a quote at the end of F
+    would be read on exactly as the dropped one was (csv's state at the start of F + 1 is
+    the same: inside a quoted value), to line M: it is stray too, and is cut there, not
+    read to M again. So each line is read at most about twice, whatever the quotes.
+    """
 
     def __init__(self, path: Path, text: str, delimiter: str) -> None:
         self.path = path
@@ -69,30 +78,53 @@ class _Lines:
         self.lines = io.StringIO(text, newline="").readlines()
         self.count = len(self.lines)
         self.lines.append(_END)
+        self.stray: tuple[int, int] | None = None  # (L, M) of the last stray quote's record
+        self.cut = False  # whether the last record was cut for running on like it
+        self._first = 1  # the first line of the record being read
         self.restart(0)
 
     def restart(self, index: int) -> None:
         """Read on from line ``index + 1``, as if the file started there (the record being
         read is dropped; iterating goes on from there)."""
-        self._base = index
-        lines = map(self.lines.__getitem__, range(index, len(self.lines)))
+        self._base, self.cut = index, False
+        lines: Iterator[str] = map(self.lines.__getitem__, range(index, len(self.lines)))
+        if self.stray is not None and index < self.stray[1]:
+            end = self.stray[1]
+            rest = map(self.lines.__getitem__, range(end, len(self.lines)))
+            lines = chain(self._guarded(index, end), rest)
         self._reader = csv.reader(lines, delimiter=self.delimiter)
+
+    def drop(self, first: int, last: int) -> None:
+        """Drop line ``first``, whose quote made a stray record up to line ``last``, and
+        read again from the next."""
+        self.stray = (first, last)
+        self.restart(first)
+
+    def _guarded(self, index: int, end: int) -> Iterator[str]:
+        """Lines ``index + 1`` to ``end``, cut where a record would go on past its first."""
+        for i in range(index, end):
+            if i >= self._first:  # line i + 1 of a record that started before it
+                self.cut = True
+                return
+            yield self.lines[i]
 
     def __iter__(self) -> Iterator[tuple[list[str], int, int]]:
         """Each record with its first line and its last (``count + 1`` when a quote is
-        open at the end of the file)."""
+        open at the end of the file; for a cut record, where it would end)."""
         while True:
             reader, base = self._reader, self._base
-            done = reader.line_num  # lines read before (the header, when the body begins)
+            self._first = base + reader.line_num + 1
             try:
                 for cells in reader:
-                    first = base + done + 1
-                    done = reader.line_num
+                    first, last = self._first, base + reader.line_num
                     if first > self.count:  # the end mark on its own: no quote was open
                         return
-                    yield cells, first, base + done
+                    if self.cut and self.stray is not None:
+                        last = self.stray[1]
+                    yield cells, first, last
                     if self._reader is not reader:
                         break  # restarted
+                    self._first = base + reader.line_num + 1
                 else:
                     return
             except csv.Error as exc:  # not expected: strict is off, fields are not limited
@@ -114,7 +146,8 @@ class _Lines:
         with the value unquoted)."""
         quote, spaces = '"', " " if self.delimiter == "\t" else " \t"
         start = column  # just after the opening quote
-        for line in self.lines[number - 1 : self.count]:
+        for index in range(number - 1, self.count):  # (a slice would copy the rest)
+            line = self.lines[index]
             end = line.find(quote, start)
             while end >= 0 and line[end + 1 : end + 2] == quote:  # an escaped quote
                 end = line.find(quote, end + 2)
@@ -193,7 +226,7 @@ def _body(lines: _Lines, records: Records, skip_hashtag: bool) -> None:
         spanning = _spanning(lines, cells, first, last, size) if last > first else None
         if spanning is not None and spanning["code"] == "unbalanced-quote":
             records.reject(spanning)
-            lines.restart(first)  # read again from the line after the quote's
+            lines.drop(first, last)  # read again from the line after the quote's
             skip_hashtag = False  # an HXL row is the first record after the header only
             continue
         if len(cells) < 2 and first == last and lines.blank(first):  # else no blank line
@@ -232,6 +265,12 @@ def _spanning(
     if last > lines.count:
         why = "is never closed (it runs to the end of the file)"
         observed = "a quote open at the end of the file"
+    elif lines.cut and lines.stray is not None:
+        why = (
+            f"is not closed where the value ends (like the quote of line {lines.stray[0]}, "
+            f"it runs on to line {last})"
+        )
+        observed = f"a value over lines {first}-{last}"
     elif not lines.closes_value(first, column):
         why = (
             f"is not closed where the value ends (the quote that closes it, on line {last}, "
@@ -240,8 +279,8 @@ def _spanning(
         observed = "text after the closing quote"
     elif len(cells) != size:
         why = (
-            f"is not closed where the value ends (closed on line {last}, it makes a row of "
-            f"{len(cells)} fields, the header has {size})"
+            f"is not closed where the value ends (read on to line {last}, it makes a row "
+            f"of {len(cells)} fields, the header has {size})"
         )
         observed = f"{len(cells)} fields over lines {first}-{last}"
     elif last - first >= MAX_VALUE_LINES:
