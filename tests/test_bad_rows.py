@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from badinputs import ROOT, Case, aq, check
+from badinputs import ROOT, Case, add_to_suite, aq, check
 
 import toolkit as cc
 from toolkit.reading import read_figures
@@ -96,6 +96,41 @@ CASES += [
         1,
         "n.csv:3: [input/bad-count] column 'value' (#4): number is too large for a count; "
         "figure not read",
+    ),
+]
+
+
+def _deep_suite_yaml(folder: Path) -> list[str]:
+    data = aq(folder)
+    add_to_suite(data, "rules: " + "[" * 5000 + "]" * 5000 + "\n")
+    return ["check", str(data)]
+
+
+def _lone_surrogate(folder: Path) -> list[str]:
+    data = aq(folder)
+    text = (data / "ap.json").read_text(encoding="utf-8")
+    (data / "ap.json").write_text(text.replace('"at least 67"', '"at least 67 \\ud800"', 1))
+    return ["read", str(data), "--fail-on", "warning"]
+
+
+CASES += [
+    Case(
+        "suite-yaml-nested-deep",
+        "crash",
+        "suite.yaml nested 5,000 deep (`rules: [[[[…`)",
+        _deep_suite_yaml,
+        2,
+        "DIR/aq/expectations/suite.yaml: not valid YAML here: nested too deeply",
+    ),
+    Case(
+        "json-lone-surrogate",
+        "crash",
+        "A JSON text with a `\\ud800` escape (half a UTF-16 character), which no text column "
+        "can hold",
+        _lone_surrogate,
+        1,
+        "ap.json:2: [input/encoding] a \\u escape that is half a character (a lone UTF-16 "
+        "surrogate); read as U+FFFD",
     ),
 ]
 

@@ -145,7 +145,48 @@ def read_json(path: Path, data: Data, profile: Profile | None, limits: Limits) -
     else:
         deep = dict(scan.place(data, int(o)) for o in scan.too_deep)
         records, lines, problems = _json_lines(path, text, deep)
+    if _SURROGATE_ESCAPE.search(text):  # rare: only an escape can make half a character
+        problems.extend(_mend_surrogates(records, lines))
     return _table(path, records, lines, problems, profile)
+
+
+# A \uD800-\uDFFF escape: JSON allows one alone, but it is half a character, and no text
+# column can hold it.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _mend_surrogates(records: list[Any], lines: np.ndarray) -> list[dict[str, Any]]:
+    """Replace each lone surrogate in the records' texts (keys too) by U+FFFD, in place,
+    with a warning per record that had one."""
+
+    def mend(value: Any) -> tuple[Any, bool]:
+        if isinstance(value, str):
+            fixed = _SURROGATE.sub("\ufffd", value)
+            return fixed, fixed != value
+        if isinstance(value, dict):
+            pairs = [(mend(k), mend(v)) for k, v in value.items()]
+            return {k: v for (k, _), (v, _) in pairs}, any(a or b for (_, a), (_, b) in pairs)
+        if isinstance(value, list):
+            items = [mend(v) for v in value]
+            return [v for v, _ in items], any(c for _, c in items)
+        return value, False
+
+    found = []
+    for i, record in enumerate(records):
+        records[i], changed = mend(record)
+        if changed:
+            found.append(
+                input_finding(
+                    "encoding",
+                    "a \\u escape that is half a character (a lone UTF-16 surrogate); "
+                    "read as U+FFFD (\ufffd)",
+                    origin_row=int(lines[i]),
+                    observed="\\uD800-\\uDFFF alone",
+                    expected="a whole character",
+                )
+            )
+    return found
 
 
 def _document(

@@ -56,6 +56,8 @@ def read_yaml(path: Path) -> Any:
         raise SuiteError(f"cannot read: {exc}", path) from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise SuiteError("not valid YAML here: nested too deeply", path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
