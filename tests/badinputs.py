@@ -157,8 +157,11 @@ def render(cases: Sequence[Case]) -> str:
             continue
         lines += ["", f"## {title}", "", "| Input | crosscheck says | Exit |", "|---|---|---|"]
         for c in chosen:
+            said = _cell(c.says)
+            fence = "``" if "`" in said else "`"  # a code span that holds a backtick
             lines.append(
-                f"| {_cell(c.input)} | `{_cell(c.says)}` | {EXIT_MEANING.get(c.exit, c.exit)} |"
+                f"| {_cell(c.input)} | {fence} {said} {fence} | "
+                f"{EXIT_MEANING.get(c.exit, c.exit)} |"
             )
     return "\n".join(lines) + "\n"
 
