@@ -7,7 +7,7 @@ Python except to parse each distinct text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -128,12 +128,13 @@ def read_counts(
     series: pd.Series,
     words: Mapping[str, object],
     sentinels: tuple[int, ...],
-    signed: bool | np.ndarray = False,
+    signed: bool | Callable[[np.ndarray], np.ndarray] = False,
 ) -> pd.DataFrame:
     """Figures from one export column: numbers stay numbers, text goes through the parser.
 
     A cell gets the same verdict whether its column holds numbers or text. Negative
-    figures are errors unless ``signed`` (per row, or for the whole column) says the
+    figures are errors unless ``signed`` (for the whole column, or a function of the
+    negative rows' positions that says which may be negative) says the
     measure is a change, not a count.
 
     Columns: value, low, high, qualifier, figure_text, problem, invalid, blank.
@@ -151,7 +152,9 @@ def read_counts(
                 out.loc[is_sentinel, c] = pd.NA
             out.loc[is_sentinel, "qualifier"] = "unknown"
     negative = ((out["value"] < 0) | (out["low"] < 0)).to_numpy(dtype=bool, na_value=False)
-    negative &= ~np.asarray(signed, dtype=bool)
+    if signed is not False and negative.any():  # asked of the few negative rows only
+        rows = np.flatnonzero(negative)
+        negative[rows if signed is True else rows[signed(rows)]] = False
     if negative.any():
         out.loc[negative, "problem"] = (
             "a count cannot be negative (declare sentinels such as -1 in the profile if it "

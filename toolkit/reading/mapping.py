@@ -6,7 +6,7 @@ and column; figure text nobody can read is kept as an ``unknown`` figure with a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,14 +187,16 @@ def _figures(
     figure not read, for a bad count), per record."""
     canonical = profile is CANONICAL
     n = len(frame)
+    signed: bool | Callable[[np.ndarray], np.ndarray] = False
     if long is not None:
         measures = _measures(frame, long, taxonomy, problems)
-        signed: bool | np.ndarray = measures.isin(list(taxonomy.signed)).to_numpy(dtype=bool)
+        if taxonomy.signed:
+            signed = _signed_rows(measures, taxonomy.signed)
     else:
         measures = repeated_text(str(spec.measure), n)
         signed = str(spec.measure) in taxonomy.signed
-    if len(spec.value) > 1:
-        fig = _summed(spec, frame, profile, words, problems, bool(signed))
+    if len(spec.value) > 1:  # a wide block: signed is the measure's, True or False
+        fig = _summed(spec, frame, profile, words, problems, signed is True)
         shared = {"low", "high"}
     else:
         value_col = spec.value[0]
@@ -227,6 +229,13 @@ def _figures(
     fig["measure"] = measures
     fig["invalid"] = invalid
     return _Block(fig, frozenset(shared))
+
+
+def _signed_rows(measures: pd.Series, names: frozenset[str]) -> Callable[[np.ndarray], np.ndarray]:
+    """Which of some rows (positions) name a signed measure: asked of negative figures
+    only, so a long export's measures are not all looked up."""
+    listed = list(names)
+    return lambda rows: measures.iloc[rows].isin(listed).to_numpy(dtype=bool)
 
 
 def _measures(
