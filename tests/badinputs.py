@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 AQ = ROOT / "fixtures" / "al-qaryatayn"
@@ -115,6 +116,22 @@ def add_to_suite(data: Path, text: str) -> None:
     """Append YAML ``text`` to the suite.yaml of a data folder."""
     suite = data / "expectations" / "suite.yaml"
     suite.write_text(suite.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def assert_rows_accounted(result: Any) -> None:
+    """No row lost without a word, per file of a ``ReadResult``: rows read = accepted +
+    rejected, where every accepted row gave at least one figure, and every rejected row
+    gave none and is named by an error finding."""
+    figures, findings = result.figures, result.findings
+    for report in result.files:
+        gave = set(figures.loc[figures["origin_file"] == report.path, "origin_row"].tolist())
+        errors = findings[
+            (findings["origin_file"] == report.path) & (findings["severity"] == "error")
+        ]
+        named = set(errors["origin_row"].dropna().astype(int).tolist()) - gave
+        assert report.rows_accepted == len(gave), report
+        assert report.rows_rejected == len(named), (report, sorted(named))
+        assert report.rows_read == report.rows_accepted + report.rows_rejected, report
 
 
 # The table.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from badinputs import ROOT, Case, add_to_suite, aq, check
+from badinputs import ROOT, Case, add_to_suite, aq, assert_rows_accounted, check
 
 import toolkit as cc
 from toolkit.reading import read_figures
@@ -218,3 +218,10 @@ def test_a_blank_or_nan_value_is_unknown_in_a_number_or_a_text_column(
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_bad_input(case: Case, tmp_path: Path) -> None:
     check(case, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name", ["al-qaryatayn", "real", "linking", "matching", "series", "hostile"]
+)
+def test_every_row_of_every_fixture_is_accounted_for(name: str) -> None:
+    assert_rows_accounted(read_figures(ROOT / "fixtures" / name))

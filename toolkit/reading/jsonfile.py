@@ -145,9 +145,11 @@ def read_json(path: Path, data: Data, profile: Profile | None, limits: Limits) -
     else:
         deep = dict(scan.place(data, int(o)) for o in scan.too_deep)
         records, lines, problems = _json_lines(path, text, deep)
-    if _SURROGATE_ESCAPE.search(text):  # rare: only an escape can make half a character
-        problems.extend(_mend_surrogates(records, lines))
-    return _table(path, records, lines, problems, profile)
+    mended = _mend_surrogates(records, lines) if _SURROGATE_ESCAPE.search(text) else []
+    raw = _table(path, records, lines, problems, profile)  # problems: the lines not read
+    if mended:  # warnings about rows that were read
+        raw.problems = sorted([*raw.problems, *mended], key=lambda p: p["origin_row"])
+    return raw
 
 
 # A \uD800-\uDFFF escape: JSON allows one alone, but it is half a character, and no text

@@ -28,7 +28,7 @@ from toolkit.suite.settings import CompareSettings, Limits, family_settings
 from toolkit.suite.taxonomy import Taxonomy
 
 SUITE_FILE = "suite.yaml"
-_SUITE_KEYS = {
+SUITE_KEYS = {
     "name",
     "description",
     "extends",
@@ -58,6 +58,9 @@ def read_yaml(path: Path) -> Any:
         return yaml.safe_load(text)
     except RecursionError:
         raise SuiteError("not valid YAML here: nested too deeply", path) from None
+    except ValueError as exc:  # a number of 4,300+ digits; a date that is none (2017-02-30)
+        why = "a number of more than 4,300 digits" if "digits" in str(exc) else str(exc)
+        raise SuiteError(f"not valid YAML here: {why}", path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -163,9 +166,9 @@ def _load(folder: str, _depth: int = 0) -> Suite:
     if not isinstance(conf, Mapping):
         raise SuiteError("suite.yaml must be a mapping", conf_path)
     for key in conf:
-        if key not in _SUITE_KEYS:
+        if key not in SUITE_KEYS:
             raise SuiteError(
-                f"unknown key {key!r}." + did_you_mean(str(key), _SUITE_KEYS), conf_path
+                f"unknown key {key!r}." + did_you_mean(str(key), SUITE_KEYS), conf_path
             )
     base = _base(conf, root, conf_path, _depth)
     taxonomy = _taxonomy(conf, root, conf_path, base)

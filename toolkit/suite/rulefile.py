@@ -93,6 +93,9 @@ def read_rule_file(
         raise SuiteError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise SuiteError("JSON nested too deeply", path) from None
+    except ValueError as exc:  # a number of 4,300+ digits; a date that is none (2017-02-30)
+        why = "a number of more than 4,300 digits" if "digits" in str(exc) else str(exc)
+        raise SuiteError(f"not valid JSON here: {why}", path) from None
     if not isinstance(data, Mapping) or not isinstance(data.get("expectations"), list):
         raise SuiteError("a GX ExpectationSuite JSON object with 'expectations' is expected", path)
     for i, e in enumerate(data["expectations"], start=1):

@@ -110,14 +110,15 @@ def _size(what: str, value: object, path: Path | str) -> int:
     """A size in bytes: a positive whole number, or a number and a unit (``64 MiB``)."""
     number: float | None = None
     if isinstance(value, int) and not isinstance(value, bool):
-        number = value
+        number = value if value < 1 << 62 else math.inf  # no float overflow for a huge one
     elif isinstance(value, str):
         parts = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*", value)
         unit = _UNITS.get(parts.group(2).lower()) if parts else None
         number = float(parts.group(1)) * unit if parts and unit else None
     if number is None or not math.isfinite(number) or number < 1:
         raise SuiteError(
-            f"{what}: expected a size in bytes (a whole number, or e.g. '64 MiB'), not {value!r}",
+            f"{what}: expected a size in bytes (a whole number, or e.g. '64 MiB'), "
+            f"not {_shown(value)}",
             path,
         )
     return int(number)
@@ -158,12 +159,23 @@ def _number(
     what: str, value: object, path: Path | str, low: float, high: float, high_ok: bool
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SuiteError(f"{what}: expected a number, not {value!r}", path)
-    number = float(value)
+        raise SuiteError(f"{what}: expected a number, not {_shown(value)}", path)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number past a float's range
+        number = math.inf
+    if math.isinf(number) and math.isinf(high):
+        raise SuiteError(f"{what}: expected a finite number, not {_shown(value)}", path)
     if math.isnan(number) or number < low or number > high or (number == high and not high_ok):
         upper = "" if math.isinf(high) else f" and {'at most' if high_ok else 'below'} {high:g}"
-        raise SuiteError(f"{what}: {value!r} is out of range (at least {low:g}{upper})", path)
+        raise SuiteError(f"{what}: {_shown(value)} is out of range (at least {low:g}{upper})", path)
     return number
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: at most 60 characters of its repr."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**50 else "a huge number"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def family_settings(
