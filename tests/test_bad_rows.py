@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import gzip
+import json
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from badinputs import ROOT, Case, add_to_suite, aq, assert_rows_accounted, check
+from hypothesis import given
+from hypothesis import strategies as st
 
 import toolkit as cc
 from toolkit.reading import read_figures
@@ -113,7 +117,54 @@ def _lone_surrogate(folder: Path) -> list[str]:
     return ["read", str(data), "--fail-on", "warning"]
 
 
+def _huge_number(folder: Path) -> list[str]:
+    data = aq(folder)
+    add_to_suite(data, "compare: {window_days: " + "9" * 400 + "}\n")
+    return ["check", str(data)]
+
+
+def _endless_number(folder: Path) -> list[str]:
+    data = aq(folder)
+    (data / "expectations" / "rules.json").write_text(
+        '{"expectations": [{"type": "expect_column_values_to_not_be_null", '
+        '"kwargs": {"column": "source", "mostly": ' + "9" * 5000 + "}}]}"
+    )
+    add_to_suite(data, "rules: rules.json\n")
+    return ["check", str(data)]
+
+
+def _impossible_date(folder: Path) -> list[str]:
+    data = aq(folder)
+    add_to_suite(data, "dates: {floor: 2017-02-30}\n")
+    return ["check", str(data)]
+
+
 CASES += [
+    Case(
+        "suite-number-past-a-float",
+        "crash",
+        "suite.yaml: a number past a float's range (`window_days: 999…9`, 400 digits)",
+        _huge_number,
+        2,
+        "DIR/aq/expectations/suite.yaml: compare.window_days: expected a finite number, "
+        "not a huge number",
+    ),
+    Case(
+        "rules-number-5000-digits",
+        "crash",
+        "A rules file holding a number of 5,000 digits (Python will not read one past 4,300)",
+        _endless_number,
+        2,
+        "DIR/aq/expectations/rules.json: not valid JSON here: a number of more than 4,300 digits",
+    ),
+    Case(
+        "suite-impossible-date",
+        "crash",
+        "suite.yaml: `dates: {floor: 2017-02-30}` (YAML reads it as a date that does not exist)",
+        _impossible_date,
+        2,
+        "DIR/aq/expectations/suite.yaml: not valid YAML here: day is out of range for month",
+    ),
     Case(
         "suite-yaml-nested-deep",
         "crash",
@@ -225,3 +276,26 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
 )
 def test_every_row_of_every_fixture_is_accounted_for(name: str) -> None:
     assert_rows_accounted(read_figures(ROOT / "fixtures" / name))
+
+
+@pytest.mark.fuzz
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(["a", "7", " ", "\ud800", "\udfff", "\U0001f600"])),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_json_texts_with_lone_surrogates_are_read_and_counted(texts: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.json"
+        records = [
+            {"incident": f"i{k}", "source": t, "measure": "killed", "figure_text": t}
+            for k, t in enumerate(texts)
+        ]
+        path.write_text(json.dumps(records, indent=1), encoding="ascii")  # \ud800 escapes
+        result = read_figures(path)
+        assert_rows_accounted(result)
+        assert result.rows_read == len(texts)
+        lone = sum(any(0xD800 <= ord(c) <= 0xDFFF for c in t) for t in texts)
+        assert (result.findings["code"] == "encoding").sum() == lone

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from toolkit.cli import main
 from toolkit.model.vocabulary import FAMILIES
+from toolkit.suite.loading import SUITE_KEYS
 from toolkit.suite.rulefile import ARGUMENTS
 
 pytestmark = pytest.mark.fuzz
@@ -198,6 +199,7 @@ NESTED_KEYS = [
 ]
 numbers = st.one_of(
     st.sampled_from([0, 1, -1, 0.5, 0.95, 1.5, 12, 10**30, -(10**6), 1e308]),
+    st.sampled_from([10**400, -(10**400)]),  # past a float
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(),
 )
@@ -215,22 +217,7 @@ values = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=3)),
     max_leaves=8,
 )
-TOP_KEYS = [
-    "name",
-    "description",
-    "extends",
-    "taxonomy",
-    "profiles",
-    "words",
-    "compare",
-    "dates",
-    "rules",
-    "severity",
-    "mostly",
-    "crosswalk",
-    "link",
-    "limits",
-]
+TOP_KEYS = sorted(SUITE_KEYS)  # every key suite.yaml takes, as the loader lists them
 PATH_KEYS = {"extends", "taxonomy", "profiles", "rules", "crosswalk"}
 MAPPING_KEYS = {"words", "compare", "dates", "severity", "mostly", "limits"}
 
