@@ -4,6 +4,7 @@
 
     CrosscheckError            misuse or input crosscheck cannot work with (exit code 2)
     ├── InputError             an export cannot be read at all: names file, line, column
+    │   └── NotATable          a well-formed file that holds no records (one JSON object)
     ├── SuiteError             a suite file (taxonomy, profile, rules, settings) is wrong
     │   └── RuleError          a rule cannot run on this table (a column it names is missing)
     ├── NotAFiguresTable       a DataFrame without the figures table's columns
@@ -54,6 +55,12 @@ class InputError(CrosscheckError):
         self.reason = message
         where = _where(path, line, column)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class NotATable(InputError):
+    """A well-formed file that holds no table of records (one JSON object, a list of
+    numbers): not an export. In a folder, a file no profile claims that is one is left
+    unread with a warning, as any other stray file is."""
 
 
 class SuiteError(CrosscheckError):

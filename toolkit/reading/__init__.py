@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.errors import InputError
+from toolkit.errors import InputError, NotATable
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.reading.formats import read_raw
@@ -140,7 +140,13 @@ def _read_one(path: Path, root: Path | None, suite: Suite) -> tuple[RawTable, Pr
         return raw, profile
     try:
         raw = read_raw(path, None, columns_as_text=text_columns(CANONICAL), limits=suite.limits)
+    except NotATable:  # well-formed, but no records: in a folder, a stray file
+        if root is None:
+            raise
+        return None
     except InputError as exc:  # in a folder too: an export that cannot be read is no stray
+        if not path.is_file():
+            raise
         raise InputError(
             f"{exc.reason} (no source profile claims this file: it was read as a figures table)",
             exc.path,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import InputError
+from toolkit.errors import InputError, NotATable
 from toolkit.model.findings import input_finding
 from toolkit.reading.jsonscan import MAX_DEPTH, shape
 from toolkit.reading.raw import Data, RawTable
@@ -289,7 +289,7 @@ def _not_json_lines(path: Path, text: str, line: int, column: int, why: str) -> 
         raise InputError(f"not valid JSON ({_LINES_HINT}): {why}", path, line, column) from None
     if isinstance(whole, dict):
         keys = ", ".join(repr(k) for k in list(whole)[:8])
-        raise InputError(
+        raise NotATable(
             "the file is one JSON object, not a list of records: name the key that holds "
             f"them with 'records:' in the source profile (its keys: {keys})",
             path,
@@ -308,7 +308,7 @@ def _table(
     keep = [i for i, rec in enumerate(records) if isinstance(rec, dict)]
     rows_read = len(records) + len(problems)  # the records, and the lines not read
     if records and not keep:
-        raise InputError(
+        raise NotATable(
             "expected JSON records (objects): a list of them, or one per line (JSON Lines); "
             f"this holds {_kind(records[0])}",
             path,

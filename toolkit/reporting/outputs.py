@@ -23,17 +23,26 @@ def spare_inputs(
     outputs: Iterable[str | Path], read: ReadResult | None, suite: Suite | None = None
 ) -> None:
     """Refuse an output that would replace a file the run reads, an export or a suite
-    file (of ``suite``, else of the read's): crosscheck never writes its inputs.
+    file (of ``suite``, else of the read's): crosscheck never writes its inputs; and one
+    file named for two outputs.
 
     Outputs are compared by the file they name (links followed), so ``./a.csv`` and a
     link to it are the export ``a.csv``.
     """
     suite = suite if suite is not None else read.suite if read is not None else None
     inputs = {os.path.realpath(f.path) for f in (read.files if read is not None else ())}
+    if suite is not None:  # its YAML files, and the rules and crosswalk it names
+        inputs |= {os.path.realpath(r.path) for r in suite.rule_files}
+        inputs |= {os.path.realpath(suite.crosswalk)} if suite.crosswalk else set()
+    seen: set[str] = set()
     for output in outputs:
         real = os.path.realpath(output)
+        if real in seen:
+            raise OutputError("is named for two outputs: each needs its own file", output)
+        seen.add(real)
+        yaml = Path(real).suffix.lower() in (".yaml", ".yml")
         if real in inputs or (
-            suite is not None and os.path.isfile(real) and suite.is_suite_file(Path(real))
+            suite is not None and yaml and os.path.isfile(real) and suite.is_suite_file(Path(real))
         ):
             raise OutputError(
                 "is a file this run reads (an export or a suite file); crosscheck never "

@@ -162,6 +162,7 @@ def _load(folder: str, _depth: int = 0) -> Suite:
         raise SuiteError("suites extend each other in a loop", folder)
     root = Path(folder)
     conf_path = root / SUITE_FILE
+    inside(root, SUITE_FILE, SUITE_FILE, conf_path)  # suite.yaml itself may not lead out
     conf = read_yaml(conf_path) or {}
     if not isinstance(conf, Mapping):
         raise SuiteError("suite.yaml must be a mapping", conf_path)

@@ -1,0 +1,106 @@
+"""Bad inputs a review of the hardening found: a suite.yaml that leads out of its folder,
+crosscheck's own outputs inside the folders it reads, one file named for two outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from badinputs import Case, aq, check
+
+from toolkit.errors import InputError
+from toolkit.reading import read_figures
+
+
+def _suite_yaml_link(folder: Path) -> list[str]:
+    data = aq(folder)
+    secret = folder / "secret.yaml"
+    secret.write_text("password: hunter2\n")
+    suite = data / "expectations" / "suite.yaml"
+    suite.unlink()
+    suite.symlink_to(secret)
+    return ["check", str(data)]
+
+
+def _json_report_in_the_data_folder(folder: Path) -> list[str]:
+    data = aq(folder)
+    report = '{\n"summary": [\n {"suite": "al-qaryatayn"}\n],\n"findings": []\n}\n'
+    (data / "run.json").write_text(report)  # as --json writes one
+    return ["check", str(data), "--fail-on", "error"]
+
+
+def _two_outputs_one_file(folder: Path) -> list[str]:
+    data = aq(folder)
+    return ["read", str(data), "-o", str(folder / "x.csv"), "--findings", str(folder / "x.csv")]
+
+
+CASES = [
+    Case(
+        "suite-yaml-link-out",
+        "trust",
+        "A data folder whose `expectations/suite.yaml` is a symbolic link to a file elsewhere "
+        "(its keys used to be quoted back in the error)",
+        _suite_yaml_link,
+        2,
+        "suite.yaml: 'suite.yaml' is a link to DIR/secret.yaml, outside the suite folder",
+    ),
+    Case(
+        "json-object-in-folder",
+        "smaller",
+        "A JSON object no profile claims in the data folder (crosscheck's own `--json` report "
+        "of a previous run, a datapackage.json): left unread with a warning, as any stray file",
+        _json_report_in_the_data_folder,
+        0,
+        "aq/run.json: [input/unclaimed-file] no source profile claims this file; it was not read",
+    ),
+    Case(
+        "two-outputs-one-file",
+        "smaller",
+        "One file named for two outputs (`read -o x.csv --findings x.csv`: the figures were "
+        "silently replaced by the findings)",
+        _two_outputs_one_file,
+        2,
+        "DIR/x.csv: is named for two outputs: each needs its own file",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_input(case: Case, tmp_path: Path) -> None:
+    check(case, tmp_path)
+
+
+def test_the_suite_yaml_secret_is_never_quoted(tmp_path: Path) -> None:
+    outcome = check(CASES[0], tmp_path)
+    assert "password" not in outcome.text
+
+
+def test_a_report_written_into_the_suite_folder_can_be_written_again(tmp_path, cli) -> None:
+    data = aq(tmp_path)
+    report = data / "expectations" / "report.html"
+    for _ in range(2):  # the second run used to refuse it as "a file this run reads"
+        run = cli("check", str(data), "--html", str(report), "--fail-on", "never")
+        assert run.code == 0, run.err
+    assert report.read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+def test_a_suite_file_is_still_never_written(tmp_path, cli) -> None:
+    data = aq(tmp_path)
+    taxonomy = data / "expectations" / "taxonomy.yaml"
+    before = taxonomy.read_bytes()
+    run = cli("check", str(data), "--html", str(taxonomy))
+    assert run.code == 2
+    assert "is a file this run reads" in run.err
+    assert taxonomy.read_bytes() == before
+
+
+def test_a_json_object_given_by_name_is_still_an_error(tmp_path: Path) -> None:
+    (tmp_path / "run.json").write_text('{\n"summary": []\n}\n')
+    with pytest.raises(InputError, match="one JSON object, not a list of records"):
+        read_figures(tmp_path / "run.json")
+
+
+def test_a_missing_file_is_only_missing(cli, tmp_path: Path) -> None:
+    run = cli("read", str(tmp_path / "nothing.csv"))
+    assert run.code == 2
+    assert run.err.strip().endswith("nothing.csv: file not found")
