@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from toolkit.comparing import Comparison
     from toolkit.linking import Matching
     from toolkit.pipeline import CheckResult
-    from toolkit.reading import ReadResult
+    from toolkit.reading import FileReport, ReadResult
 
 _SEVERITY_COLOUR = {"error": "31", "warning": "33", "info": "36"}
 
@@ -62,8 +62,7 @@ def read_summary(result: ReadResult, out: TextIO) -> None:
     width = max([len(f.path) for f in result.files] + [4])
     for f in result.files:
         print(
-            f"  {clean(f.path):<{width}}  {f.format:<6} {clean(f.profile)!r}: {f.rows_read} rows "
-            f"read, {f.rows_accepted} accepted, {f.rows_rejected} rejected, {f.figures} figures",
+            f"  {clean(f.path):<{width}}  {f.format:<6} {clean(f.profile)!r}: {_counts(f)}",
             file=out,
         )
     for u in result.unclaimed:
@@ -112,8 +111,7 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
     print(f"suite: {clean(suite.name)} ({clean(suite.path)}); {len(result.rules)} rules", file=out)
     for f in result.read.files if result.read is not None else ():
         print(
-            f"  {clean(f.path)}: {f.rows_read} rows read, {f.rows_accepted} accepted, "
-            f"{f.rows_rejected} rejected, {f.figures} figures",
+            f"  {clean(f.path)}: {_counts(f)}",
             file=out,
         )
     if result.linked.matching is not None:
@@ -203,3 +201,13 @@ def github_annotations(findings: pd.DataFrame, out: TextIO) -> None:
 def wrote(paths: list[Any], out: TextIO) -> None:
     for path in paths:
         print(f"wrote {clean(path)}", file=out)
+
+
+def _counts(f: FileReport) -> str:
+    """``6 rows read, 5 accepted, 1 rejected, 9 figures`` (``1 row``, ``1 figure``)."""
+    rows = "row" if f.rows_read == 1 else "rows"
+    figures = "figure" if f.figures == 1 else "figures"
+    return (
+        f"{f.rows_read} {rows} read, {f.rows_accepted} accepted, {f.rows_rejected} rejected, "
+        f"{f.figures} {figures}"
+    )
