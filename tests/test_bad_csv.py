@@ -104,8 +104,9 @@ CASES = [
         "A CSV with a cell of more than `limits: cell_bytes` (1 MiB unless the suite says)",
         _export(_BIG_CELL),
         2,
-        "extra.csv:2:6: a cell of column 'note' holds 1,048,577 bytes, more than the limit of "
-        "1,048,576; to read it, raise the limit in suite.yaml: `limits: {cell_bytes: 2 MiB}`",
+        "extra.csv:2:6: a cell of column 'note' holds 1,048,577 bytes of text: past the limit "
+        "of 1 MiB (cell_bytes). If the file is trusted, raise the limit in suite.yaml: "
+        "'limits: {cell_bytes: 2 MiB}'",
     ),
 ]
 
@@ -267,10 +268,10 @@ def test_a_cell_past_the_limit_names_its_line_and_column(tmp_path: Path, blank_l
     with pytest.raises(InputError) as caught:
         _table(tmp_path, text, limits=Limits(cell_bytes=32))
     assert (caught.value.line, caught.value.column) == (22, 5)
-    assert "a cell of column 'reported_on' holds 40 bytes, more than the limit of 32" in str(
+    assert "a cell of column 'reported_on' holds 40 bytes of text: past the limit of 32" in str(
         caught.value
     )
-    assert "`limits: {cell_bytes: 1 MiB}`" in str(caught.value)
+    assert "'limits: {cell_bytes: 1 MiB}'" in str(caught.value)
     assert _table(tmp_path, text, limits=Limits(cell_bytes=40)).rows_read == 30
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -22,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit.columnar.raw import count_text_lines
-from toolkit.errors import InputError
 from toolkit.reading.careful import read_records
 from toolkit.reading.raw import Data, RawTable, check_header, is_hashtag_row, to_utf8
+from toolkit.reading.sizes import human, past_limit
 from toolkit.suite.profiles import Profile
 from toolkit.suite.settings import Limits
 
@@ -217,11 +216,7 @@ def _check_cells(
         if longest is None or longest <= limit:
             continue
         row = pc.index(sizes, longest).as_py()
-        raise InputError(
-            f"a cell of column {name!r} holds {longest:,} bytes, more than the limit of "
-            f"{limit:,}; to read it, raise the limit in suite.yaml: "
-            f"`limits: {{cell_bytes: {math.ceil(longest / (1 << 20))} MiB}}`",
-            path,
-            int(lines[row]),
-            numbers.get(name),
+        what = f"a cell of column {name!r} holds {human(longest)} of text"
+        raise past_limit(
+            path, what, "cell_bytes", limit, int(lines[row]), numbers.get(name), longest
         )

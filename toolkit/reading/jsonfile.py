@@ -131,7 +131,7 @@ def read_json(path: Path, data: Data, profile: Profile | None, limits: Limits) -
         offset, size = scan.long_text
         line, column = scan.place(data, offset)
         what = f"a text of {human(size)} in one value"
-        raise past_limit(path, what, "cell_bytes", limits.cell_bytes, line, column)
+        raise past_limit(path, what, "cell_bytes", limits.cell_bytes, line, column, size)
     if one_document:
         if len(scan.too_deep):
             line, column = scan.place(data, int(scan.too_deep[0]))

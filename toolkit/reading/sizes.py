@@ -14,15 +14,21 @@ _CHUNK = 1 << 24  # inflate 16 MiB at a time: memory stays bounded by the limit
 
 
 def human(size: int) -> str:
-    """A size as people read it: ``1 MiB``, ``2.5 GiB``, ``300 bytes``.
+    """A size as people read it: ``1 MiB``, ``2.5 GiB``, ``300 bytes``; a size below 10 MiB
+    that is no whole number of its unit in bytes, so that it never reads as a limit it is
+    past (``1,048,577 bytes``, not ``1 MiB``).
 
-    >>> human(1 << 20), human(5 << 29), human(300)
-    ('1 MiB', '2.5 GiB', '300 bytes')
+    >>> human(1 << 20), human(5 << 29), human(300), human((1 << 20) + 1)
+    ('1 MiB', '2.5 GiB', '300 bytes', '1,048,577 bytes')
     """
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if size >= 1 << shift:
+            if size % (1 << shift) == 0:
+                return f"{size >> shift} {unit}"
+            if size < 10 << 20:
+                break
             return f"{size / (1 << shift):.3g} {unit}"
-    return f"{size} bytes"
+    return f"{size:,} bytes"
 
 
 def past_limit(
@@ -32,11 +38,19 @@ def past_limit(
     limit: int,
     line: int | None = None,
     column: int | None = None,
+    size: int | None = None,
 ) -> InputError:
-    """The error for ``what`` (a phrase that says how much) past ``limits.<name>``."""
+    """The error for ``what`` (a phrase that says how much) past ``limits.<name>``; with
+    the ``size`` found, it suggests a limit that reads the file (a power of two, in MiB)."""
+    enough = "…"
+    if size is not None:
+        mib = 1
+        while mib << 20 < size:
+            mib *= 2
+        enough = human(mib << 20)
     return InputError(
         f"{what}: past the limit of {human(limit)} ({name}). If the file is trusted, "
-        f"raise the limit in suite.yaml: 'limits: {{{name}: …}}'",
+        f"raise the limit in suite.yaml: 'limits: {{{name}: {enough}}}'",
         path,
         line,
         column,

@@ -89,18 +89,18 @@ def _archive(path: Path, data: bytes, limits: Limits) -> zipfile.ZipFile:
     total = sum(e.file_size for e in entries)
     if total > limits.inflated_bytes:
         what = f"the workbook inflates to {human(total)}"
-        raise past_limit(path, what, "inflated_bytes", limits.inflated_bytes)
+        raise past_limit(path, what, "inflated_bytes", limits.inflated_bytes, size=total)
     for e in entries:
         if e.filename.lower().endswith(".xml") and e.file_size > limits.sheet_bytes:
             what = f"{e.filename} inflates to {human(e.file_size)}"
-            raise past_limit(path, what, "sheet_bytes", limits.sheet_bytes)
+            raise past_limit(path, what, "sheet_bytes", limits.sheet_bytes, size=e.file_size)
     strings = next((e for e in entries if e.filename.lower() == "xl/sharedstrings.xml"), None)
     if strings is not None and strings.file_size > limits.cell_bytes:
         found = long_shared_string(archive, strings.filename, limits.cell_bytes)
         if found is not None:
             size, where = found
             what = f"{where} holds at least {human(size)} of text"
-            raise past_limit(path, what, "cell_bytes", limits.cell_bytes)
+            raise past_limit(path, what, "cell_bytes", limits.cell_bytes, size=size)
     return archive
 
 
@@ -177,7 +177,7 @@ def _check_cells(path: Path, cells: list[Any], row: int, cell_bytes: int) -> Non
             size = len(value.encode("utf-8"))
             if size > cell_bytes:
                 what = f"cell {column_letter(col)}{row} holds {human(size)} of text"
-                raise past_limit(path, what, "cell_bytes", cell_bytes, row, col)
+                raise past_limit(path, what, "cell_bytes", cell_bytes, row, col, size)
 
 
 def _formula_problem(
