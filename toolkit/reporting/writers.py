@@ -94,7 +94,8 @@ def atomic(path: str | Path) -> Iterator[Path]:
     ends without an error (removed otherwise). Folders are created as needed.
 
     The temporary file is hidden (``.NAME.PID.RANDOM.tmp``), so a run killed while writing
-    leaves the previous output whole and, at worst, a hidden file beside it. A symbolic
+    leaves the previous output whole and, at worst, a hidden file beside it; the file and
+    its folder are synced to disk before and after the rename. A symbolic
     link is followed (the file it names is replaced, the link stays); a target that is not
     a regular file (a FIFO, ``/dev/stdout``) cannot be replaced, so it is written directly.
     Every ``OSError`` (permission, a folder or a file in the way, a full disk) is an
@@ -122,7 +123,24 @@ def atomic(path: str | Path) -> Iterator[Path]:
         if target.is_file():
             shutil.copymode(target, temporary)
         yield temporary
+        _sync(temporary)  # the bytes reach the disk before the name does
         os.replace(temporary, target)
+        _sync(target.parent)  # and the new name itself
+
+
+def _sync(path: Path) -> None:
+    """fsync a file or a folder, where the system allows it (not every one lets a folder
+    be opened): without it a crash after the rename can leave an empty report."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
