@@ -143,3 +143,14 @@ def test_intervals_leave_the_table_as_it_was(dtype):
     assert lo.tolist() == pytest.approx([128, 60, 180, 0])  # "more than" with its low given
     assert hi.tolist() == pytest.approx([np.inf, np.inf, 220, 5])
     pd.testing.assert_frame_equal(f, before)
+
+
+@pytest.mark.parametrize(
+    "text", ["-9223373136366403584", "more than 9223372036854775807", "99999999999999999999"]
+)
+def test_a_figure_past_int64_is_a_bad_count_not_an_overflow(text):
+    # found by the workbook fuzz test: a float below -2**63 in a column of mixed cells
+    out = parse_figures(pd.Series([text, "12"], dtype="str"))
+    assert out["invalid"].tolist() == [True, False]
+    assert out["problem"].iloc[0].endswith("is too large for a count (max 9223372036854775807)")
+    assert out["value"].iloc[1] == 12

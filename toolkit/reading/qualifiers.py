@@ -209,7 +209,7 @@ def _number(token: str, words: WordMap) -> tuple[int | None, str | None, str | N
             value = int(number)
         else:
             value = int(digits) * scale
-        if value > INT64_MAX:
+        if abs(value) > INT64_MAX:
             return None, None, f"{token!r} is too large for a count (max {INT64_MAX})"
         return value, None, None
     if token in words:
@@ -342,6 +342,16 @@ def _bounded(value: int, qualifier: str) -> ParsedFigure:
     return ParsedFigure(value, value, value, "exact")
 
 
+def _fits(parsed: ParsedFigure, raw: str) -> ParsedFigure:
+    """``parsed``, unless a bound of it is past int64 ("more than 9223372036854775807", a
+    suite word for a huge number): then a number that cannot be a count."""
+    bounds = (parsed.value, parsed.low, parsed.high)
+    if all(b is None or -INT64_MAX <= b <= INT64_MAX for b in bounds):
+        return parsed
+    why = f"{raw!r} is too large for a count (max {INT64_MAX})"
+    return ParsedFigure(None, None, None, "unknown", why, invalid=True)
+
+
 def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFrame:
     """Parse a column of figure texts; each distinct text is parsed once.
 
@@ -350,7 +360,7 @@ def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFram
     is a number that cannot be a count).
     """
     codes, uniques = distinct(texts)
-    parsed = [parse_figure(u, words) for u in uniques]
+    parsed = [_fits(parse_figure(u, words), u) for u in uniques]
     out: dict[str, pd.Series] = {}
     take = np.where(codes < 0, len(parsed), codes)
     parsed.append(_UNKNOWN)
