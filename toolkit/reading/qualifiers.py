@@ -360,7 +360,7 @@ def parse_figures(texts: pd.Series, words: WordMap | None = None) -> pd.DataFram
     is a number that cannot be a count).
     """
     codes, uniques = distinct(texts)
-    parsed = [_fits(parse_figure(u, words), u) for u in uniques]
+    parsed = [_fits(parse_figure(u, words), str(u)) for u in uniques]
     out: dict[str, pd.Series] = {}
     take = np.where(codes < 0, len(parsed), codes)
     parsed.append(_UNKNOWN)
