@@ -782,6 +782,6 @@ def test_a_blank_cell_of_a_numeric_column_is_unknown_not_exact(tmp_path):
     long = tmp_path / "long"
     long.mkdir()
     (long / "l.csv").write_text("incident,source,measure,value\nx,S,killed,\ny,S,killed,4\n")
-    g = read_figures(long / "l.csv").figures.set_index("incident")
+    g = read_figures(long / "l.csv", suite=load_suite()).figures.set_index("incident")
     assert g.loc["x", "qualifier"] == "unknown"  # a long record names a figure nobody gave
     assert g.loc["y", "qualifier"] == "exact"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,29 @@ def _suite(tmp_path: Path, suite_yaml: str, profile: str | None = None) -> Path:
 
 def test_finding_the_suite(tmp_path):
     assert find_suite([AQ], None).name == "al-qaryatayn"  # carried by the directory
-    assert find_suite([AQ / "sohr.csv"], None).path == str(default_suite_dir())
+    assert find_suite([AQ / "sohr.csv"], None).name == "al-qaryatayn"  # a file's folder
     assert find_suite([AQ], REAL / "expectations").name == "real"  # --suite wins
+    assert find_suite([tmp_path], None).path == str(default_suite_dir())  # none: the default
+
+
+def test_the_suite_is_found_in_the_folders_above_as_git_finds_git(tmp_path):
+    shutil.copytree(AQ / "expectations", tmp_path / "expectations")
+    exports = tmp_path / "exports" / "2017"
+    exports.mkdir(parents=True)
+    shutil.copy(AQ / "sohr.csv", exports)
+    for given in (tmp_path / "exports", exports, exports / "sohr.csv"):
+        assert find_suite([given], None).path == str((tmp_path / "expectations").resolve())
+
+
+def test_suite_and_the_folder_read_accept_the_same_folders(tmp_path):
+    shutil.copytree(AQ / "expectations", tmp_path / "expectations")
+    holding = load_suite(tmp_path)  # the data folder that carries expectations/
+    itself = load_suite(tmp_path / "expectations")  # the suite folder
+    assert holding.path == itself.path
+    with pytest.raises(
+        SuiteError, match=r"no suite\.yaml in this folder, nor in its expectations/"
+    ):
+        load_suite(tmp_path / "expectations" / "profiles")
 
 
 def test_extends_default_and_adds_profiles():

@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--suite",
             metavar="DIR",
-            help="suite folder (default: the one the directory carries, else the default suite)",
+            help="a suite folder, or a folder that carries one in expectations/ (default: "
+            "the first found in the folder read or above it, else the default suite)",
         )
         p.add_argument(
             "--fail-on",
@@ -138,7 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_compare.add_argument(
         "--as-of", metavar="DATE", help="each source's latest figure on or before DATE"
     )
-    _file(p_compare, "--csv", _TABLE, "write the comparison table (one row per incident x measure)")
+    _file(
+        p_compare,
+        "--csv",
+        _TABLE,
+        "write the comparison table (a row per incident x measure, a column per source)",
+    )
     _file(p_compare, "--json", _JSON, "write the table, each source's figures and the findings")
     p_compare.add_argument(
         "--limit", type=int, default=20, metavar="N", help="incidents to print (default 20)"
@@ -294,14 +300,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
         print(hint, file=out)
     console.disagreements(comparison, out, args.limit)
     console.findings_list(comparison.findings, out, hint=None if args.json else "--json FILE")
-    written = []
+    written, table = [], comparison.by_source() if args.csv or args.json else None
     if args.csv:
-        written.append(write_table(comparison.table, args.csv))
+        written.append(write_table(table, args.csv))
     if args.json:
         written.append(
             write_json(
                 args.json,
-                table=comparison.table,
+                table=table,
                 figures=comparison.latest,
                 revisions=comparison.revisions,
                 findings=comparison.findings,

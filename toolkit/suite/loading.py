@@ -142,9 +142,20 @@ def load_suite(path: str | Path | None = None) -> Suite:
     p = Path(path)
     if p.is_file() and p.name == SUITE_FILE:
         p = p.parent
-    if not (p / SUITE_FILE).is_file():
-        raise SuiteError(f"no {SUITE_FILE} in this folder", p)
-    return _load(str(p.resolve()))
+    folder = suite_folder(p)
+    if folder is None:
+        raise SuiteError(f"no {SUITE_FILE} in this folder, nor in its expectations/", p)
+    return _load(str(folder.resolve()))
+
+
+def suite_folder(folder: Path) -> Path | None:
+    """The suite a folder holds: ``folder/expectations/suite.yaml`` (a data folder that
+    carries its suite), else ``folder/suite.yaml`` (the suite folder itself); else None.
+    ``--suite`` and the folder being read accept the same folders."""
+    for candidate in (folder / "expectations", folder):
+        if (candidate / SUITE_FILE).is_file():
+            return candidate
+    return None
 
 
 def _mapping(conf: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
@@ -358,16 +369,19 @@ def _floor(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> str 
 
 
 def find_suite(paths: Sequence[str | Path], suite: str | Path | Suite | None) -> Suite:
-    """The suite for a run: given, carried by a directory being read, or the default."""
+    """The suite for a run: the one given; else the one found the way git finds ``.git``:
+    in the first path's folder (a file's own folder), then in each folder above it (see
+    :func:`suite_folder`); else the default suite."""
     if isinstance(suite, Suite):
         return suite
     if suite is not None:
         return load_suite(suite)
     for p in map(Path, paths):
-        if p.is_dir():
-            for candidate in (p / "expectations", p):
-                if (candidate / SUITE_FILE).is_file():
-                    return load_suite(candidate)
+        start = p if p.is_dir() else p.parent
+        for folder in (start, *start.resolve().parents):
+            found = suite_folder(folder)
+            if found is not None:
+                return load_suite(found)
     return load_suite(None)
 
 
