@@ -15,6 +15,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from toolkit import cli_profile
 from toolkit.errors import CrosscheckError, SuiteWarning
 from toolkit.model.vocabulary import FAIL_ON
 
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_demo.add_argument("--fail-on", default="never", choices=FAIL_ON)
     _file(p_demo, "--html", None, "the report to write (default: reports/NAME.html)")
+    cli_profile.add_parser(sub)
     return parser
 
 
@@ -396,6 +398,7 @@ _COMMANDS: dict[str, Any] = {
     "match": _cmd_match,
     "suite": _cmd_suite,
     "demo": _cmd_demo,
+    "profile": cli_profile.run,
 }
 
 
