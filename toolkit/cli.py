@@ -302,14 +302,14 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
         print(hint, file=out)
     console.disagreements(comparison, out, args.limit)
     console.findings_list(comparison.findings, out, hint=None if args.json else "--json FILE")
-    written, table = [], comparison.by_source() if args.csv or args.json else None
-    if args.csv:
-        written.append(write_table(table, args.csv))
+    written = []
+    if args.csv:  # the table, a column per source
+        written.append(write_table(comparison.by_source(), args.csv))
     if args.json:
         written.append(
             write_json(
                 args.json,
-                table=table,
+                table=comparison.by_source(),
                 figures=comparison.latest,
                 revisions=comparison.revisions,
                 findings=comparison.findings,

@@ -188,6 +188,18 @@ class Comparison:
 
         return scorecard(self, self.check_findings)
 
+    def by_source(self) -> pd.DataFrame:
+        """:attr:`table` with a column per source (named as the source, in name order;
+        ``NAME (source)`` where a table column has the name) holding the figure that
+        source published for the row's incident and measure: its text as published
+        (``128 persons at least``), else its value (``≥ 128``, ``67``); missing where it
+        gave none. What ``crosscheck compare --csv``/``--json`` write: one column per
+        source, so 50 sources make 50 columns (filter with ``[["incident", "measure",
+        "status", "AP"]]`` or use :attr:`latest` for the long form)."""
+        from toolkit.comparing.by_source import by_source
+
+        return by_source(self)
+
     def side_by_side(self, incident: str | None = None) -> pd.DataFrame:
         """Each source's figure as a short text (``≥ 128``), a column per source, with the
         status; one row per incident × measure (or per measure of one incident)."""

@@ -78,7 +78,7 @@ def everything(result: CheckResult) -> dict[str, pd.DataFrame]:
     out = {"summary": summary, "files": files, "rules": rules, "findings": findings}
     c = result.comparison
     return out | {
-        "comparison": c.table,
+        "comparison": c.by_source(),  # the table, and a column per source
         "figures_compared": c.latest,
         "revisions": c.revisions,
         "scorecard": result.scorecard,

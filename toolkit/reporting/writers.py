@@ -22,7 +22,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that start like a formula with ``'`` so spreadsheets show them as text.
+    """Prefix text cells (and column names) that start like a formula with ``'`` so
+    spreadsheets show them as text.
 
     >>> neutralise(pd.DataFrame({"a": ["=1+1", "ok", "-2"]}))["a"].tolist()
     ["'=1+1", 'ok', "'-2"]
@@ -35,7 +36,8 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
             risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
             if risky.any():
                 out[c] = text.where(~risky, "'" + text)
-    return out
+    # headers too: a column may be named after a source (``Comparison.by_source``)
+    return out.rename(columns=lambda c: f"'{c}" if str(c).startswith(_FORMULA_START) else c)
 
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".json")
