@@ -20,6 +20,7 @@ from toolkit.model.vocabulary import FAMILIES
 from toolkit.reading.cells import as_text, observed, read_counts
 from toolkit.reading.raw import RawTable
 from toolkit.reading.records import record_columns
+from toolkit.reading.shapes import Grouping, date_columns, on_date, summed
 from toolkit.suite.profiles import (
     CANONICAL,
     DATE_COLUMNS,
@@ -280,6 +281,9 @@ def apply_profile(
     problems = _Problems()
     base = record_columns(frame, profile, columns, problems.add)
     specs = [long.figure] if long is not None else list(profile.figures)
+    days: list[np.datetime64] = []
+    if profile.dates_in_columns is not None:
+        specs, days = date_columns(raw, profile, taxonomy)
     blocks = [_figures(spec, long, frame, profile, taxonomy, words, problems) for spec in specs]
 
     rejected = problems.rejected(len(frame))
@@ -294,6 +298,7 @@ def apply_profile(
     probs = problems.frame(raw.column_numbers, raw.lines)
 
     used = set(profile.export_columns()) | {c for spec in columns.values() for c in spec.columns}
+    used |= {c for spec in specs for c in spec.value}
     if profile is CANONICAL:
         used |= set(ft.COLUMNS)
     extras = frame[[c for c in frame.columns if c not in used]]
@@ -301,15 +306,26 @@ def apply_profile(
 
     parts: list[_Block] = []
     blank_cells = 0
+    grouping = None
+    if profile.aggregate is not None:
+        keys = [frame[c] for c in profile.aggregate.by]
+        if long is not None:  # one block: its measures split the groups too
+            keys.append(blocks[0].figures["measure"])
+        grouping = Grouping.of(keys, base, extras, rejected, raw.lines)
     for i, (spec, block) in enumerate(zip(specs, blocks, strict=True)):
         keep = ~rejected & ~block.figures["invalid"].to_numpy()
         if long is None:  # a wide blank cell is no figure; a long record always names one
             blank = block.figures["blank"].to_numpy()
             blank_cells += int(blank.sum())
             keep &= ~blank
-            if i == 0:  # a record with no figure at all still names its incident
+            if i == 0 and grouping is None:  # a record with no figure still names its incident
                 keep |= no_figures
-        parts.append(_block_rows(keep, base, block, extras, spec.source, raw.lines, display_path))
+        record = base if not days else {**base, "reported_on": on_date(days[i], len(frame))}
+        if grouping is not None:
+            day = days[i] if days else None
+            parts.append(_summed_rows(grouping, block, spec, taxonomy, day, display_path))
+            continue
+        parts.append(_block_rows(keep, record, block, extras, spec.source, raw.lines, display_path))
     figures = _stack(parts) if parts else ft.empty()
     rejected_by_reader = sum(1 for p in raw.problems if p.get("severity") == "error")
     return Mapped(
@@ -318,6 +334,34 @@ def apply_profile(
         rows_rejected=int(rejected.sum()) + rejected_by_reader,
         blank_cells=blank_cells,
     )
+
+
+def _summed_rows(
+    grouping: Grouping,
+    block: _Block,
+    spec: FigureSpec,
+    taxonomy: Taxonomy,
+    day: np.datetime64 | None,
+    display_path: str,
+) -> _Block:
+    """One block's figures summed per group (``aggregate``), as figures-table rows."""
+    signed = block.figures["measure"].isin(list(taxonomy.signed)).to_numpy(dtype=bool)
+    sums = summed(grouping, block.figures, signed)
+    keep = sums["keep"].to_numpy()
+    record = dict(grouping.base)
+    if day is not None:
+        record["reported_on"] = on_date(day, len(keep))
+    rows = _block_rows(
+        keep,
+        record,
+        _Block(sums, frozenset()),
+        grouping.extras,
+        spec.source,
+        grouping.lines,
+        display_path,
+    )
+    rows.figures["summed"] = grouping.text[keep].reset_index(drop=True)
+    return rows
 
 
 def _no_figures(

@@ -2,7 +2,29 @@
 
 A profile is a YAML file in a suite's ``profiles/`` folder. It says which files it claims, how
 to read them, where each figures-table column comes from, and which columns hold figures
-(``figures:`` for a wide export, a column per measure; ``long:`` for measure + value columns).
+(``figures:`` for a wide export, a column per measure; ``long:`` for measure + value columns;
+``dates_in_columns:`` for one column per date).
+
+Two keys for shapes that otherwise need pandas first:
+
+``dates_in_columns: {columns: "%m/%d/%y", measure: deaths}``
+    A daily series by region, one column per date (Johns Hopkins' time series:
+    ``UID,…,Province_State,…,1/22/20,1/23/20,…``). Every header that is a date in the
+    strftime format ``columns`` is a date column; each of its cells is one ``measure``
+    figure of its row, reported on that date (so ``reported_on`` comes from the header, not
+    from ``columns:`` or ``constants:``). A figure cites its row's line and, in a finding,
+    its header; a bad cell rejects that figure only, a blank cell is no figure. Other
+    headers are read as usual (``columns:``) or kept as extra columns.
+``aggregate: {by: [Province_State], sum: true}``
+    Sub-units summed: the figures of rows sharing the ``by`` export columns' values (and
+    the incident, source, report date and measure) become one figure, their sum (county
+    rows into a state's figure). The sum cites its first part's line (``origin_row``) and
+    says what it sums in the ``summed`` column (``"sum of 3 rows: lines 2, 3, 4"``).
+    Bounds add (an open part makes an open sum). A part not read (a bad or blank cell, an
+    unknown figure) makes the sum a lower bound, ``at_least`` the known parts (counts are
+    not negative); for a signed measure (an increment) the sum is then unknown. Record
+    columns that differ between the parts (a county's name) are left empty in the sum.
+    Rows read, accepted and rejected still count the export's rows.
 """
 
 from __future__ import annotations
@@ -16,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import SuiteError, did_you_mean
+from toolkit.suite.shapes import Aggregate, DatesInColumns, aggregate, dates_in_columns
 
 # Figures-table columns a profile can fill from export columns or a constant.
 MAPPABLE = (
@@ -49,6 +72,8 @@ _PROFILE_KEYS = {
     "sentinels",
     "figures",
     "long",
+    "dates_in_columns",
+    "aggregate",
     "attribution",
 }
 _FIGURE_KEYS = {"measure", "value", "low", "high", "text", "source", "qualifier"}
@@ -135,6 +160,8 @@ class Profile:
     sentinels: tuple[int, ...] = ()
     figures: tuple[FigureSpec, ...] = ()
     long: LongSpec | None = None
+    dates_in_columns: DatesInColumns | None = None
+    aggregate: Aggregate | None = None
 
     def claims(self, path: Path, root: Path | None = None) -> bool:
         """True when one of ``files`` matches the file's name or its path below ``root``."""
@@ -160,6 +187,8 @@ class Profile:
             for bound in (f.low, f.high):
                 if bound:
                     used[bound] = f"bound of {f.measure}"
+        for col in self.aggregate.by if self.aggregate else ():
+            used.setdefault(col, "aggregate.by")
         if self.long:
             used[self.long.measure] = "measure"
             used[self.long.figure.value[0]] = "value"
@@ -205,9 +234,18 @@ def parse_profile(data: Any, path: str) -> Profile:
         raise SuiteError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", path)
     figures = _figure_specs(data.get("figures"), path)
     long = _long_spec(data.get("long"), path)
-    if bool(figures) == (long is not None):
+    by_date = dates_in_columns(data.get("dates_in_columns"), path)
+    if [bool(figures), long is not None, by_date is not None].count(True) != 1:
         raise SuiteError(
-            "a profile has either 'figures' (wide) or 'long', not both or neither", path
+            "a profile has either 'figures' (wide) or 'long' or 'dates_in_columns', "
+            "not several or none",
+            path,
+        )
+    if by_date is not None and ("reported_on" in columns or "reported_on" in constants):
+        raise SuiteError(
+            "dates_in_columns: each figure's report date is its column's header; "
+            "drop reported_on from columns/constants",
+            path,
         )
     if "source" not in columns and "source" not in constants and not all(f.source for f in figures):
         raise SuiteError(
@@ -235,6 +273,8 @@ def parse_profile(data: Any, path: str) -> Profile:
         sentinels=tuple(int(s) for s in sentinels),
         figures=figures,
         long=long,
+        dates_in_columns=by_date,
+        aggregate=aggregate(data.get("aggregate"), path),
     )
 
 
