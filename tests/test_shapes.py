@@ -179,3 +179,41 @@ def test_a_year_of_dates_for_3000_counties_reads_in_seconds(tmp_path):
     ohio = figs[(figs["admin1"] == "US-OH") & (figs["reported_on"] == days[100])]
     assert int(ohio["value"].iloc[0]) == int(frame.loc[2::3, headers[100]].sum())
     assert elapsed < 10, elapsed
+
+
+def test_a_long_export_is_summed_per_measure_and_a_signed_sum_with_a_gap_is_unknown(tmp_path):
+    suite = tmp_path / "expectations"
+    (suite / "profiles").mkdir(parents=True)
+    series = FIXTURE.parent / "series" / "expectations"
+    shutil.copy(series / "taxonomy.yaml", suite / "taxonomy.yaml")
+    (suite / "suite.yaml").write_text(
+        "name: t\nextends: default\ntaxonomy: taxonomy.yaml\nprofiles: profiles\nlink: none\n"
+    )
+    (suite / "profiles" / "counties.yaml").write_text(
+        "name: counties\nfiles: [counties.csv]\n"
+        "columns: {incident: State, reported_on: Date}\nconstants: {source: S}\n"
+        "long: {measure: Measure, value: Value}\n"
+        "aggregate: {by: State, sum: true}\n"
+    )
+    (tmp_path / "counties.csv").write_text(
+        "State,County,Date,Measure,Value\n"
+        "Ohio,A,2020-05-01,deaths,10\n"  # line 2
+        "Ohio,B,2020-05-01,deaths,n/a?\n"
+        "Ohio,A,2020-05-01,deaths.new,2\n"
+        "Ohio,B,2020-05-01,deaths.new,n/a?\n"
+        "Ohio,C,2020-05-02,deaths,5\n"  # line 6
+        "Ohio,A,2020-05-02,deaths,3-4\n"
+    )
+    result = read_figures(tmp_path)
+    figs = result.figures.set_index(["measure", result.figures["reported_on"].dt.day])
+    deaths = figs.loc[("deaths", 1)]
+    assert (deaths["qualifier"], int(deaths["low"]), deaths["origin_row"]) == ("at_least", 10, 2)
+    assert deaths["summed"] == "sum of 2 rows: lines 2, 3"
+    new = figs.loc[("deaths.new", 1)]
+    assert new["qualifier"] == "unknown"  # a signed part unknown: no bound at all
+    assert new["summed"] == "sum of 2 rows: lines 4, 5"
+    later = figs.loc[("deaths", 2)]
+    assert (later["qualifier"], int(later["low"]), int(later["high"])) == ("range", 8, 9)
+    assert later["summed"] == "sum of 2 rows: lines 6, 7"
+    assert pd.isna(later["County"])
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (6, 6, 0)

@@ -174,4 +174,5 @@ def _summed_text(groups: np.ndarray, part: np.ndarray, lines: np.ndarray, size: 
     starts = np.flatnonzero(np.r_[True, np.diff(groups[order]) != 0]) if len(order) else order
     counts = np.bincount(groups[order], minlength=size)
     text = listed.reset_index(drop=True).take(starts).reset_index(drop=True)
-    return "sum of " + pd.Series(counts.astype(str), dtype="str") + " rows: lines " + text
+    rows_ = pd.Series(np.where(counts == 1, " row: line ", " rows: lines "), dtype="str")
+    return "sum of " + pd.Series(counts.astype(str), dtype="str") + rows_ + text
