@@ -104,3 +104,30 @@ def test_a_missing_file_is_only_missing(cli, tmp_path: Path) -> None:
     run = cli("read", str(tmp_path / "nothing.csv"))
     assert run.code == 2
     assert run.err.strip().endswith("nothing.csv: file not found")
+
+
+def _nobody_claims(folder: Path) -> list[str]:
+    data = folder / "new-outlets"
+    data.mkdir()
+    for name in ("a.csv", "b.csv"):
+        (data / name).write_text("Date,Place,Dead\n2020-01-01,X,3\n")
+    return ["check", str(data)]
+
+
+ZERO_ROWS = Case(
+    "zero-rows-read",
+    "smaller",
+    "A folder of exports no profile claims (it printed a warning per file, 'rows read 0', "
+    "and exited 0)",
+    _nobody_claims,
+    2,
+    "no rows read from DIR/new-outlets: ",
+)
+CASES.append(ZERO_ROWS)
+
+
+def test_zero_rows_read_lists_the_files_and_says_how_to_read_them(tmp_path: Path) -> None:
+    outcome = check(ZERO_ROWS, tmp_path)
+    assert "new-outlets/a.csv (no source profile claims it)" in outcome.text
+    assert "new-outlets/b.csv (no source profile claims it)" in outcome.text
+    assert "crosscheck profile FILE --into DIR/new-outlets" in outcome.text

@@ -332,13 +332,19 @@ def test_bad_json_names_line_and_column(tmp_path):
         read_figures(d / "ap.json", suite=d / "expectations")
 
 
-def test_header_only_is_a_warning(tmp_path, cli):
+def test_header_only_is_a_warning_beside_other_rows_and_alone_an_error(tmp_path, cli):
     p = _write(tmp_path, "h.csv", "id,date,killed,civilians\n")
-    run = cli("read", str(p), "--suite", str(tmp_path / "expectations"))
+    (tmp_path / "g.csv").write_text("id,date,killed,civilians\na,2017-10-21,3,1\n")
+    suite = str(tmp_path / "expectations")
+    run = cli("read", str(p), str(tmp_path / "g.csv"), "--suite", suite)
     assert run.code == 0
     assert "the file has a header but no rows" in run.out
-    run = cli("read", str(p), "--suite", str(tmp_path / "expectations"), "--fail-on", "warning")
+    run = cli("read", str(p), str(tmp_path / "g.csv"), "--suite", suite, "--fail-on", "warning")
     assert run.code == 1
+    run = cli("read", str(p), "--suite", suite)  # alone: zero rows read in all
+    assert run.code == 2
+    assert "no rows read from" in run.err
+    assert "h.csv (read: no rows)" in run.err
 
 
 def test_bom_utf16_and_cp1252(tmp_path):

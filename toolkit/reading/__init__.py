@@ -223,6 +223,8 @@ def read_figures(
         reports.append(report)
         frames.append(figures)
         records.extend(problems)
+    if not any(r.rows_read for r in reports):
+        raise _nothing_read(paths, reports, unclaimed)
     records.extend(
         fd.input_finding(
             "unclaimed-file",
@@ -243,6 +245,29 @@ def read_figures(
     )
     figures.attrs["crosscheck"] = ReadRecord(result)
     return result
+
+
+def _nothing_read(
+    paths: Sequence[str | Path],
+    reports: Sequence[FileReport],
+    unclaimed: Sequence[str],
+) -> InputError:
+    """Zero rows read: an error that lists what was found, and how to read it."""
+    shown = [f"{u} (no source profile claims it)" for u in unclaimed[:10]]
+    shown += [f"{r.path} (read: no rows)" for r in reports[: max(0, 10 - len(shown))]]
+    more = len(unclaimed) + len(reports) - len(shown)
+    listed = "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    where = ", ".join(str(p) for p in paths)
+    if not shown:
+        return InputError(f"no exports found in {where}: nothing to read")
+    first = Path(paths[0])
+    folder = first if first.is_dir() else first.parent
+    hint = (
+        f". Draft a profile for each export with `crosscheck profile FILE --into {folder}`"
+        if unclaimed
+        else ""
+    )
+    return InputError(f"no rows read from {where}: {listed}{hint}")
 
 
 def _map_one(
