@@ -131,3 +131,24 @@ def test_zero_rows_read_lists_the_files_and_says_how_to_read_them(tmp_path: Path
     assert "new-outlets/a.csv (no source profile claims it)" in outcome.text
     assert "new-outlets/b.csv (no source profile claims it)" in outcome.text
     assert "crosscheck profile FILE --into DIR/new-outlets" in outcome.text
+
+
+def _unknown_measure_in_a_profile(folder: Path) -> list[str]:
+    data = aq(folder)
+    profile = data / "expectations" / "profiles" / "sohr.yaml"
+    profile.write_text(profile.read_text().replace("measure: killed.by_regime", "measure: kiled"))
+    return ["check", str(data)]
+
+
+CASES.append(
+    Case(
+        "unknown-measure-in-profile",
+        "smaller",
+        "A profile that maps a column to a measure the taxonomy lacks (it was blamed on "
+        "taxonomy.yaml)",
+        _unknown_measure_in_a_profile,
+        2,
+        "DIR/aq/expectations/profiles/sohr.yaml: unknown measure 'kiled' (profile sohr.yaml). "
+        "Did you mean 'killed'?",
+    )
+)
