@@ -297,10 +297,11 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
         f"{comparison.status_text()}; {comparison.counts()['far apart']} with figures far apart",
         file=out,
     )
-    hint = console.unlinked_hint(comparison)
+    hint = console.unlinked_hint(comparison, linked.matching)
     if hint:
         print(hint, file=out)
-    console.disagreements(comparison, out, args.limit)
+    hint = None if args.csv or args.json else "--csv FILE"  # either holds the whole table
+    console.disagreements(comparison, out, args.limit, hint)
     console.findings_list(comparison.findings, out, hint=None if args.json else "--json FILE")
     written = []
     if args.csv:  # the table, a column per source

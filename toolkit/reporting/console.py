@@ -9,6 +9,7 @@ functions print one line per value on any stream they are given.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -84,10 +85,11 @@ def rows_line(result: ReadResult, findings: int | None = None) -> str:
 
 
 def findings_list(
-    findings: pd.DataFrame, out: TextIO, limit: int | None = 20, hint: str | None = "--csv FILE"
+    findings: pd.DataFrame, out: TextIO, limit: int | None = 20, hint: str | None = None
 ) -> None:
-    """The worst findings, one line each with ``file:line``; how many more there are, and
-    (``hint``) how to get them all."""
+    """The worst findings, one line each with ``file:line`` and the values observed and
+    expected; how many more there are, and (``hint``: the option that writes them, None
+    when it was given) how to get them all."""
     if not len(findings):
         return
     shown = findings if limit is None else findings.head(limit)
@@ -95,13 +97,40 @@ def findings_list(
     for row, loc in zip(shown.to_dict("records"), location(shown), strict=True):
         out.write("  ")
         paint(out, f"{row['severity']:<7}", _SEVERITY_COLOUR.get(row["severity"], "0"))
+        message = clean(row["message"])
         print(
-            f" {clean(loc)}: [{row['kind']}/{clean(row['rule'])}] {clean(row['message'])}",
+            f" {clean(loc)}: [{row['kind']}/{clean(row['rule'])}] {message}"
+            + values_said(message, row["observed"], row["expected"]),
             file=out,
         )
     if limit is not None and len(findings) > limit:
         more = f"  … and {len(findings) - limit} more"
         print(more + (f" (write them all with {hint})" if hint else ""), file=out)
+
+
+_VALUE_WIDTH = 40
+
+
+def values_said(message: str, observed: object, expected: object) -> str:
+    """`` (observed 140, expected <= 128)``: a finding's values for its console line, each
+    made safe (:func:`clean`) and cut to 40 characters; a value the message already says
+    (as a whole word) or that is missing is left out, and nothing is said when neither is
+    left.
+
+    >>> values_said("the parts sum past killed", "140", "<= 128")
+    ' (observed 140, expected <= 128)'
+    >>> values_said("cannot read 'x' as a figure", "x", "a count")
+    ' (expected a count)'
+    >>> values_said("killed 40 conflicts", "40", None)
+    ''
+    """
+    said = []
+    for name, value in (("observed", observed), ("expected", expected)):
+        text = clean(value).strip()
+        if text and not re.search(rf"(?<!\w){re.escape(text)}(?!\w)", message):
+            cut = text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 1] + "…"
+            said.append(f"{name} {cut}")
+    return f" ({', '.join(said)})" if said else ""
 
 
 def check_summary(result: CheckResult, out: TextIO) -> None:
@@ -118,7 +147,7 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
         print(matching_line(result.linked.matching), file=out)
     c = result.comparison
     print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
-    hint = unlinked_hint(c)
+    hint = unlinked_hint(c, result.linked.matching)
     if hint:
         print(hint, file=out)
     if len(result.findings):
@@ -127,12 +156,19 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
             print(f"  {line}", file=out)
 
 
-def unlinked_hint(c: Comparison) -> str | None:
+def unlinked_hint(c: Comparison, matching: Matching | None = None) -> str | None:
     """When several sources were read but no incident has figures from two of them, the
-    outlets likely name incidents differently: say so, and how to link them."""
+    outlets likely name incidents differently: say so, and how to link them (not with
+    --match when ``matching`` says incidents were matched already)."""
     sources = c.figures["source"].nunique()
     if sources < 2 or len(c.table) == 0 or bool((c.table["sources"] >= 2).any()):
         return None
+    if matching is not None and bool((matching.crosswalk["status"] != "crosswalk").any()):
+        return (
+            f"no incident is reported by two sources ({sources} sources read), even matched: "
+            "review `crosscheck match` (a lower --threshold proposes more pairs) and name "
+            "the crosswalk in the suite"
+        )
     return (
         f"no incident is reported by two sources ({sources} sources read): if the outlets "
         "name incidents differently, link them with --match, or review `crosscheck match` "
@@ -159,8 +195,9 @@ def matching_list(matching: Matching, out: TextIO) -> None:
         )
 
 
-def disagreements(comparison: Comparison, out: TextIO, limit: int) -> None:
-    """Conflicts, then wide spreads, worst first: each source's figure on its own line."""
+def disagreements(comparison: Comparison, out: TextIO, limit: int, hint: str | None = None) -> None:
+    """Conflicts, then wide spreads, worst first: each source's figure on its own line;
+    how many more there are, and (``hint``: None when given) the option that writes them."""
     disagreeing = comparison.disagreements
     shown = disagreeing.head(limit)
     if shown.empty:
@@ -184,7 +221,7 @@ def disagreements(comparison: Comparison, out: TextIO, limit: int) -> None:
             print(f"      {fig.shown:>10}  {clean(fig.source)}  ({where}){mark}", file=out)
     rest = len(disagreeing) - len(shown)
     if rest > 0:
-        print(f"  … and {rest} more (write them all with --csv FILE)", file=out)
+        print(f"  … and {rest} more" + (f" (write them all with {hint})" if hint else ""), file=out)
 
 
 def github_annotations(findings: pd.DataFrame, out: TextIO) -> None:
