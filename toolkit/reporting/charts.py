@@ -32,6 +32,17 @@ COLOURS = {
 BAND = "#009E73"
 
 
+def short(name: object, most: int = 48) -> str:
+    """A name as a chart label: cut to ``most`` characters with an ellipsis (a name of
+    hundreds of characters would squeeze the plot to nothing; the page gives it whole).
+
+    >>> short("inc-" + "x" * 100, 10)
+    'inc-xxxxx…'
+    """
+    text = str(name)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def _figure(
     width: float, height: float, layout: Literal["constrained"] | None = "constrained"
 ) -> Figure:
@@ -73,7 +84,7 @@ def incident_chart(
     height = top + bottom + sum(heights) + gap * (len(order) - 1)
     # Margins computed from the labels, not by constrained layout: as good here, and
     # several times faster when a report draws dozens of charts.
-    label = max((len(str(s)) for s in latest["source"]), default=10)
+    label = max((len(short(s)) for s in latest["source"]), default=10)
     fig = _figure(7.5, height, layout=None)
     fig.subplots_adjust(
         left=min(0.45, 0.04 + 0.0125 * label),
@@ -85,7 +96,7 @@ def incident_chart(
     axes = fig.subplots(len(order), 1, squeeze=False, height_ratios=heights)[:, 0]
     for ax, measure in zip(axes, order, strict=True):
         _measure_panel(ax, latest[latest["measure"] == measure], table.loc[measure])
-    fig.suptitle(incident, fontsize=11, x=0.01, ha="left")
+    fig.suptitle(short(incident, 90), fontsize=11, x=0.01, ha="left")
     return fig
 
 
@@ -137,15 +148,15 @@ def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
             "o",
             color=colours[k],
             ms=7,
-            label=f"{row['source']}: {row['shown']}",
+            label=f"{short(row['source'])}: {row['shown']}",
             gid=status,
         )
         ax.text(right, k, f"   {row['shown']}", va="center", fontsize=8, clip_on=False)
-    ax.set_yticks(range(len(figures)), [str(s) for s in figures["source"]], fontsize=8)
+    ax.set_yticks(range(len(figures)), [short(s) for s in figures["source"]], fontsize=8)
     ax.set_ylim(-0.7, len(figures) - 0.3)
     ax.set_xlim(0, right)
     far = ", figures far apart" if bool(summary.get("wide_spread", False)) else ""
-    ax.set_title(f"{summary.name} — {summary['status']}{far}", fontsize=9, loc="left")
+    ax.set_title(f"{short(summary.name)} — {summary['status']}{far}", fontsize=9, loc="left")
     ax.tick_params(axis="x", labelsize=8)
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
     ax.grid(axis="x", color="#dddddd", lw=0.5)
@@ -165,20 +176,33 @@ def revision_chart(comparison: Comparison, incident: str, measure: str) -> Figur
         colour = palette[k % len(palette)]
         dates = series["reported_on"].to_numpy()
         values = series["value"].to_numpy(dtype=float)
-        ax.plot(dates, values, "-", color=colour, lw=1.5, label=str(source))
+        ax.plot(dates, values, "-", color=colour, lw=1.5, label=short(source))
         open_ = ~np.isfinite(series["high"].to_numpy(dtype=float))
         ax.plot(dates[~open_], values[~open_], "o", color=colour, ms=6)
         ax.plot(dates[open_], values[open_], "o", mfc="white", color=colour, ms=6)
-    ax.set_title(f"{incident} — {measure} as reported", fontsize=10, loc="left")
+    ax.set_title(f"{short(incident)} — {short(measure)} as reported", fontsize=10, loc="left")
     ax.legend(fontsize=8, frameon=False)
     ax.tick_params(labelsize=8)
     ax.grid(color="#dddddd", lw=0.5)
-    from matplotlib.dates import AutoDateLocator, DateFormatter
-
-    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=8))  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
-    fig.autofmt_xdate()
+    _date_axis(ax, rev["reported_on"])
     return fig
+
+
+def _date_axis(ax: Axes, dates: pd.Series) -> None:
+    """Ticks at distinct dates, each labelled once: whole days when the series spans a
+    few (a locator left to itself ticks every few hours there, and a date-only format
+    repeats the day on each), else matplotlib's automatic ones; labels concise (the year
+    and month said once, in the offset, where they do not change)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator, date2num
+
+    days = pd.to_datetime(dates).dropna()
+    locator: Any = AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+    if len(days) and (days.max() - days.min()) <= pd.Timedelta(days=10):
+        locator = DayLocator()  # type: ignore[no-untyped-call]
+        lo, hi = date2num(days.min()), date2num(days.max())  # type: ignore[no-untyped-call]
+        ax.set_xlim(lo - 0.5, hi + 0.5)  # a single date still gets its tick
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
 
 
 def scorecard_chart(scorecard: pd.DataFrame) -> Figure:
@@ -190,7 +214,7 @@ def scorecard_chart(scorecard: pd.DataFrame) -> Figure:
     ax.barh(y - 0.2, card["compared"], height=0.4, color=COLOURS["agree"], label="compared")
     ax.barh(y + 0.2, card["outliers"], height=0.4, color=COLOURS["outlier"], label="outlier")
     ax.plot(card["rule_findings"], y, "D", color="#000000", ms=4, label="rule findings")
-    ax.set_yticks(y, [str(s) for s in card["source"]], fontsize=8)
+    ax.set_yticks(y, [short(s) for s in card["source"]], fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.set_title("Sources: figures compared, outliers, rule findings", fontsize=10, loc="left")
