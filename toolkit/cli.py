@@ -72,6 +72,8 @@ def _outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--charts", type=int, default=10, metavar="N", help="incidents charted in the HTML report"
     )
+    most = "rows the HTML lists per rule and severity, and per group elsewhere (default 200)"
+    p.add_argument("--max-findings", type=int, default=200, metavar="N", help=most)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -271,7 +273,8 @@ def _write_outputs(args: argparse.Namespace, result: CheckResult, progress: Any)
         from toolkit.reporting import html
 
         progress.step("writing the HTML report")
-        written.append(html.write(result, args.html, fail_on=args.fail_on, charts=args.charts))
+        options = {"charts": args.charts, "max_findings": getattr(args, "max_findings", 200)}
+        written.append(html.write(result, args.html, fail_on=args.fail_on, **options))
     if args.junit:
         from toolkit.reporting import junit
 

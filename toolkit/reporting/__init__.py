@@ -22,6 +22,7 @@ def report(
     fail_on: str = "error",
     charts: int = 10,
     title: str | None = None,
+    max_findings: int = 200,
 ) -> Path:
     """Write the self-contained HTML report of a check.
 
@@ -34,9 +35,13 @@ def report(
     fail_on
         The severity the report's exit status is computed at.
     charts
-        How many incidents get a chart, worst first (tables list all).
+        How many incidents get a chart, worst first.
     title
         Defaults to the suite's name.
+    max_findings
+        Rows the report lists per rule and severity (and per group in its other tables:
+        status, direction, sources), worst first; the rest are counted, with a pointer to
+        ``result.findings`` and the CSV/JSON, which always hold every row.
 
     Examples
     --------
@@ -49,4 +54,6 @@ def report(
     """
     from toolkit.reporting import html
 
-    return html.write(result, path, fail_on=fail_on, charts=charts, title=title)
+    return html.write(
+        result, path, fail_on=fail_on, charts=charts, title=title, max_findings=max_findings
+    )

@@ -25,6 +25,7 @@ import pandas as pd
 
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import SEVERITIES, title
+from toolkit.reporting.bounds import MAX_FINDINGS, head, head_per_group
 from toolkit.reporting.charts import (
     contested_measures,
     incident_chart,
@@ -111,8 +112,17 @@ def disagreements(comparison: Comparison, limit: int | None = None) -> list[dict
     """The incident x measure rows where sources conflict or are far apart, worst first,
     each with every source's figure."""
     shown = comparison.disagreements
-    figures_of = figures_by_group(comparison.latest)
-    return [
+    return _disagreement_rows(comparison, shown if limit is None else shown.head(limit))
+
+
+# Figures listed in one row of the disagreements table (the JSON's comparison has all).
+FIGURES_PER_ROW = 20
+
+
+def _disagreement_rows(comparison: Comparison, shown: pd.DataFrame) -> list[dict[str, Any]]:
+    latest = comparison.latest
+    figures_of = figures_by_group(latest[latest["incident"].isin(shown["incident"])])
+    rows = [
         {
             "incident": r.incident,
             "measure": r.measure,
@@ -124,8 +134,28 @@ def disagreements(comparison: Comparison, limit: int | None = None) -> list[dict
             "outliers": _text(r.outliers),
             "notes": _text(r.notes),
         }
-        for r in _tuples(shown if limit is None else shown.head(limit))
+        for r in _tuples(shown)
     ]
+    for row in rows:
+        row["figures_more"] = max(len(row["figures"]) - FIGURES_PER_ROW, 0)
+        row["figures"] = row["figures"][:FIGURES_PER_ROW]
+    return rows
+
+
+def _bounded_disagreements(comparison: Comparison, limit: int) -> dict[str, Any]:
+    """The first ``limit`` conflicts and the first ``limit`` far-apart rows (worst first),
+    and how many of each are not listed."""
+    table = comparison.disagreements
+    label = pd.Series(
+        np.where(table["status"].to_numpy() == "conflict", "conflict", "far apart"),
+        index=table.index,
+    )
+    shown, omitted = head_per_group(table.assign(_label=label), ["_label"], limit)
+    return {
+        "disagreements": _disagreement_rows(comparison, shown),
+        "disagreements_total": len(table),
+        "disagreements_more": omitted,
+    }
 
 
 def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
@@ -169,15 +199,20 @@ def context(
     charts: int = 10,
     title: str | None = None,
     generated: datetime | None = None,
+    max_findings: int = MAX_FINDINGS,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain values: the run's result as it is (the
-    report computes no stage again)."""
+    report computes no stage again). Each table lists at most ``max_findings`` rows per
+    group (see :mod:`toolkit.reporting.bounds`) and counts the rest."""
     from toolkit import __version__
 
     comparison = result.comparison
     findings = result.findings
-    disagreement_rows = disagreements(comparison)
-    worst = list(dict.fromkeys(d["incident"] for d in disagreement_rows))[: max(charts, 0)]
+    limit = max(int(max_findings), 0)
+    bounded = _bounded_disagreements(comparison, limit)
+    worst = list(dict.fromkeys(d["incident"] for d in bounded["disagreements"]))[: max(charts, 0)]
+    listed, findings_more = head_per_group(findings, ["severity", "kind", "rule"], limit)
+    files = result.read.files if result.read is not None else ()
     script, script_hash = _script()
     card = result.scorecard
     return {
@@ -191,16 +226,20 @@ def context(
         "compared": {"total": len(comparison.table), **comparison.counts()},
         "unlinked": unlinked_hint(comparison),
         "linking": _linking(result),
-        "files": result.read.files if result.read is not None else (),
+        "limit": limit,
+        "files": files[:limit],
+        "files_more": max(len(files) - limit, 0),
         "unclaimed": result.read.unclaimed if result.read is not None else (),
         "severities": list(SEVERITIES),
         "counts": fd.counts(findings),
         "families": _families(findings),
-        "disagreements": disagreement_rows,
+        **bounded,
         "charts": [incident_svg(comparison, incident) for incident in worst],
-        "findings": _finding_rows(findings, result.figures),
-        **_revisions(comparison, charts),
-        "scorecard": _scorecard_rows(card),
+        "findings": _finding_rows(listed, result.figures),
+        "findings_total": len(findings),
+        "findings_more": findings_more,
+        **_revisions(comparison, charts, limit),
+        **_scorecard(card, limit),
         "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
         "rules": result.rules,
         "script": script,
@@ -208,11 +247,14 @@ def context(
     }
 
 
-def _revisions(comparison: Comparison, charts: int) -> dict[str, Any]:
-    """The revisions that changed a figure, and charts of the series revised (those with
-    a figure revised down first)."""
+def _revisions(comparison: Comparison, charts: int, limit: int) -> dict[str, Any]:
+    """The revisions that changed a figure, down ones first, at most ``limit`` per
+    direction, and charts of the series revised (those with a figure revised down first)."""
     revisions = comparison.revisions
     changed = revisions[revisions["direction"] != "first"]
+    rank = changed["direction"].map({"down": 0, "up": 1}).fillna(2)
+    ordered = changed.iloc[np.argsort(rank.to_numpy(), kind="stable")]
+    listed, omitted = head_per_group(ordered, ["direction"], limit)
     rows = [
         {
             "incident": r.incident,
@@ -224,7 +266,7 @@ def _revisions(comparison: Comparison, charts: int) -> dict[str, Any]:
             "direction": r.direction,
             "where": f"{r.origin_file}:{_text(r.origin_row)}",
         }
-        for r in _tuples(changed)
+        for r in _tuples(listed)
     ]
     first = pd.concat([changed[changed["direction"] == "down"], changed])
     series = list(dict.fromkeys(zip(first["incident"], first["measure"], strict=True)))
@@ -232,7 +274,12 @@ def _revisions(comparison: Comparison, charts: int) -> dict[str, Any]:
         {"incident": i, "measure": m, "svg": _chart(revision_chart(comparison, i, m))}
         for i, m in series[: max(1, charts // 4) if charts else 0]
     ]
-    return {"revisions": rows, "revision_charts": drawn}
+    return {
+        "revisions": rows,
+        "revisions_total": len(changed),
+        "revisions_more": omitted,
+        "revision_charts": drawn,
+    }
 
 
 def _linking(result: CheckResult) -> str:
@@ -283,6 +330,11 @@ def _finding_rows(findings: pd.DataFrame, figures: pd.DataFrame) -> list[dict[st
     ]
 
 
+def _scorecard(card: pd.DataFrame, limit: int) -> dict[str, Any]:
+    listed, more = head(card, limit)
+    return {"scorecard": _scorecard_rows(listed), "scorecard_more": more}
+
+
 def _scorecard_rows(card: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {
@@ -309,6 +361,8 @@ def write(result: CheckResult, path: str | Path, **options: Any) -> Path:
     """Write the self-contained HTML report of a check to ``path``.
 
     Options: ``fail_on`` (the exit status shown), ``charts`` (incidents charted, worst
-    first; tables list all), ``title``, ``generated`` (a datetime, for reproducible files).
+    first), ``max_findings`` (rows listed per rule and severity, and per group of every
+    other table; the rest are counted), ``title``, ``generated`` (a datetime, for
+    reproducible files).
     """
     return write_text(path, render(result, **options))
