@@ -217,3 +217,14 @@ def test_a_long_export_is_summed_per_measure_and_a_signed_sum_with_a_gap_is_unkn
     assert later["summed"] == "sum of 2 rows: lines 6, 7"
     assert pd.isna(later["County"])
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (6, 6, 0)
+
+
+def test_an_aggregate_by_column_not_in_the_header_is_a_clear_error(tmp_path):
+    folder = tmp_path / "shapes"
+    shutil.copytree(FIXTURE, folder)
+    profile = folder / "expectations" / "profiles" / "jhu-states.yaml"
+    profile.write_text(profile.read_text().replace("by: [Province_State]", "by: [State]"))
+    from toolkit.errors import InputError
+
+    with pytest.raises(InputError, match=r"column 'State' \(aggregate.by, profile .*not found"):
+        read_figures(folder)
