@@ -148,6 +148,7 @@ def read_counts(
     if sentinels:
         is_sentinel = out["value"].isin(list(sentinels)).fillna(False).to_numpy(dtype=bool)
         if is_sentinel.any():
+            out = out.copy()  # columns read zero-copy (pyarrow) are read-only
             for c in ("value", "low", "high"):
                 out.loc[is_sentinel, c] = pd.NA
             out.loc[is_sentinel, "qualifier"] = "unknown"
