@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from toolkit.columnar import is_arrow_date
 from toolkit.reading.cells import as_text, parse_dates
 
 # Tried in order; a format is kept only when it reads values the ones before it did not.
 CANDIDATES = (
+    "%Y%m%d",  # before ISO 8601, which reads 20200520 too: the reader must be told
     "ISO8601",
-    "%Y%m%d",
     "%m/%d/%y",
     "%m/%d/%Y",
     "%d/%m/%y",
@@ -32,10 +33,11 @@ def date_formats(series: pd.Series) -> list[str] | None:
     values = series.dropna()
     if values.empty:
         return None
-    _, failed = parse_dates(values, ())
-    if not failed.any() and not (values.dtype == object or str(values.dtype) == "str"):
+    if is_arrow_date(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
         return []  # real dates (spreadsheet cells, Arrow dates)
-    text = as_text(values).dropna()
+    if values.map(lambda v: hasattr(v, "year")).all():
+        return []
+    text = as_text(values.astype(str)).dropna()
     text = text[text.str.strip() != ""]
     if text.empty:
         return None

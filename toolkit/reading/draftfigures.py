@@ -60,12 +60,13 @@ def words(header: str) -> set[str]:
 def guess_measure(header: str, taxonomy: Taxonomy, tag: str = "") -> tuple[str | None, str, int]:
     """(measure or None, review note or '', rank: higher is a surer, fuller guess)."""
     names = set(taxonomy.measures)
-    text = " ".join(sorted(words(header)))
+    said = _stems(words(header))
+    cumulative = 2 * bool(words(header) & _CUMULATIVE)
     for name, known in taxonomy.measures.items():
-        if header.strip().lower() in {name.lower(), known.label.strip().lower()}:
-            return name, "", 3 if header.strip().lower() == name.lower() else 6
-        if known.label and text == " ".join(sorted(words(known.label))):
-            return name, "", 6
+        if header.strip().lower() == name.lower():
+            return name, "", 3 + cumulative
+        if known.label and said and said == _stems(words(known.label)):
+            return name, "", 6 + cumulative
     w = words(header)
     tag_words = set(tag.lower().lstrip("#").split("+")) if tag.startswith("#affected") else set()
     w |= tag_words
@@ -75,7 +76,7 @@ def guess_measure(header: str, taxonomy: Taxonomy, tag: str = "") -> tuple[str |
         return None, "", 0
     base = bases[0]
     note = f"several measures fit ({', '.join(bases)})" if len(bases) > 1 else ""
-    used = set(_BASE.get(base, {base})) | {base}
+    used = set(_BASE.get(base, {base})) | {base, base.rstrip("s")}
     measure, rank = base, 8 if tag_words else 2
     for qualifier, synonyms in _QUALIFIERS.items():
         if not w & synonyms:
@@ -103,6 +104,11 @@ def guess_measure(header: str, taxonomy: Taxonomy, tag: str = "") -> tuple[str |
         note = f"words not understood: {', '.join(sorted(other))}"
     rank += 2 * bool(w & _CUMULATIVE) - 2 * bool(other and not tag_words)
     return measure, note, rank
+
+
+def _stems(said: set[str]) -> frozenset[str]:
+    """Words without filler, crudely stemmed: "Estimated" and "estimate" match."""
+    return frozenset(re.sub(r"(ed|es|e|d|s)$", "", w) for w in said - _FILLER)
 
 
 def _numeric(series: pd.Series) -> bool:
@@ -149,12 +155,14 @@ def long_or_wide(
         if not _holds_figures(frame[column]):
             continue
         figures.append(Figure(measure, column, note, rank=rank))
-    _one_column_a_measure(figures)
+    _one_column_a_measure(figures, taxonomy)
     _bounds(figures, frame, taken)
+    bounds = {b for f in figures for b in (f.low, f.high) if b}
+    unmapped = [c for c in unmapped if c not in bounds]
     draft.figures = figures
     sentinels: set[int] = set()
     for f in figures:
-        if f.measure and not (f.measure in taxonomy and taxonomy.measures[f.measure].signed):
+        if f.measure and f.measure not in taxonomy.signed:  # a change may be -1
             for column in (f.value, f.low, f.high):
                 sentinels |= _sentinels(frame[column]) if column else set()
     draft.sentinels = sorted(sentinels, reverse=True)
@@ -168,16 +176,27 @@ def long_or_wide(
         )
 
 
-def _one_column_a_measure(figures: list[Figure]) -> None:
-    """Keep the surest column of each measure; the others are written commented out."""
+def _one_column_a_measure(figures: list[Figure], taxonomy: Taxonomy) -> None:
+    """Keep the surest column of each measure; the others are written commented out, but
+    for a bare column beside a cumulative one (``killed`` beside ``killed_cum``): the
+    increment, where the taxonomy has one (``killed.new``)."""
     best: dict[str, Figure] = {}
     for f in figures:
         assert f.measure is not None
         if f.measure not in best or f.rank > best[f.measure].rank:
             best[f.measure] = f
+    taken = set(best)
     for f in figures:
-        if f.measure is not None and best[f.measure] is not f:
-            f.review = f"{f.measure} is mapped already (from {best[f.measure].value!r})"
+        if f.measure is None or best[f.measure] is f:
+            continue
+        winner, new = best[f.measure], f"{f.measure}.new"
+        bare = words(f.value) == words(winner.value) - _CUMULATIVE
+        if bare and new in taxonomy.measures and new not in taken:
+            f.review = f"the increment beside the cumulative {winner.value!r}?"
+            f.measure = new
+            taken.add(new)
+        else:
+            f.review = f"{f.measure} is mapped already (from {winner.value!r})"
             f.measure = None
 
 

@@ -235,11 +235,17 @@ def _place_columns(
 
 def _names_outlets(series: pd.Series) -> bool:
     """A column naming outlets: short texts, few of them, not numbers nor links."""
-    values = series.dropna().astype(str).str.strip()
-    values = values[values != ""]
+    values = series.astype(str).str.strip()
+    if bool(series.isna().any()) or bool((values == "").any()):
+        return False  # a row without its source would not be read
     if values.empty or values.str.contains(r"^https?://|^[\d.,\-]+$", regex=True).any():
         return False
     return bool(values.str.len().max() <= 80 and values.nunique() <= max(3, len(values) // 2))
+
+
+def _plain_numbers(series: pd.Series) -> bool:
+    text = series.dropna().astype(str).str.strip()
+    return bool(text.str.fullmatch(r"-?\d+(\.\d+)?").all())
 
 
 def _looks_cited(series: pd.Series) -> bool:
@@ -261,6 +267,8 @@ def _date_columns(draft: Draft, frame: pd.DataFrame, hxl: dict[str, str], taken:
         if not (named or tag.startswith("#date")):
             continue
         formats = date_formats(frame[column])
+        if formats is None and _plain_numbers(frame[column]):
+            continue  # a year, a precision code: not a date
         if formats is None:
             draft.reviews.append(f"{column!r} looks like a date but no format reads every value")
             continue
@@ -323,10 +331,27 @@ def _incident(draft: Draft, frame: pd.DataFrame, taken: set[str]) -> None:
         return
     dates: tuple[str, ...] = ("event_start", "reported_on")
     parts = [t for t in dates if t in draft.columns][:1]
-    parts += [t for t in ("location", "admin1", "country") if t in draft.columns][:1]
+    places = [t for t in ("location", "admin1", "country") if t in draft.columns][:1]
+    if parts == ["reported_on"] and places and _repeats(frame, draft.columns[places[0]]):
+        draft.columns["incident"] = {"template": "{" + places[0] + "}"}
+        draft.notes["columns.incident"] = (
+            "no id column; each place reported day after day: one incident per place?"
+        )
+        return
+    if parts == ["reported_on"] and not places:
+        parts = []  # a report date alone names no event: a running toll of one
+    parts += places
     if not parts:
         draft.constants["incident"] = draft.name
-        draft.notes["constants.incident"] = "no id, date or place column: one incident for all rows"
+        draft.notes["constants.incident"] = (
+            "no id, event date or place column: one incident for all rows"
+        )
         return
     draft.columns["incident"] = {"template": " ".join("{" + p + "}" for p in parts)}
     draft.notes["columns.incident"] = "no id column: a key composed from the date and place"
+
+
+def _repeats(frame: pd.DataFrame, column: str) -> bool:
+    """Whether a column's values recur on most rows (a series: the same places each day)."""
+    values = frame[column].dropna()
+    return len(values) > 1 and values.nunique() * 2 <= len(values)
