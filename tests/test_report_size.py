@@ -212,3 +212,17 @@ def test_the_revision_chart_ticks_distinct_dates():
     assert len(labels) >= 2
     assert len(set(labels)) == len(labels)
     assert fig.axes[0].xaxis.get_major_formatter().get_offset() == "2017-Oct"
+
+
+def test_a_row_of_many_sources_lists_20_figures_and_counts_the_rest(tmp_path):
+    from toolkit.reporting import html
+
+    figures = tmp_path / "figures.csv"
+    write_long_csv(generate(3, 26, 1, violation_rate=0, seed=4).figures, str(figures))
+    result = cc.check(figures)
+    rows = html.context(result, max_findings=2)["disagreements"]
+    assert rows
+    assert {len(r["figures"]) for r in rows} == {20}
+    assert {r["figures_more"] for r in rows} == {6}
+    text = html.render(result, max_findings=2)
+    assert text.count("<i>and 6 more</i>") == len(rows)
