@@ -3,10 +3,11 @@ crosscheck's own outputs inside the folders it reads, one file named for two out
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-from badinputs import Case, aq, check
+from badinputs import ROOT, Case, aq, check
 
 from toolkit.errors import InputError
 from toolkit.reading import read_figures
@@ -150,5 +151,26 @@ CASES.append(
         2,
         "DIR/aq/expectations/profiles/sohr.yaml: unknown measure 'kiled' (profile sohr.yaml). "
         "Did you mean 'killed'?",
+    )
+)
+
+
+def _unknown_measure_by_date(folder: Path) -> list[str]:
+    data = folder / "shapes"
+    shutil.copytree(ROOT / "fixtures" / "shapes", data)
+    profile = data / "expectations" / "profiles" / "jhu-states.yaml"
+    profile.write_text(profile.read_text().replace("measure: deaths", "measure: deaht"))
+    return ["suite", str(data)]  # the suite alone: found before any export is read
+
+
+CASES.append(
+    Case(
+        "unknown-measure-by-date",
+        "smaller",
+        "A `dates_in_columns:` profile whose measure the taxonomy lacks (found only when a "
+        "file was read)",
+        _unknown_measure_by_date,
+        2,
+        "DIR/shapes/expectations/profiles/jhu-states.yaml: unknown measure 'deaht'",
     )
 )

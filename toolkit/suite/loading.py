@@ -330,6 +330,8 @@ def _profiles(
                 taxonomy.require(spec.measure, f"profile {f.name}", source=str(f))
         for measure in profile.long.measures.values() if profile.long else ():
             taxonomy.require(measure, f"profile {f.name}", source=str(f))
+        if profile.dates_in_columns is not None:
+            taxonomy.require(profile.dates_in_columns.measure, f"profile {f.name}", str(f))
         profiles.append(profile)
     return profiles
 
