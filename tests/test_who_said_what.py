@@ -147,8 +147,14 @@ def test_rule_findings_on_the_console_give_observed_and_expected(cli):
     parts = next(line for line in lines if "missing-migrants-2026.csv:141:" in line)
     assert parts.endswith(
         "the parts (dead and missing by sex) sum past dead_missing "
-        "(observed 11, expected parts sum to at least 15)"
+        "(observed 11, expected ≥ 15 (the parts' sum))"
     )
+    # a figure outside its own bounds: its value against them (UCDP event 84006: best 3,
+    # low 0, high 0)
+    bounds = next(
+        line for line in lines if "ucdp-ged-bangladesh.csv:64: [rule/low <= value <= high]" in line
+    )
+    assert bounds.endswith("(observed 3, expected between 0 and 0)")
     child = next(
         line for line in lines if "missing-migrants-2026.csv:203: [rule/dead_missing.m" in line
     )

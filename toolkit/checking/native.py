@@ -87,10 +87,15 @@ def within_bounds(views: Views) -> Outcome:
     applies = f["qualifier"].isin(["exact", "range"]).to_numpy()
     with np.errstate(invalid="ignore"):
         fail = (low > value) | (value > high) | (low > high)
+    def bounds(m: np.ndarray) -> np.ndarray:
+        lows, highs = number_texts(low[m]), number_texts(high[m])
+        return np.asarray([f"between {a} and {b}" for a, b in zip(lows, highs, strict=True)])
+
     return Outcome(
         applies & fail,
         applies,
-        lambda m: interval_texts(low[m], high[m]),
+        bounds,
+        lambda m: number_texts(value[m]),  # the value, not its interval (its bounds)
     )
 
 
@@ -160,7 +165,7 @@ def parts_not_above_whole(views: Views, whole: str, parts: list[str]) -> Outcome
         fail[rows] = applies[rows] & (parts_lo[r] > views.hi[rows])
     total = np.full(len(views.figures), np.nan)
     total[rows] = parts_lo[r]
-    return Outcome(fail, applies, lambda m: "parts sum to at least " + number_texts(total[m]))
+    return Outcome(fail, applies, lambda m: "≥ " + number_texts(total[m]) + " (the parts' sum)")
 
 
 def parts_equal_whole(views: Views, whole: str, parts: list[str]) -> Outcome:
