@@ -224,7 +224,7 @@ def context(
         "exit_code": fd.exit_code(findings, fail_on),
         "rows": result.rows,
         "compared": {"total": len(comparison.table), **comparison.counts()},
-        "unlinked": unlinked_hint(comparison),
+        "unlinked": unlinked_hint(comparison, result.linked.matching),
         "linking": _linking(result),
         "limit": limit,
         "files": files[:limit],
