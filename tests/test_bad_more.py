@@ -174,3 +174,16 @@ CASES.append(
         "DIR/shapes/expectations/profiles/jhu-states.yaml: unknown measure 'deaht'",
     )
 )
+
+
+CASES.append(
+    Case(
+        "negative-count-option",
+        "smaller",
+        "`--max-findings -3` (a count option below zero was taken as 0; `--charts`, `--limit` "
+        "alike)",
+        lambda folder: ["check", str(aq(folder)), "--max-findings", "-3"],
+        2,
+        "argument --max-findings: expected a whole number >= 0, not '-3'",
+    )
+)

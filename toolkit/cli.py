@@ -59,6 +59,12 @@ def _file(
     p.add_argument(flag, *more, metavar="FILE", type=output, help=text)
 
 
+def _count(text: str) -> int:
+    if not text.strip().isdigit():  # argparse turns this into a usage error (exit 2)
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
+    return int(text)
+
+
 def _outputs(p: argparse.ArgumentParser) -> None:
     _file(p, "--json", _JSON, "write everything (summary, findings, comparison) as JSON")
     _file(p, "--csv", _TABLE, "write every finding as CSV (spreadsheet-safe)")
@@ -70,10 +76,14 @@ def _outputs(p: argparse.ArgumentParser) -> None:
         help="print GitHub Actions annotations (default: github when GITHUB_ACTIONS=true)",
     )
     p.add_argument(
-        "--charts", type=int, default=10, metavar="N", help="incidents charted in the HTML report"
+        "--charts",
+        type=_count,
+        default=10,
+        metavar="N",
+        help="incidents charted in the HTML report",
     )
     most = "rows the HTML lists per rule and severity, and per group elsewhere (default 200)"
-    p.add_argument("--max-findings", type=int, default=200, metavar="N", help=most)
+    p.add_argument("--max-findings", type=_count, default=200, metavar="N", help=most)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _file(p_compare, "--json", _JSON, "write the table, each source's figures and the findings")
     p_compare.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="incidents to print (default 20)"
+        "--limit", type=_count, default=20, metavar="N", help="incidents to print (default 20)"
     )
     linking(p_compare)
 
