@@ -75,14 +75,11 @@ def _outputs(p: argparse.ArgumentParser) -> None:
         choices=("github", "none"),
         help="print GitHub Actions annotations (default: github when GITHUB_ACTIONS=true)",
     )
-    p.add_argument(
-        "--charts",
-        type=_count,
-        default=10,
-        metavar="N",
-        help="incidents charted in the HTML report",
+    charts, most = (
+        "incidents charted in the HTML report",
+        ("rows the HTML lists per rule and severity, and per group elsewhere (default 200)"),
     )
-    most = "rows the HTML lists per rule and severity, and per group elsewhere (default 200)"
+    p.add_argument("--charts", type=_count, default=10, metavar="N", help=charts)
     p.add_argument("--max-findings", type=_count, default=200, metavar="N", help=most)
 
 
