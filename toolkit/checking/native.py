@@ -87,6 +87,7 @@ def within_bounds(views: Views) -> Outcome:
     applies = f["qualifier"].isin(["exact", "range"]).to_numpy()
     with np.errstate(invalid="ignore"):
         fail = (low > value) | (value > high) | (low > high)
+
     def bounds(m: np.ndarray) -> np.ndarray:
         lows, highs = number_texts(low[m]), number_texts(high[m])
         return np.asarray([f"between {a} and {b}" for a, b in zip(lows, highs, strict=True)])
