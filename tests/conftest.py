@@ -89,3 +89,17 @@ def frame(*rows: tuple) -> pd.DataFrame:
     df["origin_file"] = "inline.csv"
     df["origin_row"] = range(2, len(df) + 2)
     return ft.conform(df)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; playwright cannot download its own here
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (browser tests), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()

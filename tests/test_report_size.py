@@ -19,18 +19,7 @@ import toolkit as cc
 from toolkit.pipeline import compare
 from toolkit.reporting import charts
 
-CHROMIUM = "/usr/bin/chromium"
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

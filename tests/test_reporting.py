@@ -21,18 +21,7 @@ from toolkit.reporting import charts, github, html, junit
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 HOSTILE = FIXTURES / "hostile"
-CHROMIUM = "/usr/bin/chromium"
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 class Page:
