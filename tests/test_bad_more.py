@@ -4,6 +4,7 @@ crosscheck's own outputs inside the folders it reads, one file named for two out
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,75 @@ CASES.append(
         "argument --max-findings: expected a whole number >= 0, not '-3'",
     )
 )
+
+
+def _shapes_with_header(old: str, new: str) -> Callable[[Path], list[str]]:
+    def build(folder: Path) -> list[str]:
+        data = folder / "shapes"
+        shutil.copytree(ROOT / "fixtures" / "shapes", data)
+        export = data / "time_series_covid19_deaths_US.csv"
+        header, rest = export.read_text().split("\n", 1)
+        export.write_text(header.replace(old, new, 1) + "\n" + rest)
+        return ["read", str(data)]
+
+    return build
+
+
+CASES += [
+    Case(
+        "date-header-out-of-format",
+        "rows",
+        "`dates_in_columns`: a header that is a date in another format (`7/23/2020` for "
+        "`%m/%d/%y`): its figures were kept as an extra column, lost without a word",
+        _shapes_with_header("7/23/20", "7/23/2020"),
+        2,
+        "header '7/23/2020' looks like a date but is not one in the format '%m/%d/%y'",
+    ),
+    Case(
+        "date-header-twice",
+        "rows",
+        "`dates_in_columns`: two headers of one date (`7/15/20`, `07/15/20`): two figures for "
+        "one report",
+        _shapes_with_header("7/14/20,7/15/20", "7/15/20,07/15/20"),
+        2,
+        "headers '7/15/20' and '07/15/20' are one date (2020-07-15)",
+    ),
+]
+
+
+def test_a_date_header_with_a_blank_after_it_is_still_a_date(tmp_path: Path, cli) -> None:
+    args = _shapes_with_header("7/23/20", "7/23/20 ")(tmp_path)
+    run = cli(*args, "-o", str(tmp_path / "f.csv"))
+    assert run.code == 0, run.err
+    assert "figures 20" in run.out  # ten dates x two states, the last one included
+
+
+def test_a_draft_claims_a_file_whose_name_holds_glob_characters(tmp_path: Path, cli) -> None:
+    data = aq(tmp_path)
+    for f in data.glob("*.*"):
+        f.unlink()
+    (data / "data[1].csv").write_text("date,place,killed\n2024-01-02,X,5\n")
+    assert cli("profile", str(data / "data[1].csv"), "--into", str(data)).code == 0
+    run = cli("read", str(data))
+    assert run.code == 0, run.err
+    assert "rows read 1 = accepted 1 + rejected 0" in run.out
+
+
+def test_a_draft_with_no_figure_is_printed_not_written_into_the_suite(tmp_path, cli) -> None:
+    data = aq(tmp_path)
+    (data / "n.csv").write_text("id,Fecha,Region,Muertos\n1,2024-01-02,Norte,3\n")
+    before = sorted(p.name for p in (data / "expectations" / "profiles").iterdir())
+    run = cli("profile", str(data / "n.csv"), "--into", str(data))
+    assert run.code == 2
+    assert "figures: []" in run.out
+    assert "the draft maps no figure column, so it would not load" in run.err
+    assert sorted(p.name for p in (data / "expectations" / "profiles").iterdir()) == before
+
+
+def test_into_finds_the_suite_above_as_the_zero_rows_hint_says(tmp_path, cli) -> None:
+    data = aq(tmp_path)
+    (data / "exports").mkdir()
+    (data / "exports" / "x.csv").write_text("date,place,killed\n2024-01-02,X,5\n")
+    run = cli("profile", str(data / "exports" / "x.csv"), "--into", str(data / "exports"))
+    assert run.code == 0, run.err
+    assert (data / "expectations" / "profiles" / "x.yaml").is_file()

@@ -26,10 +26,13 @@ def add_parser(sub: Any) -> None:
 
 
 def _profiles_folder(into: Path) -> Path:
-    for folder in (into / "expectations", into):
-        if (folder / _SUITE_FILE).is_file():
-            return folder / "profiles"
-    raise CrosscheckError(f"{into}: no {_SUITE_FILE} here nor in its expectations/")
+    """The profiles folder of the suite ``into`` holds, or the first folder above it holds
+    (as ``read`` finds a suite)."""
+    for above in (into, *into.resolve().parents):
+        for folder in (above / "expectations", above):
+            if (folder / _SUITE_FILE).is_file():
+                return folder / "profiles"
+    raise CrosscheckError(f"{into}: no {_SUITE_FILE} here, in its expectations/, nor above it")
 
 
 def _slug(name: str) -> str:
@@ -43,11 +46,18 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.reporting.writers import write_text
     from toolkit.suite import load_suite
 
-    suite = load_suite(args.into) if args.into else load_suite()
+    suite = load_suite(_profiles_folder(Path(args.into)).parent) if args.into else load_suite()
     paths = [Path(p) for p in args.paths]
     draft = draft_profile(paths, suite.taxonomy, args.source, suite.limits)
     text = to_yaml(draft)
     targets = [Path(args.output)] if args.output else []
+    if args.into and "\nfigures: []" in text and draft.long is None:
+        for line in text.splitlines():  # shown, not written: a profile with no figure
+            print(line, file=out)  # would stop every read of the suite
+        raise CrosscheckError(
+            "the draft maps no figure column, so it would not load: it is printed above; "
+            "map a figure and save it in the suite's profiles/ yourself"
+        )
     if args.into:
         target = _profiles_folder(Path(args.into)) / f"{_slug(draft.name)}.yaml"
         if target.exists():

@@ -9,6 +9,7 @@ export as it stands (``crosscheck read`` with the draft alone gives every row).
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import re
@@ -168,7 +169,7 @@ def _glob(paths: list[Path]) -> str:
         while not stem.startswith(prefix):
             prefix = prefix[:-1]
     prefix = re.sub(r"[\d\-_. ]+$", "", prefix) or prefix
-    return f"{prefix}*{suffix}"
+    return f"{glob.escape(prefix)}*{glob.escape(suffix)}"  # data[1].csv: no character class
 
 
 _ROLE_TAGS = {

@@ -33,8 +33,10 @@ def date_columns(
     assert spec is not None
     taxonomy.require(spec.measure, f"dates_in_columns, profile {profile.name!r}", profile.path)
     headers = [str(c) for c in raw.frame.columns]
-    parsed = pd.to_datetime(pd.Series(headers, dtype=object), format=spec.format, errors="coerce")
+    stripped = pd.Series([h.strip() for h in headers], dtype=object)  # "1/23/20 " too
+    parsed = pd.to_datetime(stripped, format=spec.format, errors="coerce")
     is_date = parsed.notna().to_numpy()
+    _no_date_lost(raw, spec.format, headers, stripped, parsed)
     if not is_date.any():
         shown = ", ".join(repr(h) for h in headers[:6]) + (", …" if len(headers) > 6 else "")
         raise InputError(
@@ -46,6 +48,37 @@ def date_columns(
     days = parsed[is_date].to_numpy(dtype="datetime64[us]")
     columns = list(raw.frame.columns[is_date])
     return [FigureSpec(spec.measure, (c,)) for c in columns], list(days)
+
+
+_LOOKS_LIKE_A_DATE = r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+
+
+def _no_date_lost(
+    raw: RawTable, fmt: str, headers: list[str], stripped: pd.Series, parsed: pd.Series
+) -> None:
+    """An :class:`InputError` for a header that looks like a date but is not in the format
+    (its figures would be lost), or for two headers of one date (two figures for one
+    report)."""
+    other = stripped[parsed.isna() & stripped.str.fullmatch(_LOOKS_LIKE_A_DATE).fillna(False)]
+    if len(other):
+        i = int(other.index[0])
+        raise InputError(
+            f"header {headers[i]!r} looks like a date but is not one in the format {fmt!r} "
+            "(dates_in_columns): its figures would be lost; fix the format or the header",
+            raw.path,
+            raw.header_line or None,
+            i + 1,
+        )
+    twice = parsed[parsed.notna() & parsed.duplicated(keep=False)]
+    if len(twice):
+        first, second = (int(i) for i in twice.index[:2])
+        raise InputError(
+            f"headers {headers[first]!r} and {headers[second]!r} are one date "
+            f"({parsed[first]:%Y-%m-%d}): two figures for one report (dates_in_columns)",
+            raw.path,
+            raw.header_line or None,
+            second + 1,
+        )
 
 
 def on_date(day: np.datetime64, n: int) -> pd.Series:
