@@ -36,7 +36,6 @@ def date_columns(
     stripped = pd.Series([h.strip() for h in headers], dtype=object)  # "1/23/20 " too
     parsed = pd.to_datetime(stripped, format=spec.format, errors="coerce")
     is_date = parsed.notna().to_numpy()
-    _no_date_lost(raw, spec.format, headers, stripped, parsed)
     if not is_date.any():
         shown = ", ".join(repr(h) for h in headers[:6]) + (", …" if len(headers) > 6 else "")
         raise InputError(
@@ -45,6 +44,7 @@ def date_columns(
             raw.path,
             raw.header_line or None,
         )
+    _no_date_lost(raw, spec.format, headers, stripped, parsed)
     days = parsed[is_date].to_numpy(dtype="datetime64[us]")
     columns = list(raw.frame.columns[is_date])
     return [FigureSpec(spec.measure, (c,)) for c in columns], list(days)
