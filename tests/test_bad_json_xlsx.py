@@ -14,10 +14,10 @@ import openpyxl
 import pytest
 from badinputs import AQ, Case, add_to_suite, aq, check
 
+from toolkit.columnar.jsonscan import MAX_DEPTH
 from toolkit.errors import InputError
 from toolkit.reading import read_figures
 from toolkit.reading.formats import read_raw
-from toolkit.reading.jsonscan import MAX_DEPTH
 from toolkit.suite.settings import Limits
 
 RECORDS = json.loads((AQ / "ap.json").read_text(encoding="utf-8"))

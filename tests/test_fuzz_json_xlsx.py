@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from test_bad_json_xlsx import rewrite_part, to_shared_strings
 
 from toolkit.cli import main
+from toolkit.columnar.jsonscan import MAX_DEPTH
 from toolkit.errors import InputError
 from toolkit.reading import read_figures
 from toolkit.reading.formats import read_raw
-from toolkit.reading.jsonscan import MAX_DEPTH
 from toolkit.reading.mapping import text_columns
 from toolkit.reading.raw import RawTable
 from toolkit.suite import Suite, load_suite

@@ -124,3 +124,14 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """
     close = closest(name, candidates)
     return f" Did you mean {close!r}?" if close else ""
+
+
+def quoted(value: object) -> str:
+    """A value as a message quotes it: its repr, at most 60 characters (a huge whole number
+    is named, not spelled out).
+
+    >>> quoted("x" * 70)[-6:], quoted(10**400)
+    ('xxx...', 'a huge number')
+    """
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**50 else "a huge number"
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -4,6 +4,7 @@ at a time."""
 
 from __future__ import annotations
 
+import mmap
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,8 @@ DAY_US = np.int64(86_400_000_000)  # a day in datetime64[us] ticks
 
 
 NAT_INT64 = np.iinfo(np.int64).min  # NaT as a datetime64 tick count
+
+Data = bytes | mmap.mmap  # a file's bytes as the readers hold them (mapped, or read)
 
 
 def is_arrow_date(dtype: object) -> bool:

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar.raw import count_text_lines
+from toolkit.columnar.raw import Data, count_text_lines
 from toolkit.reading.careful import read_records
-from toolkit.reading.raw import Data, RawTable, check_header, is_hashtag_row, to_utf8
+from toolkit.reading.raw import RawTable, check_header, is_hashtag_row, to_utf8
 from toolkit.reading.sizes import human, past_limit
 from toolkit.suite.profiles import Profile
 from toolkit.suite.settings import Limits

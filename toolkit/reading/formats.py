@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.columnar import is_blank
+from toolkit.columnar.raw import Data
 from toolkit.errors import InputError
 from toolkit.reading.delimited import read_delimited
 from toolkit.reading.jsonfile import read_json
-from toolkit.reading.raw import Data, RawTable, to_utf8
+from toolkit.reading.raw import RawTable, to_utf8
 from toolkit.reading.sizes import gunzip
 from toolkit.reading.xlsx import read_xlsx
 from toolkit.suite.profiles import FORMATS, Profile

@@ -5,7 +5,7 @@ profile's ``records:``), or JSON Lines (one record per line; always so for ``.js
 The whole file must be read: text after the document (a second document, stray text) is
 an error, not ignored. In JSON Lines each line is a record of its own: a line that is not
 valid JSON is a rejected record, named by its line and column, and the lines after it are
-read. Nesting and text size are checked before anything is decoded (``jsonscan``).
+read. Nesting and text size are checked before anything is decoded (``columnar.jsonscan``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.columnar.jsonscan import MAX_DEPTH, shape
+from toolkit.columnar.raw import Data
 from toolkit.errors import InputError, NotATable
 from toolkit.model.findings import input_finding
-from toolkit.reading.jsonscan import MAX_DEPTH, shape
-from toolkit.reading.raw import Data, RawTable
+from toolkit.reading.raw import RawTable
 from toolkit.reading.sizes import human, past_limit
 from toolkit.suite.profiles import Profile
 from toolkit.suite.settings import Limits

@@ -7,7 +7,6 @@ reported, never silent. Input files are opened read-only and never written.
 
 from __future__ import annotations
 
-import mmap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.columnar import octets
-from toolkit.columnar.raw import count_text_lines
+from toolkit.columnar.raw import Data, count_text_lines
 from toolkit.errors import InputError
 from toolkit.model.findings import input_finding
 
@@ -39,9 +38,6 @@ class RawTable:
     rows_read: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     column_numbers: dict[str, int] = field(default_factory=dict)
-
-
-Data = bytes | mmap.mmap
 
 
 def to_utf8(data: Data, path: Path, encoding: str | None) -> tuple[Data, list[dict[str, Any]]]:

@@ -54,22 +54,22 @@ def inside(root: Path, key: str, value: object, conf_path: Path) -> Path:
 
 def named_file(root: Path, key: str, value: object, conf_path: Path) -> Path:
     """A file the suite names: inside its folder, and there."""
-    target = inside(root, key, value, conf_path)
-    if not target.is_file():
-        if target.is_dir():
-            raise SuiteError(f"{key}: {value!r} is a folder, not a file", conf_path)
-        raise SuiteError(f"{key}: no file {value!r} in the suite folder {root}", conf_path)
-    return target
+    return _named(root, key, value, conf_path, folder=False)
 
 
 def named_folder(root: Path, key: str, value: object, conf_path: Path) -> Path:
     """A folder the suite names: inside its folder, and there."""
+    return _named(root, key, value, conf_path, folder=True)
+
+
+def _named(root: Path, key: str, value: object, conf_path: Path, *, folder: bool) -> Path:
     target = inside(root, key, value, conf_path)
-    if not target.is_dir():
-        if target.exists():
-            raise SuiteError(f"{key}: {value!r} is a file, not a folder", conf_path)
-        raise SuiteError(f"{key}: no folder {value!r} in the suite folder {root}", conf_path)
-    return target
+    if target.is_dir() if folder else target.is_file():
+        return target
+    kind, other = ("folder", "file") if folder else ("file", "folder")
+    if target.exists():
+        raise SuiteError(f"{key}: {value!r} is a {other}, not a {kind}", conf_path)
+    raise SuiteError(f"{key}: no {kind} {value!r} in the suite folder {root}", conf_path)
 
 
 def sibling_suite(root: Path, value: object, conf_path: Path, suite_file: str) -> Path:

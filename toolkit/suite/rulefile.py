@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import SuiteError, did_you_mean
+from toolkit.errors import SuiteError, did_you_mean, quoted
 from toolkit.model.vocabulary import SEVERITIES
 from toolkit.suite.taxonomy import Taxonomy
 
@@ -143,19 +143,19 @@ def _check_expectation(
 def _mostly(value: object, where: str, path: Path) -> None:
     if not _is_number(value) or not 0 <= float(value) <= 1:  # type: ignore[arg-type]
         raise SuiteError(
-            f"{where}: mostly: expected a number from 0 to 1, not {_shown(value)}", path
+            f"{where}: mostly: expected a number from 0 to 1, not {quoted(value)}", path
         )
 
 
 def _check_meta(meta: Mapping[str, Any], where: str, path: Path) -> None:
     for key in _META_TEXT:
         if meta.get(key) is not None and (not isinstance(meta[key], str) or not meta[key]):
-            raise SuiteError(f"{where}: meta.{key}: expected text, not {_shown(meta[key])}", path)
+            raise SuiteError(f"{where}: meta.{key}: expected text, not {quoted(meta[key])}", path)
     severity = meta.get("severity")
     if severity is not None and severity not in SEVERITIES:
         raise SuiteError(
             f"{where}: meta.severity must be one of {', '.join(SEVERITIES)}, "
-            f"not {_shown(severity)}",
+            f"not {quoted(severity)}",
             path,
         )
 
@@ -195,11 +195,6 @@ def _is_number(value: object) -> bool:
         return False
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 # Each kind of argument: a function giving what was expected instead of a value, or "" for
 # a good one.
 Kind = Callable[[Any, Taxonomy, tuple[str, ...]], str]
@@ -207,24 +202,24 @@ Kind = Callable[[Any, Taxonomy, tuple[str, ...]], str]
 
 def _column(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> str:
     return (
-        "" if isinstance(value, str) and value else f"expected a column name, not {_shown(value)}"
+        "" if isinstance(value, str) and value else f"expected a column name, not {quoted(value)}"
     )
 
 
 def _columns(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> str:
     ok = isinstance(value, list) and all(isinstance(c, str) and c for c in value)
-    return "" if ok else f"expected a list of column names, not {_shown(value)}"
+    return "" if ok else f"expected a list of column names, not {quoted(value)}"
 
 
 def _bool(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> str:
-    return "" if isinstance(value, bool) else f"expected true or false, not {_shown(value)}"
+    return "" if isinstance(value, bool) else f"expected true or false, not {quoted(value)}"
 
 
 def _one_of(options: tuple[str, ...]) -> Kind:
     def check(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> str:
         if isinstance(value, str) and value in options:
             return ""
-        return f"expected one of {', '.join(options)}, not {_shown(value)}"
+        return f"expected one of {', '.join(options)}, not {quoted(value)}"
 
     return check
 
@@ -239,10 +234,10 @@ def _bound(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> str:
         if isinstance(name, str) and name in parameters:
             return ""
         given = ", ".join(parameters) or "none"
-        return f"{_shown(name)} is not a parameter this suite gives ({given})"
+        return f"{quoted(name)} is not a parameter this suite gives ({given})"
     return (
         'expected a number, an ISO date (YYYY-MM-DD) or {"$PARAMETER": name}, '
-        f"not {_shown(value)}"
+        f"not {quoted(value)}"
     )
 
 
@@ -258,20 +253,20 @@ def _value_set(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> s
     if ok:
         return ""
     plain = "text, numbers, true, false, null"
-    return f"expected a non-empty list of values ({plain}), not {_shown(value)}"
+    return f"expected a non-empty list of values ({plain}), not {quoted(value)}"
 
 
 def _measure(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> str:
     if isinstance(value, str) and value in taxonomy:
         return ""
     if not isinstance(value, str):
-        return f"expected a measure, not {_shown(value)}"
+        return f"expected a measure, not {quoted(value)}"
     return f"{value!r} is not a measure of the taxonomy." + did_you_mean(value, taxonomy.names)
 
 
 def _measures(value: Any, taxonomy: Taxonomy, parameters: tuple[str, ...]) -> str:
     if not isinstance(value, list) or not value:
-        return f"expected a non-empty list of measures, not {_shown(value)}"
+        return f"expected a non-empty list of measures, not {quoted(value)}"
     for v in value:
         problem = _measure(v, taxonomy, parameters)
         if problem:

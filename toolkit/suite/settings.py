@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import SuiteError, SuiteWarning, did_you_mean
+from toolkit.errors import SuiteError, SuiteWarning, did_you_mean, quoted
 from toolkit.model.vocabulary import ALIASES, FAMILIES, SEVERITIES
 
 
@@ -118,7 +118,7 @@ def _size(what: str, value: object, path: Path | str) -> int:
     if number is None or not math.isfinite(number) or number < 1:
         raise SuiteError(
             f"{what}: expected a size in bytes (a whole number, or e.g. '64 MiB'), "
-            f"not {_shown(value)}",
+            f"not {quoted(value)}",
             path,
         )
     return int(number)
@@ -159,23 +159,17 @@ def _number(
     what: str, value: object, path: Path | str, low: float, high: float, high_ok: bool
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SuiteError(f"{what}: expected a number, not {_shown(value)}", path)
+        raise SuiteError(f"{what}: expected a number, not {quoted(value)}", path)
     try:
         number = float(value)
     except OverflowError:  # a whole number past a float's range
         number = math.inf
     if math.isinf(number) and math.isinf(high):
-        raise SuiteError(f"{what}: expected a finite number, not {_shown(value)}", path)
+        raise SuiteError(f"{what}: expected a finite number, not {quoted(value)}", path)
     if math.isnan(number) or number < low or number > high or (number == high and not high_ok):
         upper = "" if math.isinf(high) else f" and {'at most' if high_ok else 'below'} {high:g}"
-        raise SuiteError(f"{what}: {_shown(value)} is out of range (at least {low:g}{upper})", path)
+        raise SuiteError(f"{what}: {quoted(value)} is out of range (at least {low:g}{upper})", path)
     return number
-
-
-def _shown(value: object) -> str:
-    """A value as a message quotes it: at most 60 characters of its repr."""
-    text = repr(value) if not isinstance(value, int) or abs(value) < 10**50 else "a huge number"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def family_settings(

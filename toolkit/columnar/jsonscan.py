@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.columnar import octets
-from toolkit.reading.raw import Data
+from toolkit.columnar.raw import Data, octets
 
 # Records are flat: a list of objects is 2 deep, records under a key a few more. 100 is far
 # past any export (Ruby's JSON stops at 100 too; .NET's at 64) and far below where Python's
