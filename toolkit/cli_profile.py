@@ -9,8 +9,6 @@ from typing import Any, TextIO
 
 from toolkit.errors import CrosscheckError, OutputError
 
-_SUITE_FILE = "suite.yaml"
-
 
 def add_parser(sub: Any) -> None:
     """The ``profile`` command's options (``sub``: the CLI's subparsers)."""
@@ -28,11 +26,12 @@ def add_parser(sub: Any) -> None:
 def _profiles_folder(into: Path) -> Path:
     """The profiles folder of the suite ``into`` holds, or the first folder above it holds
     (as ``read`` finds a suite)."""
-    for above in (into, *into.resolve().parents):
-        for folder in (above / "expectations", above):
-            if (folder / _SUITE_FILE).is_file():
-                return folder / "profiles"
-    raise CrosscheckError(f"{into}: no {_SUITE_FILE} here, in its expectations/, nor above it")
+    from toolkit.suite.loading import SUITE_FILE, suite_above
+
+    found = suite_above(into)
+    if found is None:
+        raise CrosscheckError(f"{into}: no {SUITE_FILE} here, in its expectations/, nor above it")
+    return found / "profiles"
 
 
 def _slug(name: str) -> str:

@@ -379,12 +379,20 @@ def find_suite(paths: Sequence[str | Path], suite: str | Path | Suite | None) ->
     if suite is not None:
         return load_suite(suite)
     for p in map(Path, paths):
-        start = p if p.is_dir() else p.parent
-        for folder in (start, *start.resolve().parents):
-            found = suite_folder(folder)
-            if found is not None:
-                return load_suite(found)
+        found = suite_above(p if p.is_dir() else p.parent)
+        if found is not None:
+            return load_suite(found)
     return load_suite(None)
+
+
+def suite_above(start: Path) -> Path | None:
+    """The suite folder ``start`` holds (see :func:`suite_folder`), else the first one a
+    folder above it holds; None when there is none up to the root."""
+    for folder in (start, *start.resolve().parents):
+        found = suite_folder(folder)
+        if found is not None:
+            return found
+    return None
 
 
 def suite_for(figures: Any, suite: str | Path | Suite | None = None) -> Suite:
