@@ -12,6 +12,9 @@ revisions (``revisions``) and scorecard (``scorecard``) from those arrays.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 
 from toolkit.comparing.consensus import (
@@ -21,7 +24,7 @@ from toolkit.comparing.consensus import (
     summarise,
     worst_first,
 )
-from toolkit.comparing.latest import code_figures, latest_figures
+from toolkit.comparing.latest import Coded, code_figures, latest_figures
 from toolkit.comparing.result import Comparison, Core, comparison_table
 from toolkit.errors import CrosscheckError
 from toolkit.model import figures as ft
@@ -50,6 +53,7 @@ def compare_figures(
     suite: Suite,
     as_of: object = None,
     findings: pd.DataFrame | None = None,
+    over_time: bool | None = None,
 ) -> Comparison:
     """Compare the sources' figures for every incident and measure.
 
@@ -66,6 +70,11 @@ def compare_figures(
         counts as older than any dated one.
     findings
         The check's findings, for the scorecard's count of rule findings per source.
+    over_time
+        Also compare every report date on which two or more sources have a current
+        figure (:attr:`Comparison.series`): its episodes of conflict and lags join the
+        findings. ``None``: as the suite says (``compare: {over_time: true}``). With
+        ``as_of``, the dates up to it.
 
     Examples
     --------
@@ -98,6 +107,11 @@ def compare_figures(
         row_status=row_status,
         rank=worst_first(groups),
     )
+    series = None
+    if suite.compare.over_time if over_time is None else over_time:
+        from toolkit.comparing.over_time import compare_series
+
+        series = compare_series(_up_to(coded, when), figures, suite)
     return Comparison(
         table=comparison_table(core, suite),
         figures=figures,
@@ -105,4 +119,16 @@ def compare_figures(
         core=core,
         as_of=when,
         check_findings=findings,
+        series=series,
     )
+
+
+def _up_to(coded: Coded, when: pd.Timestamp | None) -> Coded:
+    """The figures reported on or before ``when`` (all where None): the others' dates are
+    marked missing, so the series leaves them out as the latest comparison does."""
+    if when is None:
+        return coded
+    later = coded.dates > when.to_datetime64().astype("datetime64[us]")
+    if not later.any():
+        return coded
+    return replace(coded, dates=np.where(later, np.datetime64("NaT", "us"), coded.dates))

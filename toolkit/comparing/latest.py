@@ -130,7 +130,7 @@ def latest_figures(coded: Coded, when: pd.Timestamp | None, suite: Suite) -> Lat
     else:
         everyone = np.arange(len(key)) if rows is None else rows
         r_rows, r_key, starts = _latest_day(everyone, key, day[everyone])
-        rep = _representative(r_rows, starts, coded.point, coded.hi, coded.origin_row)
+        rep = representative(r_rows, starts, coded.point, coded.hi, coded.origin_row)
         s_key = r_key[starts]
         s_lo = np.minimum.reduceat(lo[r_rows], starts) if len(r_rows) else np.zeros(0)
         s_hi = np.maximum.reduceat(coded.hi[r_rows], starts) if len(r_rows) else np.zeros(0)
@@ -161,6 +161,13 @@ def latest_figures(coded: Coded, when: pd.Timestamp | None, suite: Suite) -> Lat
         a=None,
         f=None,
     )
+    return settled(latest, coded, suite)
+
+
+def settled(latest: Latest, coded: Coded, suite: Suite) -> Latest:
+    """The figures compared as the comparison compares them: exact figures widened by the
+    suite's tolerance, then stale ones marked (see :func:`_widened`, :func:`_with_staleness`).
+    Each group's newest figure is the date it is compared at."""
     return _with_staleness(_widened(latest, coded, suite), coded, suite)
 
 
@@ -268,7 +275,7 @@ def _latest_dense(
         m_rows = row_of[where]
         m_rows, m_key, starts = _latest_day(m_rows, key[where], day[m_rows])
         pos = np.searchsorted(present, m_key[starts])
-        rep[pos] = _representative(m_rows, starts, coded.point, hi, coded.origin_row)
+        rep[pos] = representative(m_rows, starts, coded.point, hi, coded.origin_row)
         s_lo[pos] = np.minimum.reduceat(lo[m_rows], starts)
         s_hi[pos] = np.maximum.reduceat(hi[m_rows], starts)
         s_day[pos] = day[m_rows[starts]]
@@ -293,7 +300,7 @@ def _latest_day(
     return rows, key, run_starts(key)
 
 
-def _representative(
+def representative(
     rows: np.ndarray, starts: np.ndarray, point: np.ndarray, hi: np.ndarray, line: pd.Series
 ) -> np.ndarray:
     """Per run of rows: the row with the highest point, then widest, then last line."""

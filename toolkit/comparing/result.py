@@ -20,6 +20,8 @@ from toolkit.suite import Suite
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from toolkit.comparing.over_time import Series
+
 
 @dataclass(frozen=True)
 class Core:
@@ -72,6 +74,14 @@ def shown_texts(
     return out
 
 
+def compared_on(k: Latest) -> np.ndarray:
+    """Per group, the date it is compared at: its newest figure's (NaT: none is dated)."""
+    if not len(k.rep):
+        return np.zeros(0, dtype="datetime64[us]")
+    newest: np.ndarray = np.maximum.reduceat(k.day, k.starts).view("datetime64[us]")
+    return newest
+
+
 def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
     """One row per incident x measure, worst first: permute the numbers, then build each
     text column once."""
@@ -96,6 +106,7 @@ def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
         {
             "incident": take_names(k.g_inc[r], coded.inc_names),
             "measure": take_names(k.g_mea[r], coded.mea_names),
+            "reported_on": compared_on(k)[r],
             "sources": g.sources[r],
             "status": categorical(g.status[r], STATUSES),
             "consensus_low": core.g_lo[r],
@@ -124,7 +135,8 @@ class Comparison:
     Attributes
     ----------
     table
-        One row per incident × measure, worst first: the number of current sources,
+        One row per incident × measure, worst first: the date compared at (``reported_on``,
+        the newest figure's), the number of current sources,
         ``status`` (``conflict``, ``agree``, ``single``), the consensus interval, median,
         min and max of the current point figures, ``spread`` (max / min), ``gap`` (how far
         apart conflicting intervals are, relative to the higher one), ``difference`` (max -
@@ -141,6 +153,9 @@ class Comparison:
         Each source's dated figures per incident and measure, and how each moved.
     scorecard
         Per source: figures, outliers, and (given the check's findings) rule findings.
+    series
+        With ``over_time``: the sources compared on every report date
+        (:class:`~toolkit.comparing.over_time.Series`); else None.
     """
 
     table: pd.DataFrame
@@ -149,11 +164,12 @@ class Comparison:
     core: Core = field(repr=False)
     as_of: pd.Timestamp | None = None
     check_findings: pd.DataFrame | None = field(default=None, repr=False)
+    series: Series | None = field(default=None, repr=False)
 
     @cached_property
     def latest(self) -> pd.DataFrame:
         """Each source's compared figure per incident and measure (see the class notes)."""
-        return _latest_frame(self)
+        return latest_frame(self.core, self.figures, self._shown)
 
     @cached_property
     def _shown(self) -> pd.Series:
@@ -175,8 +191,11 @@ class Comparison:
         """``discrepancy`` findings (conflicts, wide spreads, definition differences),
         worst first."""
         from toolkit.comparing.findings import discrepancies
+        from toolkit.model import findings as fd
 
-        return discrepancies(self)
+        if self.series is None:
+            return discrepancies(self)
+        return fd.concat([discrepancies(self), self.series.findings])
 
     @cached_property
     def scorecard(self) -> pd.DataFrame:
@@ -264,10 +283,12 @@ class Comparison:
         return revision_chart(self, incident, measure)
 
 
-def _latest_frame(c: Comparison) -> pd.DataFrame:
-    k = c.core.latest
-    coded = c.core.coded
-    f = c.figures
+def latest_frame(core: Core, figures: pd.DataFrame, shown: pd.Series) -> pd.DataFrame:
+    """One row per compared figure (``core.latest``): its group's incident and measure, its
+    source, the figure as published and as compared, its status and distance."""
+    k = core.latest
+    coded = core.coded
+    f = figures
 
     def take(col: str) -> pd.Series:
         return f[col].take(k.rep).reset_index(drop=True)
@@ -287,10 +308,10 @@ def _latest_frame(c: Comparison) -> pd.DataFrame:
             "origin_row": take("origin_row"),
             "citation": take("citation"),
             "derived": take("derived") if "derived" in f else repeated_text(None, len(k.rep)),
-            "status": categorical(c.core.row_status, ROW_STATUSES),
+            "status": categorical(core.row_status, ROW_STATUSES),
             "stale": k.stale,
-            "outlier": c.core.outlier,
-            "distance": c.core.distance,
-            "shown": c._shown,
+            "outlier": core.outlier,
+            "distance": core.distance,
+            "shown": shown,
         }
     )

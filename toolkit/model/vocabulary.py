@@ -127,6 +127,11 @@ FAMILIES: dict[str, Family] = {
         Family("conflict", Kind.DISCREPANCY, ERROR, "sources conflict"),
         Family("wide-spread", Kind.DISCREPANCY, WARNING, "sources' figures far apart"),
         Family("definition", Kind.DISCREPANCY, WARNING, "same figure, different definition"),
+        # compare over time: runs of dates
+        Family(
+            "conflict-episode", Kind.DISCREPANCY, WARNING, "sources conflicted for a run of dates"
+        ),
+        Family("lag", Kind.DISCREPANCY, WARNING, "a source gives the others' figures days late"),
     )
 }
 

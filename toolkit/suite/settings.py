@@ -36,6 +36,9 @@ class CompareSettings:
     match_days: float = 3  # incidents whose dates lie further apart are never matched
     developing_days: float = 30  # reported this long after the event ended: final
     exact_tolerance: ExactTolerance = ExactTolerance()
+    over_time: bool = False  # also compare every report date, not only the latest figures
+    lag_days: float = 7  # the longest lag looked for, in days
+    lag_dates: float = 3  # the fewest dates a lag must hold on to be reported
 
     def as_dict(self) -> dict[str, object]:
         """The settings by name, as suite.yaml spells them."""
@@ -49,7 +52,7 @@ class CompareSettings:
         if values is None:
             return self
         if not isinstance(values, Mapping):
-            raise SuiteError("compare: expected a mapping of settings to numbers", path)
+            raise SuiteError("compare: expected a mapping of settings to values", path)
         names = [f.name for f in fields(self)]
         changed: dict[str, Any] = {}
         for key, value in values.items():
@@ -59,6 +62,12 @@ class CompareSettings:
                 )
             if key == "exact_tolerance":
                 changed[key] = _exact_tolerance(value, path)
+            elif key == "over_time":
+                if not isinstance(value, bool):
+                    raise SuiteError(
+                        f"compare.over_time: expected true or false, not {quoted(value)}", path
+                    )
+                changed[key] = value
             else:
                 changed[str(key)] = _number(f"compare.{key}", value, path, *_RANGES[str(key)])
         return replace(self, **changed)
@@ -132,6 +141,8 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "window_days": (0.0, math.inf, False),
     "match_days": (0.0, math.inf, False),
     "developing_days": (0.0, math.inf, False),
+    "lag_days": (1.0, 366.0, True),
+    "lag_dates": (2.0, math.inf, False),
     "relative": (0.0, 1.0, False),
     "absolute": (0.0, math.inf, False),
 }
