@@ -40,11 +40,16 @@ class CrosscheckAccessor:
 
         return check(self._df, suite, engine=engine)
 
-    def compare(self, as_of: object = None, suite: str | Path | Suite | None = None) -> Comparison:
-        """:func:`toolkit.comparing` on this table."""
+    def compare(
+        self,
+        as_of: object = None,
+        suite: str | Path | Suite | None = None,
+        over_time: bool | None = None,
+    ) -> Comparison:
+        """:func:`toolkit.comparing` on this table (``over_time``: every report date too)."""
         from toolkit.pipeline import compare
 
-        return compare(self._df, suite, as_of=as_of)
+        return compare(self._df, suite, as_of=as_of, over_time=over_time)
 
     def plot(self, incident: str, **kwargs: Any) -> Figure:
         """One incident's figures side by side per source (a matplotlib Figure)."""

@@ -15,7 +15,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from toolkit import cli_profile
+from toolkit import cli_compare, cli_profile
 from toolkit.errors import CrosscheckError, SuiteWarning
 from toolkit.model.vocabulary import FAIL_ON
 
@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="native",
         help="rule engine: native (vectorized pandas, default) or gx (Great Expectations)",
     )
+    cli_compare.time_options(p_check)
     linking(p_check)
     _outputs(p_check)
 
@@ -146,9 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="compare the sources' figures; print where they conflict, worst first"
     )
     common(p_compare)
-    p_compare.add_argument(
-        "--as-of", metavar="DATE", help="each source's latest figure on or before DATE"
-    )
+    cli_compare.time_options(p_compare)
     _file(
         p_compare,
         "--csv",
@@ -187,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _spare_inputs(args: argparse.Namespace, read: ReadResult | None, suite: Any = None) -> None:
+def spare_outputs(args: argparse.Namespace, read: ReadResult | None, suite: Any = None) -> None:
     """Refuse an output that would replace a file the run reads."""
     from toolkit.reporting.outputs import spare_inputs
 
@@ -207,7 +206,7 @@ def _cmd_read(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.reporting.writers import write_table
 
     result = read_figures(args.paths, args.suite)
-    _spare_inputs(args, result)
+    spare_outputs(args, result)
     console.read_summary(result, out)
     findings = result.findings
     figures = result.figures
@@ -242,11 +241,13 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     progress = Progress(steps)
     progress.step("reading exports")
     read = read_figures(args.paths, args.suite)
-    _spare_inputs(args, read)
+    spare_outputs(args, read)
     result = check(
         read,
         engine=args.engine,
         link=args.link,
+        as_of=args.as_of,
+        over_time=args.over_time,
         on_rule=lambda name, rules: progress.step(name, total=steps + rules),
     )
     progress.step("comparing sources")
@@ -290,46 +291,6 @@ def _write_outputs(args: argparse.Namespace, result: CheckResult, progress: Any)
     return written
 
 
-def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
-    from toolkit.comparing import compare_figures
-    from toolkit.pipeline import read_and_link
-    from toolkit.reporting import console
-    from toolkit.reporting.writers import write_json, write_table
-
-    read, linked, suite = read_and_link(args.paths, args.suite, args.link)
-    _spare_inputs(args, read, suite)
-    if linked.matching is not None:
-        print(console.matching_line(linked.matching), file=out)
-    comparison = compare_figures(linked.figures, suite, as_of=args.as_of)
-    when = f" as of {args.as_of}" if args.as_of else ""
-    print(
-        f"compared {len(comparison.table)} incident x measure pairs{when}: "
-        f"{comparison.status_text()}; {comparison.counts()['far apart']} with figures far apart",
-        file=out,
-    )
-    hint = console.unlinked_hint(comparison, linked.matching)
-    if hint:
-        print(hint, file=out)
-    hint = None if args.csv or args.json else "--csv FILE"  # either holds the whole table
-    console.disagreements(comparison, out, args.limit, hint)
-    console.findings_list(comparison.findings, out, hint=None if args.json else "--json FILE")
-    written = []
-    if args.csv:  # the table, a column per source
-        written.append(write_table(comparison.by_source(), args.csv))
-    if args.json:
-        written.append(
-            write_json(
-                args.json,
-                table=comparison.by_source(),
-                figures=comparison.latest,
-                revisions=comparison.revisions,
-                findings=comparison.findings,
-            )
-        )
-    console.wrote(written, out)
-    return _exit_code(comparison.findings, args.fail_on)
-
-
 def _cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.linking import match
     from toolkit.reading import read_figures
@@ -337,7 +298,7 @@ def _cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.reporting.writers import write_table
 
     read = read_figures(args.paths, args.suite)
-    _spare_inputs(args, read)
+    spare_outputs(args, read)
     matching = match(read.figures, read.suite, threshold=args.threshold)
     print(console.matching_line(matching), file=out)
     console.matching_list(matching, out)
@@ -361,7 +322,7 @@ def _cmd_suite(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.suite import load_suite
 
     suite = load_suite(args.dir)
-    _spare_inputs(args, None, suite)
+    spare_outputs(args, None, suite)
     rules = suite_rules(suite)
     print(
         f"suite: {console.clean(suite.name)} ({console.clean(suite.path)}); {len(rules)} rules",
@@ -384,6 +345,8 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         fail_on=args.fail_on,
         engine="native",
         link=None,
+        as_of=None,
+        over_time=None,
         json=None,
         csv=None,
         html=args.html or str(Path("reports") / f"{fixtures.name}.html"),
@@ -405,7 +368,7 @@ def _repo_fixture(name: str) -> Path:
 _COMMANDS: dict[str, Any] = {
     "read": _cmd_read,
     "check": _cmd_check,
-    "compare": _cmd_compare,
+    "compare": cli_compare.run,
     "match": _cmd_match,
     "suite": _cmd_suite,
     "demo": _cmd_demo,

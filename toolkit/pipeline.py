@@ -145,6 +145,7 @@ def check(
     *,
     link: str | None = None,
     as_of: object = None,
+    over_time: bool | None = None,
     on_rule: Callable[[str, int], None] | None = None,
 ) -> CheckResult:
     """Read (if given paths), check, link and compare: the whole pipeline, each stage once.
@@ -163,6 +164,10 @@ def check(
         before they are compared; by default as the suite says.
     as_of
         Compare each source's latest figure on or before this date.
+    over_time
+        Also compare every report date on which two or more sources have a current figure
+        (``result.comparison.series``); its episodes of conflict and lags are findings.
+        By default as the suite says (``compare: {over_time: true}``).
     on_rule
         Called with each rule's name and the number of rules, as it runs.
 
@@ -182,7 +187,9 @@ def check(
     found = fd.concat(
         [read.findings if read is not None else fd.empty(), checked.findings, linked.findings]
     )
-    comparison = compare_figures(linked.figures, the_suite, as_of, findings=found)
+    comparison = compare_figures(
+        linked.figures, the_suite, as_of, findings=found, over_time=over_time
+    )
     _ = comparison.scorecard  # the last stage, run now (cached): reports only show it
     return CheckResult(
         findings=fd.concat([found, comparison.findings]),
@@ -201,6 +208,7 @@ def compare(
     as_of: object = None,
     *,
     link: str | None = None,
+    over_time: bool | None = None,
 ) -> Comparison:
     """Read (if given paths), link and compare the sources' figures, without the rules.
 
@@ -218,6 +226,9 @@ def compare(
     link
         How incidents are linked across sources (``none``, ``crosswalk``, ``auto``); by
         default as the suite says.
+    over_time
+        Also compare every report date (``comparison.series``); by default as the suite
+        says.
 
     Examples
     --------
@@ -229,4 +240,4 @@ def compare(
     ('agree', 4, 128.0, True)
     """
     _, linked, the_suite = read_and_link(data, suite, link)
-    return compare_figures(linked.figures, the_suite, as_of)
+    return compare_figures(linked.figures, the_suite, as_of, over_time=over_time)

@@ -16,10 +16,11 @@ import pandas as pd
 from toolkit.comparing.result import shown_texts
 
 if TYPE_CHECKING:
+    from toolkit.comparing.over_time import Series
     from toolkit.comparing.result import Comparison
 
 
-def published_texts(c: Comparison) -> tuple[pd.Series, np.ndarray]:
+def published_texts(c: Comparison | Series) -> tuple[pd.Series, np.ndarray]:
     """Each compared figure as its source published it: its text (``128 persons at
     least``) when the export gave one, else its value with its qualifier (``≥ 128``,
     ``67``); a figure derived from its parts says ``(sum)``. As texts and, per figure of
@@ -65,9 +66,10 @@ def source_columns(names: list[str], taken: set[str]) -> list[str]:
     return out
 
 
-def by_source(c: Comparison) -> pd.DataFrame:
+def by_source(c: Comparison | Series) -> pd.DataFrame:
     """:attr:`Comparison.table` (same rows, same order) with a column per source, in name
-    order, holding that source's figure as published (missing where it gave none).
+    order, holding that source's figure as published (missing where it gave none); of a
+    :class:`~toolkit.comparing.over_time.Series`, each date's figures.
 
     A stale figure is shown as published too (the ``stale`` column names its source).
     """

@@ -320,7 +320,9 @@ def _episode_findings(s: Series) -> pd.DataFrame:
     mine = e["low"].where(named_low, e["high"])
     theirs = e["high"].where(named_low, e["low"])
     message = (
-        e["measure"]
+        e["incident"]
+        + " "
+        + e["measure"]
         + ": "
         + e["low"]
         + " against "
@@ -360,6 +362,8 @@ def _lag_findings(s: Series) -> pd.DataFrame:
         lag["source"]
         + "'s "
         + lag["measure"]
+        + " of "
+        + lag["incident"]
         + " is what "
         + lag["behind"]
         + " published "

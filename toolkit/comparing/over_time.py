@@ -92,6 +92,14 @@ class Series:
 
         return series_findings(self)
 
+    def by_source(self) -> pd.DataFrame:
+        """:attr:`table` with a column per source holding the figure it had on each date,
+        as published (see :meth:`Comparison.by_source
+        <toolkit.comparing.Comparison.by_source>`)."""
+        from toolkit.comparing.by_source import by_source
+
+        return by_source(self)
+
     def counts(self) -> dict[str, int]:
         """Dates compared, dates in conflict, episodes and lags."""
         return {

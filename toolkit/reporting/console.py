@@ -20,6 +20,7 @@ from toolkit.reporting.terminal import plain
 
 if TYPE_CHECKING:
     from toolkit.comparing import Comparison
+    from toolkit.comparing.over_time import Series
     from toolkit.linking import Matching
     from toolkit.pipeline import CheckResult
     from toolkit.reading import FileReport, ReadResult
@@ -146,7 +147,10 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
     if result.linked.matching is not None:
         print(matching_line(result.linked.matching), file=out)
     c = result.comparison
-    print(f"compared {len(c.table)} incident x measure pairs: {c.status_text()}", file=out)
+    when = f" as of {c.as_of:%Y-%m-%d}" if c.as_of is not None else ""
+    print(f"compared {len(c.table)} incident x measure pairs{when}: {c.status_text()}", file=out)
+    if c.series is not None:
+        print(series_line(c.series), file=out)
     hint = unlinked_hint(c, result.linked.matching)
     if hint:
         print(hint, file=out)
@@ -154,6 +158,11 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
         print("findings by kind and severity:", file=out)
         for line in result.summary.to_string().splitlines():
             print(f"  {line}", file=out)
+
+
+def series_line(series: Series) -> str:
+    """``over time: 54 dates compared, 17 in conflict: 6 episodes, 1 lag``."""
+    return f"over time: {series.status_text()}"
 
 
 def unlinked_hint(c: Comparison, matching: Matching | None = None) -> str | None:

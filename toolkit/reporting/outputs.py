@@ -14,6 +14,7 @@ from toolkit.errors import OutputError
 from toolkit.model.findings import exit_code
 
 if TYPE_CHECKING:
+    from toolkit.comparing import Comparison
     from toolkit.pipeline import CheckResult
     from toolkit.reading import ReadResult
     from toolkit.suite import Suite
@@ -77,9 +78,22 @@ def everything(result: CheckResult) -> dict[str, pd.DataFrame]:
     )
     out = {"summary": summary, "files": files, "rules": rules, "findings": findings}
     c = result.comparison
-    return out | {
+    out |= {
         "comparison": c.by_source(),  # the table, and a column per source
         "figures_compared": c.latest,
         "revisions": c.revisions,
         "scorecard": result.scorecard,
+    }
+    return out | over_time(c)
+
+
+def over_time(c: Comparison) -> dict[str, pd.DataFrame]:
+    """The series tables of a comparison over time (none without): the table per date,
+    a column per source, its episodes and lags."""
+    if c.series is None:
+        return {}
+    return {
+        "over_time": c.series.by_source(),
+        "episodes": c.series.episodes,
+        "lags": c.series.lags,
     }
