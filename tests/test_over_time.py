@@ -61,7 +61,8 @@ def test_ohio_diverges_for_two_days_and_converges_in_one_episode(series):
     ohio = e.loc[(OHIO, day("2020-05-04"))]
     assert ohio["end"] == day("2020-05-05")
     assert ohio["agreed_on"] == day("2020-05-06")
-    assert ohio["dates"] == 2 and not ohio["ongoing"]
+    assert ohio["dates"] == 2
+    assert not ohio["ongoing"]
     # the largest gap: JHU 1,347 against the project's 1,056 on 4 May
     assert ohio["gap_on"] == day("2020-05-04")
     assert ohio["difference"] == 1347 - 1056
@@ -84,7 +85,8 @@ def test_colorados_reclassification_opens_an_episode_still_going_on(series):
     assert len(colorado) == 1
     only = colorado.iloc[0]
     assert (only["start"], only["end"]) == (day("2020-05-16"), day("2020-05-20"))
-    assert bool(only["ongoing"]) and pd.isna(only["agreed_on"])
+    assert bool(only["ongoing"])
+    assert pd.isna(only["agreed_on"])
     # every date of the episode is a conflict in the table, the day before agrees
     t = series.table[series.table["incident"] == COLORADO].set_index("reported_on")
     assert set(t.loc["2020-05-16":"2020-05-20", "status"]) == {"conflict"}
@@ -163,7 +165,8 @@ def test_weekly_and_daily_outlets_align_within_the_window():
         [day("2020-03-04"), day("2020-03-09")],
         [day("2020-03-11"), day("2020-03-14")],
     ]
-    assert e["agreed_on"].iloc[0] == day("2020-03-10") and bool(e["ongoing"].iloc[1])
+    assert e["agreed_on"].iloc[0] == day("2020-03-10")
+    assert bool(e["ongoing"].iloc[1])
     # a week later the weekly 20 is stale: the daily figure alone is not compared
     later = frame(*daily, *weekly, ("i", "Daily", "killed", "40", "2020-03-20"))
     last = cc.compare(later, SUITE, over_time=True).series.table["reported_on"].max()
@@ -274,7 +277,8 @@ def test_episodes_cover_exactly_the_dates_in_conflict(seed):
     assert s.episodes["dates"].sum() == (s.table["status"] == "conflict").sum()
     assert len(s.findings[s.findings["code"] == "conflict-episode"]) == len(s.episodes)
     for e in s.episodes.itertuples():
-        assert e.low and e.high  # a conflict has a side below the gap and one above
+        assert e.low
+        assert e.high
 
 
 def test_the_series_matches_a_pandas_merge_asof_of_the_same_alignment():
@@ -356,7 +360,8 @@ def test_wrong_over_time_settings_are_suite_errors(tmp_path, compare, says):
 
 def test_the_suite_can_compare_over_time_and_a_flag_can_turn_it_off(tmp_path, cli):
     suite = load_suite(_suite_with(tmp_path, "{over_time: true, lag_days: 3}"))
-    assert suite.compare.over_time and suite.compare.lag_days == 3
+    assert suite.compare.over_time
+    assert suite.compare.lag_days == 3
     out = tmp_path / "series.json"
     shutil_suite = tmp_path / "series"
     import shutil
@@ -368,11 +373,13 @@ def test_the_suite_can_compare_over_time_and_a_flag_can_turn_it_off(tmp_path, cl
     assert run.code == 1
     assert "over time: 54 dates compared, 13 in conflict: 6 episodes, 1 lag" in run.out
     written = json.loads(out.read_text())
-    assert len(written["over_time"]) == 54 and len(written["episodes"]) == 6
+    assert len(written["over_time"]) == 54
+    assert len(written["episodes"]) == 6
     assert written["lags"][0]["source"] == JHU
     quiet = cli("check", str(shutil_suite), "--no-over-time")
     assert "over time:" not in quiet.out
-    assert "conflict-episode" not in quiet.out and "days late" not in quiet.out
+    assert "conflict-episode" not in quiet.out
+    assert "days late" not in quiet.out
 
 
 def test_compare_over_time_writes_a_row_per_date_and_a_column_per_source(tmp_path, cli):
@@ -394,7 +401,9 @@ def test_compare_over_time_writes_a_row_per_date_and_a_column_per_source(tmp_pat
 
 def test_check_takes_as_of(cli):
     run = cli("check", str(SERIES), "--as-of", "2020-05-10")
-    assert "as of 2020-05-10" in run.out
-    assert "2 conflict" not in run.out  # on 10 May only Ohio's 1,331/1,341 and the rest agree
+    # on 10 May the outlets agree in all three states (Ohio's 1,331 and 1,341 within 5 %)
+    assert "pairs as of 2020-05-10: 0 conflict, 3 agree, 3 single" in run.out
+    assert "pairs: 2 conflict, 1 agree, 3 single" in cli("check", str(SERIES)).out
     bad = cli("check", str(SERIES), "--as-of", "May tenth")
-    assert bad.code == 2 and "not a date" in bad.err
+    assert bad.code == 2
+    assert "not a date" in bad.err
