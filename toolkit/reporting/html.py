@@ -241,6 +241,7 @@ def context(
         **_revisions(comparison, charts, limit),
         **_scorecard(card, limit),
         "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
+        "over_time": over_time(comparison, charts, limit),
         "rules": result.rules,
         "script": script,
         "script_hash": script_hash,
@@ -279,6 +280,83 @@ def _revisions(comparison: Comparison, charts: int, limit: int) -> dict[str, Any
         "revisions_total": len(changed),
         "revisions_more": omitted,
         "revision_charts": drawn,
+    }
+
+
+# Panels of the small multiples at most, whatever ``charts`` says (one SVG holds them all).
+MAX_PANELS = 12
+
+
+def over_time(comparison: Comparison, charts: int, limit: int) -> dict[str, Any] | None:
+    """The "Over time" section when the run compared every report date (else None): the
+    series' status, the chart of incidents in conflict per date, the worst series as small
+    multiples (``min(charts, 12)`` panels), the episodes (largest gap first) and the lags,
+    at most ``limit`` rows each."""
+    series = comparison.series
+    if series is None:
+        return None
+    from toolkit.reporting.series_charts import (
+        compact_svg,
+        conflict_dates,
+        series_overview,
+        small_multiples,
+    )
+
+    panels = min(max(charts, 0), MAX_PANELS)
+    worst = conflict_dates(series).head(panels)
+    multiples = ""
+    if len(worst):
+        multiples = base64.b64encode(compact_svg(small_multiples(series, panels))).decode()
+    episodes = series.episodes
+    order = np.argsort(-episodes["largest_gap"].to_numpy(dtype=float), kind="stable")
+    listed, episodes_more = head(episodes.iloc[order], limit)
+    lags, lags_more = head(series.lags, limit)
+    return {
+        "status": series.status_text(),
+        "dates": len(series.table),
+        "overview": base64.b64encode(compact_svg(series_overview(series))).decode(),
+        "multiples": multiples,
+        "panels": [
+            f"{r.incident} · {r.measure}: {r.in_conflict} of {r.dates} dates in conflict"
+            for r in _tuples(worst)
+        ],
+        "episodes": [
+            {
+                "incident": e.incident,
+                "measure": e.measure,
+                "start": _text(e.start),
+                "end": _text(e.end),
+                "agreed_on": _text(e.agreed_on) or "ongoing",
+                "dates": int(e.dates),
+                "gap": f"{float(e.largest_gap):.0%}",
+                "gap_value": float(e.largest_gap),
+                "gap_on": _text(e.gap_on),
+                "difference": _num(float(e.difference), 0),
+                "low": _text(e.low),
+                "high": _text(e.high),
+                "where": f"{e.origin_file}:{_text(e.origin_row)}",
+            }
+            for e in _tuples(listed)
+        ],
+        "episodes_total": len(episodes),
+        "episodes_more": episodes_more,
+        "lags": [
+            {
+                "incident": g.incident,
+                "measure": g.measure,
+                "source": g.source,
+                "behind": g.behind,
+                "days": int(g.days),
+                "start": _text(g.start),
+                "end": _text(g.end),
+                "dates": int(g.dates),
+                "shown": _text(g.shown),
+                "where": f"{g.origin_file}:{_text(g.origin_row)}",
+            }
+            for g in _tuples(lags)
+        ],
+        "lags_total": len(series.lags),
+        "lags_more": lags_more,
     }
 
 
