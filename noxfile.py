@@ -82,4 +82,5 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_read.py", rows)
     session.run("python", "bench/bench_check.py", rows, "--scale")
     session.run("python", "bench/bench_compare.py")
+    session.run("python", "bench/bench_series.py")
     session.run("python", "bench/bench_report.py")

@@ -23,6 +23,7 @@ import pandas as pd
 
 from toolkit.columnar import DAY_US, join_runs, run_starts, take_names
 from toolkit.comparing.consensus import CONFLICT
+from toolkit.comparing.result import shown_texts
 from toolkit.model import findings as fd
 from toolkit.model.intervals import number_texts
 from toolkit.model.vocabulary import FAMILIES
@@ -97,7 +98,7 @@ def _sides(s: Series, worst: np.ndarray) -> dict[str, Any]:
     order = np.lexsort((k.src[idx], high, episode))
     idx, episode, high = idx[order], episode[order], high[order]
     names = take_names(k.src[idx], coded.src_names)
-    said = names + " " + s._shown.take(idx).reset_index(drop=True)
+    said = names + " " + _shown(s, idx)
     side = episode * 2 + high
     heads = run_starts(side)
     n_ep = len(worst)
@@ -177,11 +178,21 @@ def lags(s: Series) -> pd.DataFrame:
             "start": _dates(aligned.day[k.group[first]]),
             "end": _dates(aligned.day[k.group[last]]),
             "dates": size.astype(np.int64),
-            "shown": s._shown.take(first).reset_index(drop=True),
+            "shown": _shown(s, first),
             "origin_file": f["origin_file"].take(rep).reset_index(drop=True),
             "origin_row": f["origin_row"].take(rep).reset_index(drop=True),
         }
     )
+
+
+def _shown(s: Series, idx: np.ndarray) -> pd.Series:
+    """The figures at ``idx`` (positions into ``core.latest``) as short texts, built for
+    those only (the series may hold millions of dated figures)."""
+    k = s.core.latest
+    texts = shown_texts(
+        s.figures, k.rep[idx], k.published_lo[idx], k.published_hi[idx], k.stale[idx]
+    )
+    return texts.reset_index(drop=True)
 
 
 def _no_lags() -> pd.DataFrame:
@@ -253,21 +264,23 @@ def _lag_of(s: Series, off: np.ndarray, pi: np.ndarray, pj: np.ndarray, most: in
     window = s.suite.compare.window_days * float(DAY_US)
     late = np.zeros(len(off), dtype=np.int64)
     lo, hi = k.published_lo[pi], k.published_hi[pi]
+    pairs = np.arange(len(pi))
     for lag in range(1, most + 1):
-        todo = late[which] == 0
-        if not todo.any():
+        pairs = pairs[late[which[pairs]] == 0]  # the figures no shorter lag fits
+        if not len(pairs):
             break
-        then = on - lag * DAY_US
-        entry = days.as_of(rank, then, position)
+        then = on[pairs] - lag * DAY_US
+        entry = days.as_of(rank[pairs], then, position)
         e = np.maximum(entry, 0)
         meets = (
             (entry >= 0)
             & ((then - days.day[e]).astype(np.float64) <= window)
-            & (lo <= days.hi[e])
-            & (days.lo[e] <= hi)
+            & (lo[pairs] <= days.hi[e])
+            & (days.lo[e] <= hi[pairs])
         )
-        misses = np.bincount(which[~meets], minlength=len(off))
-        late[(misses == 0) & (late == 0)] = lag
+        asked = np.bincount(which[pairs], minlength=len(off)) > 0
+        misses = np.bincount(which[pairs][~meets], minlength=len(off))
+        late[asked & (misses == 0)] = lag
     return late
 
 

@@ -115,8 +115,8 @@ class Series:
         lag = "lag" if n["lags"] == 1 else "lags"
         episode = "episode" if n["episodes"] == 1 else "episodes"
         return (
-            f"{n['dates']} dates compared, {n['in conflict']} in conflict: "
-            f"{n['episodes']} {episode}, {n['lags']} {lag}"
+            f"{n['dates']:,} dates compared, {n['in conflict']:,} in conflict: "
+            f"{n['episodes']:,} {episode}, {n['lags']:,} {lag}"
         )
 
     def in_conflict_per_date(self) -> pd.DataFrame:
