@@ -162,9 +162,13 @@ def _measure_panel(ax: Axes, figures: pd.DataFrame, summary: pd.Series) -> None:
     ax.grid(axis="x", color="#dddddd", lw=0.5)
 
 
+MARKED = 60  # a source's dates marked in a revision chart, at most
+
+
 def revision_chart(comparison: Comparison, incident: str, measure: str) -> Figure:
     """Each source's figure for one incident and measure over the dates it was reported:
-    a line per source, open ("at least") figures drawn hollow."""
+    a line per source, each date marked (open, "at least" figures hollow) where the source
+    gives at most ``MARKED`` dates."""
     rev = comparison.revisions
     rev = rev[(rev["incident"] == incident) & (rev["measure"] == measure)]
     if rev.empty:
@@ -177,6 +181,8 @@ def revision_chart(comparison: Comparison, incident: str, measure: str) -> Figur
         dates = series["reported_on"].to_numpy()
         values = series["value"].to_numpy(dtype=float)
         ax.plot(dates, values, "-", color=colour, lw=1.5, label=short(source))
+        if len(dates) > MARKED:  # a marker a date would make a long series' chart heavy
+            continue
         open_ = ~np.isfinite(series["high"].to_numpy(dtype=float))
         ax.plot(dates[~open_], values[~open_], "o", color=colour, ms=6)
         ax.plot(dates[open_], values[open_], "o", mfc="white", color=colour, ms=6)

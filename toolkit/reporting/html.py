@@ -31,7 +31,6 @@ from toolkit.reporting.charts import (
     incident_chart,
     revision_chart,
     scorecard_chart,
-    svg,
 )
 from toolkit.reporting.console import unlinked_hint
 from toolkit.reporting.writers import write_text
@@ -173,7 +172,9 @@ def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
 
 
 def _chart(fig: Any) -> str:
-    return base64.b64encode(svg(fig)).decode("ascii")
+    from toolkit.reporting.series_charts import compact_svg
+
+    return base64.b64encode(compact_svg(fig)).decode("ascii")
 
 
 def _citations(findings: pd.DataFrame, figures: pd.DataFrame | None) -> pd.Series:
