@@ -407,3 +407,10 @@ def test_check_takes_as_of(cli):
     bad = cli("check", str(SERIES), "--as-of", "May tenth")
     assert bad.code == 2
     assert "not a date" in bad.err
+
+
+def test_a_notebook_shows_the_series_counts():
+    c = cc.compare(SERIES, over_time=True)
+    assert "over time: 54 dates compared, 13 in conflict: 6 episodes, 1 lag" in repr(c)
+    assert "over time: 54 dates compared" in c._repr_html_()
+    assert "over time" not in repr(cc.compare(SERIES))

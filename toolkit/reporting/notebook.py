@@ -103,10 +103,13 @@ def check_text_summary(result: CheckResult) -> str:
 
 
 def comparison_text_summary(c: Comparison) -> str:
-    return (
+    text = (
         f"{len(c.table)} incident x measure pairs compared: {c.status_text()}; "
         f"{c.counts()['far apart']} far apart"
     )
+    if c.series is not None:
+        text += f"; over time: {c.series.status_text()}"
+    return text
 
 
 def _lines(findings: pd.DataFrame, limit: int = 5) -> list[str]:
