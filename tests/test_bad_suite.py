@@ -79,6 +79,22 @@ CASES = [
         f"{SUITE_YAML}: compare.window_days: -1 is out of range (at least 0)",
     ),
     Case(
+        "suite-over-time-not-a-boolean",
+        "crash",
+        "suite.yaml: `compare: {over_time: yes please}`",
+        suite_says("compare: {over_time: yes please}\n"),
+        2,
+        f"{SUITE_YAML}: compare.over_time: expected true or false, not 'yes please'",
+    ),
+    Case(
+        "suite-lag-days-zero",
+        "crash",
+        "suite.yaml: `compare: {lag_days: 0}`",
+        suite_says("compare: {lag_days: 0}\n"),
+        2,
+        f"{SUITE_YAML}: compare.lag_days: 0 is out of range (at least 1 and at most 366)",
+    ),
+    Case(
         "suite-words-a-list",
         "crash",
         "suite.yaml: `words: [dozens, 12]`",
