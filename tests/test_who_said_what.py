@@ -39,7 +39,7 @@ def test_compare_csv_has_a_column_per_source_with_the_figure_as_published(cli, t
     with out.open(newline="", encoding="utf-8") as f:
         header = next(csv.reader(f))
     # the existing columns first, then one per source in name order
-    assert header[:4] == ["incident", "measure", "sources", "status"]
+    assert header[:5] == ["incident", "measure", "reported_on", "sources", "status"]
     assert header[-len(SOURCES) :] == SOURCES
     rows = _rows(out)
     killed = rows[("al-qaryatayn-2017", "killed")]
