@@ -21,6 +21,7 @@ STAGES: list[tuple[str, ...]] = [
     ("toolkit.linking",),
     ("toolkit.comparing",),
     ("toolkit.reporting",),
+    ("toolkit.history",),  # consulted and written by the pipeline; no stage imports it
     ("toolkit.pipeline",),
     ("toolkit", "toolkit.__main__", "toolkit.cli", "toolkit.accessor", "toolkit.pytest_plugin"),
 ]

@@ -15,7 +15,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from toolkit import cli_compare, cli_profile
+from toolkit import cli_compare, cli_history, cli_profile
 from toolkit.errors import CrosscheckError, SuiteWarning
 from toolkit.model.vocabulary import FAIL_ON
 
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rule engine: native (vectorized pandas, default) or gx (Great Expectations)",
     )
     cli_compare.time_options(p_check)
+    cli_history.check_options(p_check)
     linking(p_check)
     _outputs(p_check)
 
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--fail-on", default="never", choices=FAIL_ON)
     _file(p_demo, "--html", None, "the report to write (default: reports/NAME.html)")
     cli_profile.add_parser(sub)
+    cli_history.add_parser(sub)
     return parser
 
 
@@ -248,8 +250,11 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         link=args.link,
         as_of=args.as_of,
         over_time=args.over_time,
+        history=args.history,
+        record=False,  # recorded below, after the report, with the exit status
         on_rule=lambda name, rules: progress.step(name, total=steps + rules),
     )
+    failing = cli_history.exit_findings(result, args.new_only)
     progress.step("comparing sources")
     written = _write_outputs(args, result, progress)
     progress.done()
@@ -263,7 +268,9 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     )
     if annotate == "github":
         console.github_annotations(result.findings, out)
-    return _exit_code(result.findings, args.fail_on)
+    code = _exit_code(failing, args.fail_on)
+    cli_history.record(result, code, out)
+    return code
 
 
 def _write_outputs(args: argparse.Namespace, result: CheckResult, progress: Any) -> list[Path]:
@@ -347,6 +354,8 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         link=None,
         as_of=None,
         over_time=None,
+        history=None,
+        new_only=False,
         json=None,
         csv=None,
         html=args.html or str(Path("reports") / f"{fixtures.name}.html"),
@@ -373,6 +382,7 @@ _COMMANDS: dict[str, Any] = {
     "suite": _cmd_suite,
     "demo": _cmd_demo,
     "profile": cli_profile.run,
+    "history": cli_history.run,
 }
 
 

@@ -98,6 +98,11 @@ class OutputError(CrosscheckError):
         super().__init__(f"{path}: {message}")
 
 
+class HistoryError(CrosscheckError):
+    """A history database that cannot be opened, reached or read (a newer schema, a URL
+    that is none); its URL is shown without its password."""
+
+
 class SuiteWarning(UserWarning):
     """A suite that works but should be changed (an old key, renamed)."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,6 +25,9 @@ from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.reading import ReadResult, read_figures, read_of
 from toolkit.suite import Suite, load_suite, suite_for
+
+if TYPE_CHECKING:
+    from toolkit.history import History
 
 # What a run can start from: exports (paths), a read's result, or a figures table.
 Data = ReadResult | pd.DataFrame | str | Path | Sequence[str | Path]
@@ -50,6 +54,9 @@ class CheckResult:
         The figures under shared incident keys, and the matching behind them.
     comparison
         The sources compared.
+    history
+        What the run learned from the suite's previous run, when it was given a history
+        (None otherwise); ``findings`` then has a ``new`` column.
     """
 
     findings: pd.DataFrame
@@ -59,6 +66,7 @@ class CheckResult:
     figures: pd.DataFrame = field(repr=False)
     linked: Linked = field(repr=False)
     comparison: Comparison = field(repr=False)
+    history: History | None = field(default=None, repr=False)
 
     @property
     def scorecard(self) -> pd.DataFrame:
@@ -146,6 +154,8 @@ def check(
     link: str | None = None,
     as_of: object = None,
     over_time: bool | None = None,
+    history: str | None = None,
+    record: bool = True,
     on_rule: Callable[[str, int], None] | None = None,
 ) -> CheckResult:
     """Read (if given paths), check, link and compare: the whole pipeline, each stage once.
@@ -168,6 +178,15 @@ def check(
         Also compare every report date on which two or more sources have a current figure
         (``result.comparison.series``); its episodes of conflict and lags are findings.
         By default as the suite says (``compare: {over_time: true}``).
+    history
+        A database URL (``sqlite:///reports/history.sqlite``, ``postgresql+psycopg://…``)
+        where runs are recorded; by default the suite's ``history:`` (none: no history).
+        The suite's previous run there marks which findings are ``new`` and gives the
+        ``silent-edit`` findings; this run is then recorded (``record``), its exit status
+        that of ``--fail-on error``.
+    record
+        Record the run in the history (the command line records it itself, after the
+        report, with its exit status).
     on_rule
         Called with each rule's name and the number of rules, as it runs.
 
@@ -191,14 +210,40 @@ def check(
         linked.figures, the_suite, as_of, findings=found, over_time=over_time
     )
     _ = comparison.scorecard  # the last stage, run now (cached): reports only show it
-    return CheckResult(
-        findings=fd.concat([found, comparison.findings]),
+    findings = fd.concat([found, comparison.findings])
+    url = history if history is not None else the_suite.history
+    seen = None
+    if url:  # the previous run: silent edits, and which findings are new
+        from toolkit.history import consult
+
+        seen = consult(url, the_suite, read, figures)
+        findings = fd.concat([findings, seen.findings])
+        findings = findings.assign(new=seen.is_new(findings))
+    result = CheckResult(
+        findings=findings,
         rules=checked.rules,
         suite=the_suite,
         read=read,
         figures=figures,
         linked=linked,
         comparison=comparison,
+        history=seen,
+    )
+    if seen is not None and record:
+        record_run(result, exit_status=0 if result.ok else 1, command="toolkit.check")
+    return result
+
+
+def record_run(result: CheckResult, exit_status: int, command: str) -> int | None:
+    """Record a run in its history (None: it has none); returns the run's id."""
+    if result.history is None:
+        return None
+    return result.history.record(
+        result.findings,
+        result.comparison.table,
+        exit_status=exit_status,
+        command=command,
+        figures=len(result.figures),
     )
 
 

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     RULE = "rule"  # a consistency rule of the suite (derived or hand-written)
     LINK = "link"  # linking incidents across sources: uncertain matches, double listings
     DISCREPANCY = "discrepancy"  # sources disagree on an incident's figure
+    HISTORY = "history"  # a source changed a figure it had published (seen across runs)
 
 
 class Status(StrEnum):
@@ -132,6 +133,8 @@ FAMILIES: dict[str, Family] = {
             "conflict-episode", Kind.DISCREPANCY, WARNING, "sources conflicted for a run of dates"
         ),
         Family("lag", Kind.DISCREPANCY, WARNING, "a source gives the others' figures days late"),
+        # history: what changed since the previous run of the suite
+        Family("silent-edit", Kind.HISTORY, WARNING, "a published figure changed silently"),
     )
 }
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from toolkit.errors import SuiteError, did_you_mean
+from toolkit.errors import SuiteError, did_you_mean, quoted
 from toolkit.model.vocabulary import FAMILIES, LINK_MODES
 from toolkit.suite.paths import inside, named_file, named_folder, sibling_suite
 from toolkit.suite.profiles import Profile, parse_profile
@@ -43,6 +43,7 @@ SUITE_KEYS = {
     "crosswalk",
     "link",
     "limits",
+    "history",
 }
 
 
@@ -111,6 +112,9 @@ class Suite:
     crosswalk: str | None = None
     link: str = "none"
     limits: Limits = field(default_factory=Limits)
+    history: str | None = (
+        None  # where runs are recorded: a database URL (an output, not a file of the suite)
+    )
 
     def severity_of(self, code: str) -> str:
         """A finding family's severity: the suite's, else the family's default."""
@@ -218,6 +222,7 @@ def _load(folder: str, _depth: int = 0) -> Suite:
         crosswalk=crosswalk,
         link=_link(conf, conf_path, base),
         limits=(base.limits if base else Limits()).with_values(conf.get("limits"), conf_path),
+        history=_history(conf, conf_path, base),
     )
 
 
@@ -263,6 +268,21 @@ def _words(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> dict
             number if "qualifier" not in spec else {"value": number, "qualifier": qualifier}
         )
     return words
+
+
+def _history(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> str | None:
+    """``history:``: the database URL runs are recorded in (``sqlite:///reports/h.sqlite``,
+    ``postgresql+psycopg://host/db``): text; checked when a run opens it."""
+    value = conf.get("history")
+    if value is None:
+        return base.history if base else None
+    if not isinstance(value, str) or not value.strip():
+        raise SuiteError(
+            f"history: expected a database URL (e.g. sqlite:///reports/history.sqlite), "
+            f"not {quoted(value)}",
+            conf_path,
+        )
+    return value.strip()
 
 
 def _link(conf: Mapping[str, Any], conf_path: Path, base: Suite | None) -> str:
