@@ -12,9 +12,13 @@ CONSTRAINTS = ("-c", "constraints.txt")
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Install crosscheck with its test extras and run pytest (chromium for browser tests)."""
+    """Install crosscheck with its test extras and run pytest.
+
+    Chromium for the browser tests, PostgreSQL for the history tests (a throwaway server).
+    """
     session.install("-e", ".[test]", *CONSTRAINTS)
     session.run("bash", "scripts/ensure-chromium", external=True)
+    session.run("bash", "scripts/ensure-postgresql", external=True)
     session.run("pytest", *session.posargs)
 
 

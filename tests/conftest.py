@@ -1,9 +1,11 @@
-"""Shared test helpers: fixture paths and a CLI runner."""
+"""Shared test helpers: fixture paths, a CLI runner, history databases (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
 import io
 import sys
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +105,39 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (tests/pgserver.py), stopped at the end.
+
+    Where PostgreSQL cannot be had, tests on it fail with how to install it: never skipped.
+    """
+    from pgserver import PgServer
+
+    server = PgServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(pg_server) -> str:
+    """The SQLAlchemy URL of a fresh database on the session's PostgreSQL server."""
+    return pg_server.create_database("crosscheck_session")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database per test: a SQLite file, or a new database on the server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/history.sqlite"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = f"history_{uuid.uuid4().hex}"
+    url = server.create_database(name)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)
