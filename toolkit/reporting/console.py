@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from toolkit.reading import FileReport, ReadResult
 
 _SEVERITY_COLOUR = {"error": "31", "warning": "33", "info": "36"}
+_NEW_COLOUR = "35"
 
 
 def clean(value: object) -> str:
@@ -90,14 +91,23 @@ def findings_list(
 ) -> None:
     """The worst findings, one line each with ``file:line`` and the values observed and
     expected; how many more there are, and (``hint``: the option that writes them, None
-    when it was given) how to get them all."""
+    when it was given) how to get them all. When the run had a history (a ``new``
+    column), each finding the suite's previous run did not have is marked ``new``."""
     if not len(findings):
         return
     shown = findings if limit is None else findings.head(limit)
-    print(f"findings ({len(findings)}):", file=out)
+    marked = "new" in findings
+    fresh = f", {int(findings['new'].to_numpy(dtype=bool).sum())} new" if marked else ""
+    print(f"findings ({len(findings)}{fresh}):", file=out)
     for row, loc in zip(shown.to_dict("records"), location(shown), strict=True):
         out.write("  ")
         paint(out, f"{row['severity']:<7}", _SEVERITY_COLOUR.get(row["severity"], "0"))
+        if marked:
+            out.write(" ")
+            if bool(row["new"]):
+                paint(out, "new", _NEW_COLOUR)
+            else:
+                out.write("   ")
         message = clean(row["message"])
         print(
             f" {clean(loc)}: [{row['kind']}/{clean(row['rule'])}] {message}"
@@ -154,10 +164,30 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
     hint = unlinked_hint(c, result.linked.matching)
     if hint:
         print(hint, file=out)
+    if result.history is not None:
+        print(history_line(result), file=out)
     if len(result.findings):
         print("findings by kind and severity:", file=out)
         for line in result.summary.to_string().splitlines():
             print(f"  {line}", file=out)
+
+
+def history_line(result: CheckResult) -> str:
+    """``history: run 3 of suite series in sqlite:///… (previous: run 2): 5 new findings,
+    1 silent edit``: the run's place among the suite's runs in its history (``run N``
+    counts them; ``previous`` is the previous run's id, as ``crosscheck history`` lists
+    it), what is new since and the figures changed silently."""
+    h = result.history
+    assert h is not None
+    runs = len(h.earlier) + 1
+    since = f"previous: run {h.previous}" if h.previous is not None else "its first"
+    new = int(result.findings["new"].to_numpy(dtype=bool).sum()) if "new" in result.findings else 0
+    edits = len(h.edits)
+    return (
+        f"history: run {runs} of suite {clean(result.suite.name)} in {clean(h.url)} ({since}): "
+        f"{new} new finding{'' if new == 1 else 's'}, "
+        f"{edits} silent edit{'' if edits == 1 else 's'}"
+    )
 
 
 def series_line(series: Series) -> str:

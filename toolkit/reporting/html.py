@@ -37,6 +37,7 @@ from toolkit.reporting.writers import write_text
 
 if TYPE_CHECKING:
     from toolkit.comparing import Comparison
+    from toolkit.history import History
     from toolkit.pipeline import CheckResult
 
 _LINK = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
@@ -243,6 +244,8 @@ def context(
         **_scorecard(card, limit),
         "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
         "over_time": over_time(comparison, charts, limit),
+        "new": new_counts(findings),
+        "history": history_section(result.history, findings, limit),
         "rules": result.rules,
         "script": script,
         "script_hash": script_hash,
@@ -361,6 +364,83 @@ def over_time(comparison: Comparison, charts: int, limit: int) -> dict[str, Any]
     }
 
 
+def new_counts(findings: pd.DataFrame) -> dict[str, Any] | None:
+    """How many findings are new (absent from the suite's previous run), in all and per
+    severity; None when the run had no history (no ``new`` column)."""
+    if "new" not in findings:
+        return None
+    new = findings["new"].to_numpy(dtype=bool)
+    severity = findings["severity"].to_numpy()
+    return {
+        "total": int(new.sum()),
+        "by_severity": [(s, int((new & (severity == s)).sum())) for s in SEVERITIES],
+    }
+
+
+def history_section(history: History | None, findings: pd.DataFrame, limit: int) -> Any:
+    """The "History" section when the run had a history (else None): where it is, the
+    previous run, the trends charts once there are two runs or more (this one included;
+    the last :data:`~toolkit.reporting.history_charts.MAX_RUNS` drawn) and this run's
+    silent edits, at most ``limit`` listed."""
+    if history is None:
+        return None
+    trends = history.trends(findings)
+    runs = [str(r) for r in trends["run"]]
+    by_source = history.edits_by_source()
+    severity_chart = edits_chart = ""
+    edits_total = int(by_source["edits"].sum()) if len(by_source) else 0
+    if len(runs) >= 2:
+        from toolkit.reporting.history_charts import (
+            edits_trend_chart,
+            last_runs,
+            severity_trend_chart,
+        )
+
+        drawn = last_runs(runs)
+        severity_chart = _chart(severity_trend_chart(trends))
+        if edits_total:
+            edits_chart = _chart(edits_trend_chart(by_source, runs))
+    else:
+        drawn = runs
+    edits = history.edits
+    listed, edits_more = head(edits, limit)
+    return {
+        "url": history.url,
+        "previous": history.previous,
+        "runs": len(runs),
+        "drawn": len(drawn),
+        "first_drawn": drawn[0] if drawn else "",
+        "severity_chart": severity_chart,
+        "severity_alt": "; ".join(
+            f"run {r.run}: {r.errors} errors, {r.warnings} warnings, {r.infos} infos"
+            for r in _tuples(trends.tail(min(len(drawn), 12)))
+        ),
+        "edits_chart": edits_chart,
+        "edits_alt": "; ".join(
+            f"{source}: {int(n)}"
+            for source, n in by_source.groupby("source")["edits"].sum().items()
+        )
+        if edits_total
+        else "",
+        "edits_total": edits_total,
+        "edits": [
+            {
+                "source": e.source,
+                "incident": e.incident,
+                "measure": e.measure,
+                "reported_on": _text(e.reported_on),
+                "before": _text(e.before),
+                "after": _text(e.after),
+                "before_where": f"{_text(e.before_file)}:{_text(e.before_row)}",
+                "after_where": f"{_text(e.after_file)}:{_text(e.after_row)}",
+            }
+            for e in _tuples(listed)
+        ],
+        "edits_count": len(edits),
+        "edits_more": edits_more,
+    }
+
+
 def _linking(result: CheckResult) -> str:
     """How the run linked incidents, in a few words."""
     matching = result.linked.matching
@@ -404,9 +484,19 @@ def _finding_rows(findings: pd.DataFrame, figures: pd.DataFrame) -> list[dict[st
             "message": _text(f.message),
             "citation": _text(c),
             "link": safe_link(c),
+            "new": bool(n),
         }
-        for f, w, c in zip(_tuples(findings), fd.location(findings), citations, strict=True)
+        for f, w, c, n in zip(
+            _tuples(findings), fd.location(findings), citations, _new(findings), strict=True
+        )
     ]
+
+
+def _new(findings: pd.DataFrame) -> np.ndarray:
+    """Per finding: new since the suite's previous run (all False without a history)."""
+    if "new" not in findings:
+        return np.zeros(len(findings), dtype=bool)
+    return findings["new"].to_numpy(dtype=bool)
 
 
 def _scorecard(card: pd.DataFrame, limit: int) -> dict[str, Any]:

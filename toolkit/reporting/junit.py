@@ -1,7 +1,11 @@
 """JUnit XML of a check: a test case per rule x incident, so CI shows each as a test.
 
 A case fails when it has a finding at or above ``fail_on``; its failure names each
-finding's file:line and message. Lower findings go to the case's system-out.
+finding's file:line and message. Lower findings go to the case's system-out. When the run
+had a history (a ``new`` column), a case with a finding the suite's previous run did not
+have carries ``<property name="new" value="true"/>``, each new finding's line starts with
+``new: `` and so does the failure's message when a new finding fails the case (it is then
+the one the message names).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ def tree(result: CheckResult, fail_on: str = "error") -> ET.ElementTree[ET.Eleme
     f = by_rule(result.findings)
     f["incident"] = f["incident"].fillna(NO_INCIDENT)
     f["where"] = fd.location(f)
+    f["new"] = f["new"].to_numpy(dtype=bool) if "new" in f else False
     at_or_above = failing(fail_on)
     by_case = dict(iter(f.groupby(["rule", "incident"], sort=False)))
     root = ET.Element("testsuites", name="crosscheck")
@@ -68,17 +73,23 @@ def tree(result: CheckResult, fail_on: str = "error") -> ET.ElementTree[ET.Eleme
         if found is None:
             continue
         bad = found[found["severity"].isin(at_or_above)]
+        if bool(found["new"].any()):
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="new", value="true")
         lines = [
-            f"{w}: [{s}] {m}"
-            for w, s, m in zip(found["where"], found["severity"], found["message"], strict=True)
+            f"{'new: ' if n else ''}{w}: [{s}] {m}"
+            for n, w, s, m in zip(
+                found["new"], found["where"], found["severity"], found["message"], strict=True
+            )
         ]
         if len(bad):
             failures += 1
-            first = bad.iloc[0]
+            fresh = bad[bad["new"].to_numpy(dtype=bool)]
+            first = (fresh if len(fresh) else bad).iloc[0]
             failure = ET.SubElement(
                 case,
                 "failure",
-                message=f"{first['where']}: {first['message']}",
+                message=f"{'new: ' if first['new'] else ''}{first['where']}: {first['message']}",
                 type=str(first["kind"]),
             )
             failure.text = "\n".join(lines)

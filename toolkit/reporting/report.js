@@ -49,11 +49,14 @@
     var text = document.getElementById("finding-filter");
     var severity = document.getElementById("severity-filter");
     var count = document.getElementById("finding-count");
+    var onlyNew = document.getElementById("new-filter");
     var apply = function () {
       var q = text.value.toLowerCase(), s = severity.value, shown = 0;
+      var fresh = onlyNew !== null && onlyNew.checked;
       var rows = table.tBodies[0].rows;
       Array.prototype.forEach.call(rows, function (row) {
         var ok = (!s || row.getAttribute("data-severity") === s) &&
+          (!fresh || row.getAttribute("data-new") === "true") &&
           (!q || row.textContent.toLowerCase().indexOf(q) !== -1);
         row.hidden = !ok;
         if (ok) { shown += 1; }
@@ -62,6 +65,7 @@
     };
     text.addEventListener("input", apply);
     severity.addEventListener("change", apply);
+    if (onlyNew !== null) { onlyNew.addEventListener("change", apply); }
     apply();
   }
 }());
