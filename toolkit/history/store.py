@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 import toolkit.history.schema as db
 from toolkit.errors import HistoryError
@@ -60,11 +61,12 @@ def _engine(url: str) -> sa.Engine:
                 f"history {shown_url(parsed)}: cannot create {folder}: {exc}"
             ) from None
     try:
+        # no pool: a run opens the history a few times, and leaves no connection open
         if name == "sqlite":
-            engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+            engine = sa.create_engine(parsed, connect_args={"timeout": 60}, poolclass=NullPool)
             _begin_immediate(engine)
         else:
-            engine = sa.create_engine(parsed, pool_pre_ping=True)
+            engine = sa.create_engine(parsed, poolclass=NullPool)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         raise HistoryError(
             f"history {shown_url(parsed)}: its driver is missing ({exc}); "
