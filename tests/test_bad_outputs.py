@@ -129,6 +129,24 @@ def _name_not_utf8(folder: Path) -> list[str]:
     return ["read", str(data), "-o", str(folder / "figures.csv")]
 
 
+def _history_not_a_url(folder: Path) -> list[str]:
+    return ["check", str(aq(folder)), "--history", "reports/history.sqlite"]
+
+
+def _history_newer(folder: Path) -> list[str]:
+    import sqlalchemy as sa
+
+    from toolkit.history import Store
+
+    url = f"sqlite:///{folder}/h.sqlite"
+    Store(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    engine.dispose()
+    return ["check", str(aq(folder)), "--history", url]
+
+
 def _plugin_unreadable(folder: Path) -> list[str]:
     data = aq(folder)
     (data / "al-masdar.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
@@ -151,6 +169,23 @@ CASES = [
         _hostile_check,
         1,
         f"[discrepancy/sources conflict] {SHOWN}'s killed.civilians 12 cannot be reconciled",
+    ),
+    Case(
+        "history-not-a-url",
+        "crash",
+        "`--history reports/history.sqlite` (a path where a database URL belongs)",
+        _history_not_a_url,
+        2,
+        "history: 'reports/history.sqlite' is not a database URL "
+        "(e.g. sqlite:///reports/history.sqlite or postgresql+psycopg://host/db)",
+    ),
+    Case(
+        "history-newer-schema",
+        "crash",
+        "`--history URL` of a database a newer crosscheck wrote (schema version 3)",
+        _history_newer,
+        2,
+        "its schema is version 3, newer than this crosscheck's (2): upgrade crosscheck",
     ),
     Case(
         "output-is-a-folder",
