@@ -321,8 +321,11 @@ def build(path: Path, runs: int, per_run: int, distinct: bool = False) -> float:
                         continue
                     stored.add(sha)
                     figures = snapshot(s, v)
-                    conn.execute(sa.insert(db.snapshots), {"sha256": sha, "figures": len(figures)})
-                    rows = figures.drop(columns=["origin_file"]).assign(sha256=sha)
+                    snapshot_id = conn.execute(
+                        sa.insert(db.snapshots).returning(db.snapshots.c.id),
+                        {"sha256": sha, "figures": len(figures)},
+                    ).scalar_one()
+                    rows = figures.drop(columns=["origin_file"]).assign(snapshot_id=snapshot_id)
                     conn.execute(sa.insert(db.snapshot_figures), _rows(rows))
         previous = np.arange(0)
         for lo in range(1, runs + 1, CHUNK_RUNS):

@@ -261,6 +261,9 @@ GOOD: dict[str, st.SearchStrategy[Any]] = {
             "exact_tolerance": st.fixed_dictionaries(
                 {}, optional={"relative": st.floats(0, 0.99), "absolute": st.integers(0, 9)}
             ),
+            "over_time": st.booleans(),
+            "lag_days": st.integers(1, 30),
+            "lag_dates": st.integers(2, 9),
         },
     ),
     "dates": st.fixed_dictionaries({}, optional={"floor": st.sampled_from(["2000-01-01"])}),
@@ -271,6 +274,8 @@ GOOD: dict[str, st.SearchStrategy[Any]] = {
     "mostly": st.dictionaries(st.sampled_from(RULE_FAMILIES), unit, max_size=3),
     "crosswalk": st.just("crosswalk.csv"),
     "link": st.sampled_from(["none", "crosswalk", "auto"]),
+    # a database URL is an output: a good one would write outside the data folder
+    "history": st.none(),
     "limits": st.fixed_dictionaries(
         {},
         optional={

@@ -18,7 +18,7 @@ _URL_HELP = "the history database (default: sqlite:///reports/history.sqlite)"
 
 def check_options(p: argparse.ArgumentParser) -> None:
     """``check``'s ``--history [URL]`` and ``--new-only``."""
-    from toolkit.history.store import DEFAULT_URL
+    from toolkit.model.vocabulary import HISTORY_URL as DEFAULT_URL
 
     p.add_argument(
         "--history",
@@ -83,7 +83,7 @@ def record(result: CheckResult, exit_status: int, out: TextIO) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.history import Store
-    from toolkit.history.store import DEFAULT_URL
+    from toolkit.model.vocabulary import HISTORY_URL as DEFAULT_URL
 
     store = Store(getattr(args, "history", None) or DEFAULT_URL)
     try:

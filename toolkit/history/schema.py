@@ -102,14 +102,17 @@ run_findings = sa.Table(
 snapshots = sa.Table(
     "snapshots",
     metadata,
-    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("figures", sa.Integer, nullable=False),
 )
 
+# a figure refers to its snapshot by number: a 64-character checksum on each of millions of
+# figure rows (and in their index) would be most of the file
 snapshot_figures = sa.Table(
     "snapshot_figures",
     metadata,
-    sa.Column("sha256", sa.ForeignKey("snapshots.sha256"), nullable=False),
+    sa.Column("snapshot_id", sa.ForeignKey("snapshots.id"), nullable=False),
     sa.Column("source", sa.Text, nullable=True),
     sa.Column("incident", sa.Text, nullable=True),
     sa.Column("measure", sa.Text, nullable=True),
@@ -120,7 +123,7 @@ snapshot_figures = sa.Table(
     sa.Column("qualifier", sa.Text, nullable=True),
     sa.Column("figure_text", sa.Text, nullable=True),
     sa.Column("origin_row", sa.Integer, nullable=True),
-    sa.Index("snapshot_figures_by_sha", "sha256"),
+    sa.Index("snapshot_figures_by_snapshot", "snapshot_id"),
 )
 
 comparisons = sa.Table(

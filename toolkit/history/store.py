@@ -24,8 +24,9 @@ from sqlalchemy.pool import NullPool
 
 import toolkit.history.schema as db
 from toolkit.errors import HistoryError
+from toolkit.model.vocabulary import HISTORY_URL
 
-DEFAULT_URL = "sqlite:///reports/history.sqlite"
+DEFAULT_URL = HISTORY_URL
 _CHUNK = 5000  # values bound in one IN (...) (SQLite allows 32,766; PostgreSQL 65,535)
 
 
@@ -247,11 +248,11 @@ class Store:
             claimed = conn.execute(
                 self._insert_ignoring(db.snapshots)
                 .values(sha256=sha, figures=len(figures))
-                .returning(db.snapshots.c.sha256)
+                .returning(db.snapshots.c.id)
             ).scalar_one_or_none()
             if claimed is None or figures.empty:  # another run stored it meanwhile
                 continue
-            rows = figures.drop(columns=["origin_file"]).assign(sha256=sha)
+            rows = figures.drop(columns=["origin_file"]).assign(snapshot_id=claimed)
             conn.execute(sa.insert(db.snapshot_figures), _records(rows))
 
     def _findings(self, conn: sa.Connection, run_id: int, findings: pd.DataFrame) -> None:
@@ -293,7 +294,11 @@ class Store:
     def _frame(self, query: sa.Select[Any]) -> pd.DataFrame:
         with _reaching(self.url), self.engine.connect() as conn:
             result = conn.execute(query)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            names = list(result.keys())
+            rows = result.fetchall()
+        # column by column: a frame built from row objects costs several times more
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+        return pd.DataFrame({n: list(c) for n, c in zip(names, columns, strict=True)})
 
     def runs(self, suite_name: str | None = None, suite_folder: str | None = None) -> pd.DataFrame:
         """Every run (of one suite where given), oldest first."""
@@ -345,10 +350,12 @@ class Store:
 
     def figures(self, run_id: int) -> pd.DataFrame:
         """The figures of a run's exports (as snapshots keep them), each with its file."""
-        rf, sf = db.run_files, db.snapshot_figures
+        rf, sn, sf = db.run_files, db.snapshots, db.snapshot_figures
         query = (
-            sa.select(*(c for c in sf.c if c.name != "sha256"), rf.c.path.label("origin_file"))
-            .select_from(sf.join(rf, rf.c.sha256 == sf.c.sha256))
+            sa.select(*(c for c in sf.c if c.name != "snapshot_id"), rf.c.path.label("origin_file"))
+            .select_from(
+                sf.join(sn, sn.c.id == sf.c.snapshot_id).join(rf, rf.c.sha256 == sn.c.sha256)
+            )
             .where(rf.c.run_id == run_id)
         )
         return self._frame(query)
@@ -372,6 +379,9 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values (None for every missing value)."""
+    """Rows as dicts of plain Python values (None for every missing value), built column
+    by column (``to_dict("records")`` costs several times more)."""
+    names = [str(c) for c in frame.columns]
     plain = frame.astype(object).where(frame.notna(), None)
-    return [{str(k): v for k, v in row.items()} for row in plain.to_dict("records")]
+    columns = [plain[c].tolist() for c in plain.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

@@ -151,6 +151,9 @@ def titles(*kinds: Kind) -> list[str]:
     return [f.title for f in FAMILIES.values() if f.kind in kinds]
 
 
+# Where runs are recorded when --history names no database (relative to where crosscheck runs).
+HISTORY_URL = "sqlite:///reports/history.sqlite"
+
 # How a run links incidents across sources (suite.yaml's `link:`, `--match`).
 LINK_MODES: tuple[str, ...] = ("none", "crosswalk", "auto")
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
@@ -33,11 +31,15 @@ from toolkit.reporting.charts import (
     scorecard_chart,
 )
 from toolkit.reporting.console import unlinked_hint
+from toolkit.reporting.htmlparts import chart as _chart
+from toolkit.reporting.htmlparts import history_section, new_counts, over_time
+from toolkit.reporting.htmlparts import num as _num
+from toolkit.reporting.htmlparts import text as _text
+from toolkit.reporting.htmlparts import tuples as _tuples
 from toolkit.reporting.writers import write_text
 
 if TYPE_CHECKING:
     from toolkit.comparing import Comparison
-    from toolkit.history import History
     from toolkit.pipeline import CheckResult
 
 _LINK = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
@@ -62,11 +64,6 @@ def _script() -> tuple[str, str]:
     return text, f"sha256-{digest}"
 
 
-def _tuples(df: pd.DataFrame) -> Iterator[Any]:
-    """Rows as named tuples (typed loosely: columns hold any value)."""
-    return df.itertuples(index=False)
-
-
 def safe_link(citation: object) -> str | None:
     """The citation as a link target when it is a plain http(s) URL; else None (shown as
     text, never as a link: no ``javascript:``, ``data:`` or relative targets).
@@ -78,24 +75,6 @@ def safe_link(citation: object) -> str | None:
         return None
     text = citation.strip()
     return text if _LINK.match(text) else None
-
-
-def _text(value: object) -> str:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def _num(value: float, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if math.isinf(value):
-        return "∞"
-    return f"{value:,.{digits}f}"
 
 
 def figures_by_group(latest: pd.DataFrame) -> dict[tuple[str, str], list[tuple[str, str, bool]]]:
@@ -170,12 +149,6 @@ def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
     )
     fig = incident_chart(comparison, incident, measures=measures)
     return {"incident": incident, "svg": _chart(fig), "alt": alt}
-
-
-def _chart(fig: Any) -> str:
-    from toolkit.reporting.series_charts import compact_svg
-
-    return base64.b64encode(compact_svg(fig)).decode("ascii")
 
 
 def _citations(findings: pd.DataFrame, figures: pd.DataFrame | None) -> pd.Series:
@@ -284,160 +257,6 @@ def _revisions(comparison: Comparison, charts: int, limit: int) -> dict[str, Any
         "revisions_total": len(changed),
         "revisions_more": omitted,
         "revision_charts": drawn,
-    }
-
-
-# Panels of the small multiples at most, whatever ``charts`` says (one SVG holds them all).
-MAX_PANELS = 12
-
-
-def over_time(comparison: Comparison, charts: int, limit: int) -> dict[str, Any] | None:
-    """The "Over time" section when the run compared every report date (else None): the
-    series' status, the chart of incidents in conflict per date, the worst series as small
-    multiples (``min(charts, 12)`` panels), the episodes (largest gap first) and the lags,
-    at most ``limit`` rows each."""
-    series = comparison.series
-    if series is None:
-        return None
-    from toolkit.reporting.series_charts import (
-        compact_svg,
-        conflict_dates,
-        series_overview,
-        small_multiples,
-    )
-
-    panels = min(max(charts, 0), MAX_PANELS)
-    worst = conflict_dates(series).head(panels)
-    multiples = ""
-    if len(worst):
-        multiples = base64.b64encode(compact_svg(small_multiples(series, panels))).decode()
-    episodes = series.episodes
-    order = np.argsort(-episodes["largest_gap"].to_numpy(dtype=float), kind="stable")
-    listed, episodes_more = head(episodes.iloc[order], limit)
-    lags, lags_more = head(series.lags, limit)
-    return {
-        "status": series.status_text(),
-        "dates": len(series.table),
-        "overview": base64.b64encode(compact_svg(series_overview(series))).decode(),
-        "multiples": multiples,
-        "panels": [
-            f"{r.incident} · {r.measure}: {r.in_conflict} of {r.dates} dates in conflict"
-            for r in _tuples(worst)
-        ],
-        "episodes": [
-            {
-                "incident": e.incident,
-                "measure": e.measure,
-                "start": _text(e.start),
-                "end": _text(e.end),
-                "agreed_on": _text(e.agreed_on) or "ongoing",
-                "dates": int(e.dates),
-                "gap": f"{float(e.largest_gap):.0%}",
-                "gap_value": float(e.largest_gap),
-                "gap_on": _text(e.gap_on),
-                "difference": _num(float(e.difference), 0),
-                "low": _text(e.low),
-                "high": _text(e.high),
-                "where": f"{e.origin_file}:{_text(e.origin_row)}",
-            }
-            for e in _tuples(listed)
-        ],
-        "episodes_total": len(episodes),
-        "episodes_more": episodes_more,
-        "lags": [
-            {
-                "incident": g.incident,
-                "measure": g.measure,
-                "source": g.source,
-                "behind": g.behind,
-                "days": int(g.days),
-                "start": _text(g.start),
-                "end": _text(g.end),
-                "dates": int(g.dates),
-                "shown": _text(g.shown),
-                "where": f"{g.origin_file}:{_text(g.origin_row)}",
-            }
-            for g in _tuples(lags)
-        ],
-        "lags_total": len(series.lags),
-        "lags_more": lags_more,
-    }
-
-
-def new_counts(findings: pd.DataFrame) -> dict[str, Any] | None:
-    """How many findings are new (absent from the suite's previous run), in all and per
-    severity; None when the run had no history (no ``new`` column)."""
-    if "new" not in findings:
-        return None
-    new = findings["new"].to_numpy(dtype=bool)
-    severity = findings["severity"].to_numpy()
-    return {
-        "total": int(new.sum()),
-        "by_severity": [(s, int((new & (severity == s)).sum())) for s in SEVERITIES],
-    }
-
-
-def history_section(history: History | None, findings: pd.DataFrame, limit: int) -> Any:
-    """The "History" section when the run had a history (else None): where it is, the
-    previous run, the trends charts once there are two runs or more (this one included;
-    the last :data:`~toolkit.reporting.history_charts.MAX_RUNS` drawn) and this run's
-    silent edits, at most ``limit`` listed."""
-    if history is None:
-        return None
-    trends = history.trends(findings)
-    runs = [str(r) for r in trends["run"]]
-    by_source = history.edits_by_source()
-    severity_chart = edits_chart = ""
-    edits_total = int(by_source["edits"].sum()) if len(by_source) else 0
-    if len(runs) >= 2:
-        from toolkit.reporting.history_charts import (
-            edits_trend_chart,
-            last_runs,
-            severity_trend_chart,
-        )
-
-        drawn = last_runs(runs)
-        severity_chart = _chart(severity_trend_chart(trends))
-        if edits_total:
-            edits_chart = _chart(edits_trend_chart(by_source, runs))
-    else:
-        drawn = runs
-    edits = history.edits
-    listed, edits_more = head(edits, limit)
-    return {
-        "url": history.url,
-        "previous": history.previous,
-        "runs": len(runs),
-        "drawn": len(drawn),
-        "first_drawn": drawn[0] if drawn else "",
-        "severity_chart": severity_chart,
-        "severity_alt": "; ".join(
-            f"run {r.run}: {r.errors} errors, {r.warnings} warnings, {r.infos} infos"
-            for r in _tuples(trends.tail(min(len(drawn), 12)))
-        ),
-        "edits_chart": edits_chart,
-        "edits_alt": "; ".join(
-            f"{source}: {int(n)}"
-            for source, n in by_source.groupby("source")["edits"].sum().items()
-        )
-        if edits_total
-        else "",
-        "edits_total": edits_total,
-        "edits": [
-            {
-                "source": e.source,
-                "incident": e.incident,
-                "measure": e.measure,
-                "reported_on": _text(e.reported_on),
-                "before": _text(e.before),
-                "after": _text(e.after),
-                "before_where": f"{_text(e.before_file)}:{_text(e.before_row)}",
-                "after_where": f"{_text(e.after_file)}:{_text(e.after_row)}",
-            }
-            for e in _tuples(listed)
-        ],
-        "edits_count": len(edits),
-        "edits_more": edits_more,
     }
 
 
