@@ -131,9 +131,20 @@ def match(
     (20, 1)
     """
     the_suite = suite_for(figures, suite)
+    return match_records(incident_records(figures, the_suite), the_suite, threshold)
+
+
+def incident_records(figures: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """What matching knows of each (source, incident): its place, dates and toll (wholes
+    derived from parts included). Each record needs only its own incident's figures, so
+    records of figures split by (source, incident) can be computed part by part."""
+    return records(_with_wholes(figures, suite))
+
+
+def match_records(recs: pd.DataFrame, the_suite: Suite, threshold: float | None = None) -> Matching:
+    """:func:`match` on incident records (:func:`incident_records`)."""
     cut = float(threshold if threshold is not None else the_suite.compare.match_threshold)
     days = the_suite.compare.match_days
-    recs = records(_with_wholes(figures, the_suite))
     # the reviewed crosswalk: (source, incident) -> shared id, None keeping it apart
     reviewed = read_crosswalk_table(the_suite.crosswalk) if the_suite.crosswalk else None
     fixed = crosswalk_links(reviewed) if reviewed is not None else {}

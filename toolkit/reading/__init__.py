@@ -215,24 +215,15 @@ def read_figures(
     reports: list[FileReport] = []
     unclaimed = list(skipped)
     for path, root in files:
-        found = _read_one(path, root, the_suite)
-        if found is None:
+        report, figures, problems = read_file(path, root, the_suite)
+        if report is None:
             unclaimed.append(_display(path))
             continue
-        report, figures, problems = _map_one(*found, path, the_suite)
         reports.append(report)
         frames.append(figures)
         records.extend(problems)
-    if not any(r.rows_read for r in reports):
-        raise _nothing_read(paths, reports, unclaimed)
-    records.extend(
-        fd.input_finding(
-            "unclaimed-file",
-            "no source profile claims this file; it was not read",
-            origin_file=f,
-        )
-        for f in unclaimed
-    )
+    check_something_read(paths, reports, unclaimed)
+    records.extend(unclaimed_findings(unclaimed))
     figures = pd.concat(frames, ignore_index=True) if frames else ft.empty()
     if len(frames) > 1:
         figures = ft.conform(figures)
@@ -245,6 +236,38 @@ def read_figures(
     )
     figures.attrs["crosscheck"] = ReadRecord(result)
     return result
+
+
+def read_file(
+    path: Path, root: Path | None, suite: Suite
+) -> tuple[FileReport | None, pd.DataFrame, list[dict[str, Any]]]:
+    """One export read into figures: its report, its figures and its input findings (as
+    records); no report (and no figures) for a file in a folder that nobody claims. What
+    :func:`read_figures` does per file, and what the Dask engine runs on a worker."""
+    found = _read_one(path, root, suite)
+    if found is None:
+        return None, ft.empty(), []
+    return _map_one(*found, path, suite)
+
+
+def check_something_read(
+    paths: Sequence[str | Path], reports: Sequence[FileReport], unclaimed: Sequence[str]
+) -> None:
+    """Zero rows read from every file: an :class:`InputError` saying what was found."""
+    if not any(r.rows_read for r in reports):
+        raise _nothing_read(paths, reports, unclaimed)
+
+
+def unclaimed_findings(unclaimed: Iterable[str]) -> list[dict[str, Any]]:
+    """An ``unclaimed-file`` finding per file in a folder that no profile claims."""
+    return [
+        fd.input_finding(
+            "unclaimed-file",
+            "no source profile claims this file; it was not read",
+            origin_file=f,
+        )
+        for f in unclaimed
+    ]
 
 
 def _nothing_read(
