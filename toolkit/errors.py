@@ -20,10 +20,23 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 
 class CrosscheckError(Exception):
     """Base class of every error crosscheck raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as it stands (message and attributes), not by calling __init__ again: an
+        # error raised on a Dask worker reaches the command line whole
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[CrosscheckError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 def _where(path: str | Path | None, line: int | None, column: int | str | None) -> str:

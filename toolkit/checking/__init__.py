@@ -9,9 +9,9 @@ each source's own incident keys, before linking.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ class Checked:
 
     findings: pd.DataFrame
     rules: tuple[Rule, ...]
+    counts: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # rule: failed, applied
 
 
 def suite_rules(suite: Suite) -> tuple[Rule, ...]:
@@ -59,6 +60,7 @@ def check_figures(
     suite: Suite,
     engine: str = "native",
     on_rule: Callable[[str, int], None] | None = None,
+    within: Mapping[str, bool] | None = None,
 ) -> Checked:
     """Check a figures table against the schema and the suite's rules.
 
@@ -74,6 +76,11 @@ def check_figures(
     on_rule
         Called with each rule's name, and the number of rules, as it runs (a progress
         display).
+    within
+        Per rule name, whether its failures stay within its ``mostly`` (findings of
+        severity info); by default decided on this table. Where a table is checked in
+        parts (the Dask engine), the decision is taken on the whole table's counts
+        (:attr:`Checked.counts` of each part, added).
     """
     if engine not in ENGINES:
         raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -83,14 +90,28 @@ def check_figures(
         _runnable(rule, figures)
     views = Views(figures, suite.compare.about_tolerance, suite.compare.match_days)
     broken = []
+    counts: dict[str, tuple[int, int]] = {}
     for rule, outcome in zip(rules, _outcomes(engine, views, rules, suite), strict=True):
         if on_rule is not None:
             on_rule(rule.name, len(rules))
         with _running(rule):
-            if outcome.fail.any():
-                broken.append(_rule_findings(figures, views, rule, outcome))
+            failed = int(outcome.fail.sum())
+            counts[rule.name] = (failed, int(outcome.applies.sum()))
+            if failed:
+                held = None if within is None else within.get(rule.name)
+                broken.append(_rule_findings(figures, views, rule, outcome, held))
     found = [check_schema(figures, suite.taxonomy), one_per_row_and_family(broken)]
-    return Checked(fd.concat(found), rules)
+    return Checked(fd.concat(found), rules, counts)
+
+
+def within_mostly(rules: Iterable[Rule], counts: Mapping[str, tuple[int, int]]) -> dict[str, bool]:
+    """Per rule with a ``mostly`` tolerance: whether its failures (``counts``: failed and
+    applied rows) stay within it."""
+    return {
+        r.name: counts.get(r.name, (0, 0))[0] <= (1 - r.mostly) * counts.get(r.name, (0, 0))[1]
+        for r in rules
+        if r.mostly < 1
+    }
 
 
 def one_per_row_and_family(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -173,13 +194,15 @@ def _runnable(rule: Rule, figures: pd.DataFrame) -> None:
 
 
 def _rule_findings(
-    figures: pd.DataFrame, views: Views, rule: Rule, outcome: Outcome
+    figures: pd.DataFrame, views: Views, rule: Rule, outcome: Outcome, held: bool | None = None
 ) -> pd.DataFrame:
     fail = outcome.fail
     severity = rule.severity
     note = ""
     applies = int(outcome.applies.sum())
-    if rule.mostly < 1 and fail.sum() <= (1 - rule.mostly) * applies:
+    if held is None:
+        held = bool(fail.sum() <= (1 - rule.mostly) * applies)
+    if rule.mostly < 1 and held:
         severity, note = "info", f" (within mostly={rule.mostly:g})"
     sub = figures.loc[fail]
     observed = (
