@@ -13,7 +13,7 @@ Registered when crosscheck has pandas (see ``toolkit``'s docstring)::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -34,7 +34,9 @@ class CrosscheckAccessor:
     def __init__(self, df: pd.DataFrame) -> None:
         self._df = ft.require(df)
 
-    def check(self, suite: str | Path | Suite | None = None, engine: str = "native") -> CheckResult:
+    def check(
+        self, suite: str | Path | Suite | None = None, engine: Literal["native", "gx"] = "native"
+    ) -> CheckResult:
         """:func:`toolkit.checking` on this table."""
         from toolkit.pipeline import check
 

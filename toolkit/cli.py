@@ -15,7 +15,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from toolkit import cli_compare, cli_history, cli_profile
+from toolkit import cli_compare, cli_dask, cli_history, cli_profile
 from toolkit.errors import CrosscheckError, SuiteWarning
 from toolkit.model.vocabulary import FAIL_ON
 
@@ -135,10 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(p_check)
     p_check.add_argument(
         "--engine",
-        choices=("native", "gx"),
+        choices=("native", "gx", "dask"),
         default="native",
-        help="rule engine: native (vectorized pandas, default) or gx (Great Expectations)",
+        help="native (vectorized pandas, default), gx (the rules on Great Expectations) or "
+        "dask (the whole run on a Dask cluster)",
     )
+    cli_dask.options(p_check)
     cli_compare.time_options(p_check)
     cli_history.check_options(p_check)
     linking(p_check)
@@ -149,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(p_compare)
     cli_compare.time_options(p_compare)
+    cli_compare.engine_options(p_compare)
     _file(
         p_compare,
         "--csv",
@@ -238,6 +241,9 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.reporting import console
     from toolkit.reporting.progress import Progress
 
+    if args.engine == "dask":
+        return cli_dask.run(args, out)
+    cli_dask.refuse_unsupported(args)
     outputs = [o for o in ("json", "csv", "html", "junit") if getattr(args, o, None)]
     steps = 2 + len(outputs)  # reading, comparing, each output; then one per rule
     progress = Progress(steps)
@@ -351,6 +357,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         suite=None,
         fail_on=args.fail_on,
         engine="native",
+        scheduler=None,
         link=None,
         as_of=None,
         over_time=None,

@@ -6,6 +6,21 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from toolkit.errors import CrosscheckError
+
+
+def engine_options(p: argparse.ArgumentParser) -> None:
+    """``compare``'s ``--engine native|dask`` and ``--scheduler``."""
+    from toolkit import cli_dask
+
+    p.add_argument(
+        "--engine",
+        choices=("native", "dask"),
+        default="native",
+        help="native (pandas, default) or dask (the run on a Dask cluster)",
+    )
+    cli_dask.options(p)
+
 
 def time_options(p: argparse.ArgumentParser) -> None:
     """``--as-of DATE`` and ``--over-time`` / ``--no-over-time``."""
@@ -29,6 +44,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.reporting.outputs import over_time
     from toolkit.reporting.writers import write_json, write_table
 
+    if args.engine == "dask":
+        from toolkit import cli_dask
+
+        return cli_dask.run(args, out, rules=False)
+    if args.scheduler:
+        raise CrosscheckError("--scheduler needs --engine dask")
     read, linked, suite = read_and_link(args.paths, args.suite, args.link)
     spare_outputs(args, read, suite)
     if linked.matching is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ from toolkit.suite import Suite, load_suite, suite_for
 
 if TYPE_CHECKING:
     from toolkit.history import History
+    from toolkit.on_dask import DaskRun
 
 # What a run can start from: exports (paths), a read's result, or a figures table.
 Data = ReadResult | pd.DataFrame | str | Path | Sequence[str | Path]
@@ -146,6 +147,38 @@ def read_and_link(
     return read, link_figures(figures, the_suite, link), the_suite
 
 
+@overload
+def check(
+    data: Data,
+    suite: str | Path | Suite | None = ...,
+    engine: Literal["native", "gx"] = ...,
+    *,
+    link: str | None = ...,
+    as_of: object = ...,
+    over_time: bool | None = ...,
+    history: str | None = ...,
+    record: bool = ...,
+    scheduler: object = ...,
+    on_rule: Callable[[str, int], None] | None = ...,
+) -> CheckResult: ...
+
+
+@overload
+def check(
+    data: Data,
+    suite: str | Path | Suite | None = ...,
+    engine: Literal["dask"] = ...,
+    *,
+    link: str | None = ...,
+    as_of: object = ...,
+    over_time: bool | None = ...,
+    history: str | None = ...,
+    record: bool = ...,
+    scheduler: object = ...,
+    on_rule: Callable[[str, int], None] | None = ...,
+) -> DaskRun: ...
+
+
 def check(
     data: Data,
     suite: str | Path | Suite | None = None,
@@ -156,8 +189,9 @@ def check(
     over_time: bool | None = None,
     history: str | None = None,
     record: bool = True,
+    scheduler: object = None,
     on_rule: Callable[[str, int], None] | None = None,
-) -> CheckResult:
+) -> CheckResult | DaskRun:
     """Read (if given paths), check, link and compare: the whole pipeline, each stage once.
 
     Parameters
@@ -168,7 +202,10 @@ def check(
     suite
         A suite folder; by default the one the exports were read with.
     engine
-        ``"native"``: vectorized pandas (default); ``"gx"``: Great Expectations itself.
+        ``"native"``: vectorized pandas (default); ``"gx"``: the rules on Great Expectations
+        itself; ``"dask"``: the whole run on a Dask cluster (exports given as paths; returns
+        a :class:`toolkit.on_dask.DaskRun`, whose findings and tables stay on the cluster
+        as Dask DataFrames until it is closed).
     link
         ``"none"``, ``"crosswalk"`` or ``"auto"``: how incidents are linked across sources
         before they are compared; by default as the suite says.
@@ -187,6 +224,9 @@ def check(
     record
         Record the run in the history (the command line records it itself, after the
         report, with its exit status).
+    scheduler
+        With ``engine="dask"``: ``"local"`` (default), ``"local:N"``, a scheduler's address
+        (``"tcp://host:8786"``) or a ``distributed.Client``.
     on_rule
         Called with each rule's name and the number of rules, as it runs.
 
@@ -197,8 +237,11 @@ def check(
     >>> result.ok, result.comparison.status_text()
     (True, '0 conflict, 4 agree, 7 single')
     """
+    if engine == "dask":
+        return _on_dask(data, suite, scheduler, link=link, as_of=as_of, over_time=over_time)
     if engine not in ENGINES:
-        raise CrosscheckError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        choices = ", ".join((*ENGINES, "dask"))
+        raise CrosscheckError(f"unknown engine {engine!r}; choose one of {choices}")
     read, figures, the_suite = start(data, suite)
     mode = link_mode(the_suite, link)  # a wrong mode fails before the rules run
     checked = check_figures(figures, the_suite, engine, on_rule=on_rule)
@@ -232,6 +275,16 @@ def check(
     if seen is not None and record:
         record_run(result, exit_status=0 if result.ok else 1, command="toolkit.check")
     return result
+
+
+def _on_dask(
+    data: Data, suite: str | Path | Suite | None, scheduler: object, **options: Any
+) -> DaskRun:
+    from toolkit.on_dask import run
+
+    if isinstance(data, (ReadResult, pd.DataFrame)):
+        raise CrosscheckError("engine='dask' reads the exports itself: give their paths")
+    return run(data, suite, scheduler=scheduler, **options)
 
 
 def record_run(result: CheckResult, exit_status: int, command: str) -> int | None:

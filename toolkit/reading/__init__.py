@@ -77,7 +77,8 @@ class ReadResult:
         return sum(f.rows_rejected for f in self.files)
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A path as findings name it: relative to where crosscheck runs, as text."""
     try:
         shown = Path(os.path.relpath(path)).as_posix()
     except ValueError:
@@ -119,7 +120,7 @@ def discover(
                 "LICENSE",
                 "NOTICE",
             ):
-                skipped.append(_display(f))
+                skipped.append(display_path(f))
     return found, skipped
 
 
@@ -217,7 +218,7 @@ def read_figures(
     for path, root in files:
         report, figures, problems = read_file(path, root, the_suite)
         if report is None:
-            unclaimed.append(_display(path))
+            unclaimed.append(display_path(path))
             continue
         reports.append(report)
         frames.append(figures)
@@ -297,7 +298,7 @@ def _map_one(
     raw: RawTable, profile: Profile, path: Path, suite: Suite
 ) -> tuple[FileReport, pd.DataFrame, list[dict[str, Any]]]:
     """One file's figures through its profile: its counts, figures and input findings."""
-    display = _display(path)
+    display = display_path(path)
     mapped = apply_profile(raw, profile, suite.taxonomy, suite.words, display)
     report = FileReport(
         display,

@@ -87,18 +87,24 @@ def rows_line(result: ReadResult, findings: int | None = None) -> str:
 
 
 def findings_list(
-    findings: pd.DataFrame, out: TextIO, limit: int | None = 20, hint: str | None = None
+    findings: pd.DataFrame,
+    out: TextIO,
+    limit: int | None = 20,
+    hint: str | None = None,
+    total: int | None = None,
 ) -> None:
     """The worst findings, one line each with ``file:line`` and the values observed and
     expected; how many more there are, and (``hint``: the option that writes them, None
     when it was given) how to get them all. When the run had a history (a ``new``
-    column), each finding the suite's previous run did not have is marked ``new``."""
+    column), each finding the suite's previous run did not have is marked ``new``.
+    ``total``: how many findings there are, where ``findings`` holds only the worst."""
     if not len(findings):
         return
+    total = len(findings) if total is None else total
     shown = findings if limit is None else findings.head(limit)
     marked = "new" in findings
     fresh = f", {int(findings['new'].to_numpy(dtype=bool).sum())} new" if marked else ""
-    print(f"findings ({len(findings)}{fresh}):", file=out)
+    print(f"findings ({total}{fresh}):", file=out)
     for row, loc in zip(shown.to_dict("records"), location(shown), strict=True):
         out.write("  ")
         paint(out, f"{row['severity']:<7}", _SEVERITY_COLOUR.get(row["severity"], "0"))
@@ -114,8 +120,8 @@ def findings_list(
             + values_said(message, row["observed"], row["expected"]),
             file=out,
         )
-    if limit is not None and len(findings) > limit:
-        more = f"  … and {len(findings) - limit} more"
+    if total > len(shown):
+        more = f"  … and {total - len(shown)} more"
         print(more + (f" (write them all with {hint})" if hint else ""), file=out)
 
 

@@ -1,0 +1,216 @@
+"""The dask engine: the native engine's findings, row for row, from a real cluster of two
+process workers — on every fixture, on generated tables split over many files (by
+incident, and by source so that a shuffle must bring each incident together), with a
+``mostly`` decided on the whole table, and from the command line."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import AQ, FIXTURES, REAL, ROOT
+
+import toolkit as cc
+from toolkit import on_dask
+from toolkit.errors import CrosscheckError
+
+sys.path.insert(0, str(ROOT / "fixtures"))
+from generate import write_parts  # noqa: E402
+
+COLUMNS = [
+    "kind",
+    "code",
+    "rule",
+    "severity",
+    "incident",
+    "source",
+    "measure",
+    "reported_on",
+    "origin_file",
+    "origin_row",
+    "column",
+    "observed",
+    "expected",
+    "message",
+]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with on_dask.cluster("local:2") as c:
+        assert len(c.scheduler_info()["workers"]) == 2
+        yield c
+
+
+def rows(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings as comparable rows: every column as text, in one order."""
+    out = findings[COLUMNS].astype("str")
+    return out.sort_values(COLUMNS).reset_index(drop=True)
+
+
+def same_findings(path: Path | str, client, **options) -> on_dask.DaskRun:
+    native = cc.check(path, **options)
+    run = on_dask.check(path, client=client, **options)
+    got = run.findings.compute()
+    assert len(got) == len(native.findings)
+    pd.testing.assert_frame_equal(rows(got), rows(native.findings))
+    assert run.status_text() == native.comparison.status_text()
+    assert run.rows == native.rows
+    return run
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [AQ, REAL, FIXTURES / "series", FIXTURES / "linking", FIXTURES / "matching",
+     FIXTURES / "shapes", FIXTURES / "hostile"],
+    ids=lambda p: p.name,
+)  # fmt: skip
+def test_every_fixture_gives_the_native_findings_row_for_row(client, fixture):
+    same_findings(fixture, client)
+
+
+def test_matching_and_the_series_give_the_native_findings_too(client):
+    run = same_findings(FIXTURES / "matching", client, link="auto")
+    assert run.matching is not None
+    assert run.matching.scores()["matched"] == 20
+    same_findings(FIXTURES / "linking", client, link="auto")
+    series = same_findings(FIXTURES / "series", client, over_time=True)
+    codes = set(series.findings["code"].compute())
+    assert {"conflict-episode", "lag"} <= codes
+
+
+def test_exports_split_by_incident_are_not_moved(client, tmp_path):
+    parts = write_parts(tmp_path / "by-incident", 6000, 6, by_incident=True, seed=3)
+    assert parts.parts == 6
+    run = same_findings(tmp_path / "by-incident", client)
+    assert run.shuffled is False
+    assert run.parts == 6
+    assert run.counts["conflict"] > 0
+
+
+def test_one_export_per_source_is_shuffled_by_incident(client, tmp_path):
+    write_parts(tmp_path / "by-source", 6000, 10, by_incident=False, seed=4)
+    run = same_findings(tmp_path / "by-source", client)
+    assert run.shuffled is True
+    # every incident's rows met: as many comparisons as the native engine has
+    native = cc.check(tmp_path / "by-source")
+    assert len(run.table.compute()) == len(native.comparison.table)
+
+
+def test_a_bad_row_is_the_same_finding_at_the_same_line(client, tmp_path):
+    data = tmp_path / "series"
+    shutil.copytree(FIXTURES / "series", data)
+    export = data / "jhu-csse.csv"
+    lines = export.read_text(encoding="utf-8").splitlines()
+    lines[9] = lines[9].replace("2020-05-05", "2020-05-45")  # not a date, line 10
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = same_findings(data, client)
+    found = run.findings.compute()
+    bad = found[found["code"] == "bad-date"]
+    assert bad["origin_row"].tolist() == [10]
+    assert run.rows["rejected"] == 1
+
+
+def test_mostly_is_decided_on_the_whole_table_not_on_each_part(client, tmp_path):
+    """Each part alone would put its citation rule within ``mostly`` or not; the whole
+    table decides."""
+    data = tmp_path / "mostly"
+    (data / "expectations").mkdir(parents=True)
+    (data / "expectations" / "suite.yaml").write_text(
+        "name: mostly\nextends: default\nrules: rules.json\n"
+    )
+    (data / "expectations" / "rules.json").write_text(
+        '{"name": "m", "expectations": [{"type": "expect_column_values_to_not_be_null",'
+        ' "kwargs": {"column": "citation", "mostly": 0.7}, "meta": {"rule": "cited"}}]}'
+    )
+    header = "incident,source,measure,figure_text,reported_on,citation\n"
+    # part a: 10 rows, 4 uncited (40 %); part b: 10 rows, none uncited: 20 % in all
+    a = "".join(
+        f"a{k},S,killed,{k + 1},2020-01-0{1 + k % 5},{'' if k < 4 else 'http://x'}\n"
+        for k in range(10)
+    )
+    b = "".join(f"b{k},S,killed,{k + 1},2020-01-01,http://x\n" for k in range(10))
+    (data / "a.csv").write_text(header + a)
+    (data / "b.csv").write_text(header + b)
+    run = same_findings(data, client)
+    cited = run.findings.compute()
+    cited = cited[cited["rule"] == "cited"]
+    assert len(cited) == 4
+    assert set(cited["severity"]) == {"info"}  # 4 of 20 fail: within mostly 0.7
+
+
+def test_an_unreadable_export_stops_the_run_with_its_file_and_line(client, tmp_path):
+    data = tmp_path / "aq"
+    shutil.copytree(AQ, data)
+    (data / "al-masdar.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(CrosscheckError) as native:
+        cc.check(data)
+    with pytest.raises(CrosscheckError) as remote:
+        on_dask.check(data, client=client)
+    assert str(remote.value) == str(native.value)
+
+
+def test_the_command_line_writes_the_findings_from_the_cluster(tmp_path, cli):
+    out = tmp_path / "findings.csv"
+    run = cli("check", str(FIXTURES / "series"), "--engine", "dask", "--scheduler", "local:2",
+              "--csv", str(out))  # fmt: skip
+    assert run.code == 1, run.err
+    assert "dask: 2 workers; dashboard http" in run.out
+    assert "compared 6 incident x measure pairs: 2 conflict, 1 agree, 3 single" in run.out
+    assert "findings (11):" in run.out
+    native = tmp_path / "native.csv"
+    assert cli("check", str(FIXTURES / "series"), "--csv", str(native)).code == 1
+    written = pd.read_csv(out).sort_values(COLUMNS).reset_index(drop=True)
+    expected = pd.read_csv(native).sort_values(COLUMNS).reset_index(drop=True)
+    pd.testing.assert_frame_equal(written, expected)
+    dataset = tmp_path / "table.parquet"
+    compared = cli("compare", str(FIXTURES / "linking"), "--engine", "dask", "--scheduler",
+                   "local:2", "--csv", str(dataset))  # fmt: skip
+    assert compared.code == 1, compared.err
+    assert dataset.is_dir()
+    table = pd.read_parquet(dataset)
+    assert len(table) == len(cc.compare(FIXTURES / "linking").table)
+
+
+def test_a_running_scheduler_is_reached_by_its_address(tmp_path, cli):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as running:  # fmt: skip
+        run = cli("check", str(AQ), "--engine", "dask", "--scheduler", running.scheduler_address)
+    assert run.code == 0, run.err
+    assert "dask: 1 workers" in run.out
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--engine", "dask", "--html", "r.html"], "--html is not available with --engine dask"),
+        (["--engine", "dask", "--history"], "--history is not available with --engine dask"),
+        (["--scheduler", "local:2"], "--scheduler needs --engine dask"),
+        (["--engine", "dask", "--scheduler", "local:0"], "local:N takes a number of workers"),
+        (["--engine", "dask", "--scheduler", "nowhere"], "expected local, local:N or a"),
+    ],
+)
+def test_what_the_dask_engine_does_not_take_is_a_usage_error(tmp_path, cli, args, says):
+    run = cli("check", str(AQ), *args)
+    assert run.code == 2
+    assert says in run.err
+    assert "Traceback" not in run.err
+
+
+def test_without_dask_installed_the_engine_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed: ImportError
+    with pytest.raises(CrosscheckError, match=r"pip install 'crosscheck\[dask\]'"):
+        on_dask.cluster("local:1").__enter__()
+
+
+def test_the_api_starts_and_stops_its_own_cluster():
+    with cc.check(AQ, engine="dask", scheduler="local:1") as run:
+        assert run.status_text() == "0 conflict, 4 agree, 7 single"
+        assert run.ok
+        client = run.client
+    assert client.status == "closed"

@@ -1,0 +1,141 @@
+"""``crosscheck check|compare --engine dask [--scheduler ADDRESS]``: the run on a Dask
+cluster (:mod:`toolkit.on_dask`), its summary from aggregates computed there, and its
+tables written from there."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+from typing import Any, TextIO
+
+_NOT_YET = ("html", "json", "junit", "history", "new_only")
+
+
+def options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: local (a cluster of process workers, one per core; the "
+        "default), local:N, or a running scheduler (tcp://host:8786)",
+    )
+
+
+def refuse_unsupported(args: argparse.Namespace) -> None:
+    """Options the dask engine does not take yet: a usage error, before any work."""
+    from toolkit.errors import CrosscheckError
+
+    if getattr(args, "engine", "native") != "dask":
+        if getattr(args, "scheduler", None):
+            raise CrosscheckError("--scheduler needs --engine dask")
+        return
+    for name in _NOT_YET:
+        if getattr(args, name, None):
+            flag = "--" + name.replace("_", "-")
+            raise CrosscheckError(
+                f"{flag} is not available with --engine dask yet: write the findings with "
+                "--csv FILE (.csv, or .parquet for a Parquet dataset), or run the native engine"
+            )
+
+
+def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
+    """Run ``check`` (``rules``) or ``compare`` on the cluster; print and write."""
+    from toolkit import on_dask
+    from toolkit.reporting import console
+
+    refuse_unsupported(args)
+    with on_dask.cluster(args.scheduler) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        link = getattr(client, "dashboard_link", None)
+        print(
+            f"dask: {workers} workers" + (f"; dashboard {console.clean(link)}" if link else ""),
+            file=out,
+        )
+        result = on_dask.check(
+            args.paths,
+            args.suite,
+            client=client,
+            link=args.link,
+            as_of=args.as_of,
+            over_time=args.over_time,
+            rules=rules,
+        )
+        _summary(result, out)
+        worst = result.worst_findings(20)
+        total = int(result.summary["n"].sum())
+        console.findings_list(
+            worst, out, limit=None, total=total, hint=None if args.csv else "--csv FILE"
+        )
+        written = []
+        if args.csv:
+            table = result.findings if rules else result.table
+            written.append(write_frame(table, args.csv))
+        console.wrote(written, out)
+        r = result.rows
+        print(
+            f"rows read {r['read']} = accepted {r['accepted']} + rejected {r['rejected']}; "
+            f"figures {r['figures']}; findings {total}",
+            file=out,
+        )
+        return _exit(result.summary, args.fail_on)
+
+
+def _summary(result: Any, out: TextIO) -> None:
+    from toolkit.reporting import console
+
+    suite = result.suite
+    print(f"suite: {console.clean(suite.name)} ({console.clean(suite.path)})", file=out)
+    for f in result.files:
+        print(
+            f"  {console.clean(f.path)}: {f.rows_read} rows read, {f.rows_accepted} accepted, "
+            f"{f.rows_rejected} rejected, {f.figures} figures",
+            file=out,
+        )
+    moved = "split by incident (shuffled)" if result.shuffled else "already split by incident"
+    print(f"{result.parts} parts, {moved}", file=out)
+    if result.matching is not None:
+        print(console.matching_line(result.matching), file=out)
+    n = sum(result.counts.get(s, 0) for s in ("conflict", "agree", "single"))
+    print(f"compared {n} incident x measure pairs: {result.status_text()}", file=out)
+    if len(result.summary):
+        table = result.summary.pivot_table(
+            index="kind", columns="severity", values="n", aggfunc="sum", fill_value=0
+        )
+        print("findings by kind and severity:", file=out)
+        for line in table.to_string().splitlines():
+            print(f"  {line}", file=out)
+
+
+def _exit(summary: Any, fail_on: str) -> int:
+    from toolkit.model.vocabulary import failing
+
+    hit = summary[summary["severity"].isin(failing(fail_on))]["n"].sum()
+    return 1 if int(hit) else 0
+
+
+def write_frame(frame: Any, path: str | Path) -> Path:
+    """A Dask DataFrame written from the cluster: ``.csv`` one file (spreadsheet-safe,
+    part after part), ``.parquet`` a Parquet dataset (a folder, a file per part); into a
+    temporary name first, renamed when whole."""
+    from toolkit.errors import OutputError
+    from toolkit.reporting.writers import check_target, neutralise, write_with
+
+    target = check_target(path, (".csv", ".parquet"))
+    if target.suffix.lower() == ".csv":
+        safe = frame.map_partitions(neutralise, meta=frame._meta)
+        return write_with(
+            target,
+            lambda t: safe.to_csv(str(t), single_file=True, index=False, date_format="%Y-%m-%d"),
+        )
+    temporary = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        frame.to_parquet(str(temporary), write_index=False)
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(temporary, target)
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise OutputError(f"cannot write here: {exc.strerror or exc}", target) from None
+    return target

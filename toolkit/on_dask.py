@@ -1,0 +1,442 @@
+"""``--engine dask``: the pipeline's stages run on a Dask cluster, with the native kernels,
+and the native engine's findings.
+
+- **read**: one task per export (:func:`toolkit.reading.read_file`, the native reader), its
+  figures kept on the workers; the file reports and input findings come back (they are
+  small);
+- **check**: the figures are split by incident (hashed), so that every rule sees all the rows
+  it compares — one source's incident, its reports and measures — in one part; where the
+  exports are split by incident already, they are not moved. Each part is checked by the
+  native engine; a rule's ``mostly`` is decided on the whole table's counts;
+- **link**: ``none`` moves nothing; ``crosswalk`` and ``auto`` take each part's incident
+  records (one row per source × incident), match them on the client, and send the
+  crosswalk to every part; the linked figures are split again by shared incident;
+- **compare**: each part is compared natively (no comparison looks across incidents);
+- **results**: findings, the comparison table and the figures compared stay on the
+  cluster, as Dask DataFrames, and are written from it (Parquet, CSV); the console gets
+  aggregates computed there (counts, the worst findings and disagreements).
+
+Dask and distributed are an optional extra, imported here only.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.checking import check_figures, suite_rules, within_mostly
+from toolkit.comparing import compare_figures
+from toolkit.errors import CrosscheckError
+from toolkit.linking import Matching, link_mode
+from toolkit.linking.matching import incident_records, match_records
+from toolkit.model import figures as ft
+from toolkit.model import findings as fd
+from toolkit.reading import (
+    FileReport,
+    check_something_read,
+    discover,
+    display_path,
+    read_file,
+    unclaimed_findings,
+)
+from toolkit.suite import Suite, find_suite
+from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table
+
+# distributed is untyped: its client and futures are Any here
+Client = Any
+Future = Any
+
+INSTALL = "the dask engine needs dask and distributed: pip install 'crosscheck[dask]'"
+WORST = 20  # findings and disagreements shown on the console
+
+
+def _distributed() -> Any:
+    """The distributed package, or a usage error saying how to install it."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed
+    except ImportError:
+        raise CrosscheckError(INSTALL) from None
+    for name in ("distributed.shuffle", "distributed.shuffle._scheduler_plugin"):
+        logging.getLogger(name).setLevel(logging.ERROR)  # P2P shuffles log each one at WARNING
+    return distributed
+
+
+@contextmanager
+def cluster(scheduler: str | None = None) -> Iterator[Client]:
+    """A client of the cluster ``scheduler`` names: ``local`` (a LocalCluster of process
+    workers, one per core), ``local:N`` (N workers), or a running scheduler's address
+    (``tcp://host:8786``). Closed (and a local cluster stopped) on exit."""
+    distributed = _distributed()
+    address = (scheduler or "local").strip()
+    if address == "local" or address.startswith("local:"):
+        count = address.partition(":")[2]
+        if count and not (count.isdigit() and int(count) >= 1):
+            raise CrosscheckError(
+                f"--scheduler {address!r}: local:N takes a number of workers >= 1"
+            )
+        workers = int(count) if count else max(1, os.cpu_count() or 1)
+        with (
+            distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            ) as local,
+            distributed.Client(local) as client,
+        ):
+            yield client
+        return
+    if "://" not in address:
+        raise CrosscheckError(
+            f"--scheduler {address!r}: expected local, local:N or a scheduler's address "
+            "(tcp://host:8786)"
+        )
+    try:
+        client = distributed.Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise CrosscheckError(f"--scheduler {address}: cannot be reached: {exc}") from None
+    with client:
+        yield client
+
+
+# --- the parts, on the workers ----------------------------------------------------------
+
+
+def _figures_of(read: tuple[Any, pd.DataFrame, Any]) -> pd.DataFrame:
+    return read[1]
+
+
+def _said_of(read: tuple[Any, pd.DataFrame, Any]) -> tuple[Any, Any, list[tuple[str, str]]]:
+    """What a read tells the client: its report, its input findings, its columns."""
+    report, figures, problems = read
+    return report, problems, [(str(c), str(t)) for c, t in figures.dtypes.items()]
+
+
+def _conform(part: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """A part in the columns and types every part shares (an extra column another export
+    has is missing here)."""
+    out = part.reindex(columns=meta.columns)
+    for column, dtype in meta.dtypes.items():
+        if out[column].dtype != dtype:
+            out[column] = out[column].astype(dtype)
+    return out.reset_index(drop=True)
+
+
+def _incidents(part: pd.DataFrame) -> np.ndarray:
+    return part["incident"].dropna().astype("str").unique()
+
+
+def _bucket(part: pd.DataFrame, buckets: int) -> pd.DataFrame:
+    """The part with the bucket its incident falls in (``_bucket``): a hash, so one
+    incident's rows meet whatever part they come from."""
+    key = part["incident"].astype("str").fillna("")
+    hashed = pd.util.hash_pandas_object(key, index=False).to_numpy()
+    return part.assign(_bucket=(hashed % np.uint64(buckets)).astype(np.int64))
+
+
+def _unbucket(part: pd.DataFrame) -> pd.DataFrame:
+    return part.drop(columns="_bucket").reset_index(drop=True)
+
+
+def _counts(part: pd.DataFrame, suite: Suite) -> dict[str, tuple[int, int]]:
+    return dict(check_figures(part, suite).counts)
+
+
+def _check(part: pd.DataFrame, suite: Suite, within: dict[str, bool] | None) -> pd.DataFrame:
+    return check_figures(part, suite, within=within).findings
+
+
+def _compare(part: pd.DataFrame, suite: Suite, as_of: object, over_time: bool | None) -> Any:
+    c = compare_figures(part, suite, as_of, over_time=over_time)
+    return {
+        "table": c.table,
+        "latest": c.latest,
+        "findings": c.findings,
+        "counts": c.counts(),
+    }
+
+
+def _get(result: dict[str, Any], name: str) -> Any:
+    return result[name]
+
+
+def _worst(findings: pd.DataFrame, n: int) -> pd.DataFrame:
+    return fd.sort(findings).head(n)
+
+
+def _kind_severity(findings: pd.DataFrame) -> pd.DataFrame:
+    return findings.groupby(["kind", "severity"], observed=True).size().rename("n").reset_index()
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+@dataclass
+class DaskRun:
+    """A run of the pipeline on a cluster: what came back, and handles on what stayed.
+
+    ``findings``, ``table`` and ``latest`` are Dask DataFrames (each part in the native
+    engine's order: worst first); ``files``/``input_findings``/``link_findings`` the small
+    tables the client holds; ``counts`` the comparison's status counts; ``summary`` findings
+    by kind and severity. Valid while the client that made it is open.
+    """
+
+    client: Client = field(repr=False)
+    suite: Suite
+    files: tuple[FileReport, ...]
+    findings: Any = field(repr=False)
+    table: Any = field(repr=False)
+    latest: Any = field(repr=False)
+    matching: Matching | None = field(repr=False)
+    counts: dict[str, int]
+    summary: pd.DataFrame
+    figures: int
+    parts: int
+    shuffled: bool
+    _stack: ExitStack | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Stop the cluster this run started (a client given to it is left open)."""
+        if self._stack is not None:
+            self._stack.close()
+
+    def __enter__(self) -> DaskRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {
+            "read": sum(f.rows_read for f in self.files),
+            "accepted": sum(f.rows_accepted for f in self.files),
+            "rejected": sum(f.rows_rejected for f in self.files),
+            "figures": self.figures,
+        }
+
+    @property
+    def ok(self) -> bool:
+        errors = self.summary[self.summary["severity"] == "error"]["n"]
+        return int(errors.sum()) == 0
+
+    def worst_findings(self, n: int = WORST) -> pd.DataFrame:
+        """The ``n`` worst findings of the run, chosen part by part on the cluster."""
+        heads = self.findings.map_partitions(_worst, n, meta=fd.empty()).compute()
+        return fd.sort(heads).head(n).reset_index(drop=True)
+
+    def status_text(self) -> str:
+        return ", ".join(f"{self.counts.get(s, 0)} {s}" for s in ("conflict", "agree", "single"))
+
+
+def check(
+    paths: str | Path | Sequence[str | Path],
+    suite: str | Path | Suite | None = None,
+    *,
+    client: Client,
+    link: str | None = None,
+    as_of: object = None,
+    over_time: bool | None = None,
+    rules: bool = True,
+) -> DaskRun:
+    """Read, check, link and compare on the cluster ``client`` is connected to (see the
+    module notes); ``rules=False`` compares without checking (``crosscheck compare``)."""
+    _distributed()
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise CrosscheckError("no files to read")
+    the_suite = find_suite(paths, suite)
+    mode = link_mode(the_suite, link)
+    parts, files, input_findings = _read(client, paths, the_suite)
+    figures = sum(f.figures for f in files)
+    parts, shuffled = _by_incident(client, parts)
+    found: list[Any] = []
+    if rules:
+        found += _checked(client, parts, the_suite)
+    matching = None
+    if mode != "none" and (mode == "auto" or the_suite.crosswalk):
+        matching = _matching(client, parts, the_suite, mode)
+        parts = client.map(matching.apply, parts, pure=False)
+        parts, moved = _by_incident(client, parts)
+        shuffled = shuffled or moved
+    compared = client.map(_compare, parts, suite=the_suite, as_of=as_of, over_time=over_time)
+    found += client.map(_get, compared, name="findings")
+    small = fd.concat([input_findings, matching.findings if matching is not None else fd.empty()])
+    return _result(client, the_suite, files, found, compared, small, matching, figures, shuffled)
+
+
+def _read(
+    client: Client, paths: list[str | Path], suite: Suite
+) -> tuple[list[Future], tuple[FileReport, ...], pd.DataFrame]:
+    """One task per export; the parts' futures, the file reports and input findings."""
+    found, skipped = discover(paths, suite)
+    reads = client.map(
+        read_file, [p for p, _ in found], [r for _, r in found], suite=suite, pure=False
+    )
+    said = client.gather(client.map(_said_of, reads))
+    reports, records, unclaimed, kept = [], [], list(skipped), []
+    for (path, _), (report, problems, _columns), read in zip(found, said, reads, strict=True):
+        if report is None:
+            unclaimed.append(display_path(path))
+            continue
+        reports.append(report)
+        records.extend(problems)
+        kept.append(read)
+    check_something_read(paths, reports, unclaimed)
+    records.extend(unclaimed_findings(unclaimed))
+    columns = [c for (r, _, c) in said if r is not None]
+    meta = _shared_columns(columns)
+    parts = client.map(_figures_of, kept)
+    parts = client.map(_conform, parts, meta=meta)
+    return parts, tuple(reports), fd.sort(fd.from_records(records))
+
+
+def _shared_columns(columns: list[list[tuple[str, str]]]) -> pd.DataFrame:
+    """An empty frame of every part's columns: the figures table's first, then the
+    exports' extra columns in order of appearance, typed as one concatenated table types
+    them (whole numbers missing from some export become floats, types that disagree
+    objects)."""
+    types: dict[str, list[str]] = {}
+    for part in columns:
+        for name, dtype in part:
+            types.setdefault(name, []).append(dtype)
+    meta = ft.empty()
+    for c, kinds in types.items():
+        if c in ft.COLUMNS:
+            continue
+        dtype = kinds[0]
+        if len(set(kinds)) > 1:
+            dtype = "object"
+        elif len(kinds) < len(columns):  # missing from some export: filled with NaN
+            if dtype.startswith(("int", "uint")):
+                dtype = "float64"
+            elif dtype == "bool":
+                dtype = "object"
+        meta[c] = pd.Series([], dtype=dtype)
+    return meta
+
+
+def _by_incident(client: Client, parts: list[Future]) -> tuple[list[Future], bool]:
+    """The parts split so that each incident's rows lie in one part: as they are when the
+    exports are split by incident already, else moved by a hash of the incident (a Dask
+    shuffle). Returns the parts and whether they moved."""
+    import dask.dataframe as dd
+
+    seen = client.gather(client.map(_incidents, parts))
+    if sum(len(s) for s in seen) == len(set().union(*map(set, seen))):
+        return parts, False
+    buckets = max(1, len(parts))
+    meta = _bucket(client.submit(operator.methodcaller("head", 0), parts[0]).result(), 1)
+    frame = dd.from_delayed(client.map(_bucket, parts, buckets=buckets), meta=meta)
+    moved = frame.shuffle("_bucket", npartitions=buckets).map_partitions(
+        _unbucket, meta=meta.drop(columns="_bucket")
+    )
+    return list(client.compute(moved.to_delayed())), True
+
+
+def _checked(client: Client, parts: list[Future], suite: Suite) -> list[Future]:
+    """The check findings of each part (a ``mostly`` decided on every part's counts)."""
+    within = None
+    rules = suite_rules(suite)
+    if any(r.mostly < 1 for r in rules):
+        total: dict[str, tuple[int, int]] = {}
+        for counts in client.gather(client.map(_counts, parts, suite=suite)):
+            for name, (failed, applies) in counts.items():
+                before = total.get(name, (0, 0))
+                total[name] = (before[0] + failed, before[1] + applies)
+        within = within_mostly(rules, total)
+    return list(client.map(_check, parts, suite=suite, within=within))
+
+
+def _matching(client: Client, parts: list[Future], suite: Suite, mode: str) -> Matching:
+    """The crosswalk for ``crosswalk`` or ``auto`` linking, made on the client from each
+    part's incident records (one row per source and incident)."""
+    if mode == "crosswalk":
+        reviewed = read_crosswalk_table(suite.crosswalk or "")
+        walk = pd.DataFrame(
+            [(s, i, m, "crosswalk") for (s, i), m in crosswalk_links(reviewed).items()],
+            columns=["source", "incident", "match", "status"],
+        )
+        return Matching(walk, pd.DataFrame(), fd.empty(), suite, reviewed)
+    recs = pd.concat(client.gather(client.map(incident_records, parts, suite=suite)))
+    recs = recs.sort_values(["source", "incident"], kind="stable").reset_index(drop=True)
+    return match_records(recs, suite)
+
+
+def _result(
+    client: Client,
+    suite: Suite,
+    files: tuple[FileReport, ...],
+    found: list[Future],
+    compared: list[Future],
+    small: pd.DataFrame,
+    matching: Matching | None,
+    figures: int,
+    shuffled: bool,
+) -> DaskRun:
+    import dask.dataframe as dd
+
+    parts = [*found, client.scatter(small)]
+    findings = dd.from_delayed(parts, meta=fd.empty(), verify_meta=False)
+    first = client.submit(_get, compared[0], "table").result().head(0)
+    latest_meta = client.submit(_get, compared[0], "latest").result().head(0)
+    table = dd.from_delayed(client.map(_get, compared, name="table"), meta=first)
+    latest = dd.from_delayed(client.map(_get, compared, name="latest"), meta=latest_meta)
+    counts: dict[str, int] = {}
+    for part in client.gather(client.map(_get, compared, name="counts")):
+        for name, n in part.items():
+            counts[name] = counts.get(name, 0) + int(n)
+    summary: pd.DataFrame = pd.concat(
+        client.gather(client.map(_kind_severity, parts)), ignore_index=True
+    )
+    summary = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
+    return DaskRun(
+        client=client,
+        suite=suite,
+        files=files,
+        findings=findings,
+        table=table,
+        latest=latest,
+        matching=matching,
+        counts=counts,
+        summary=summary,
+        figures=figures,
+        parts=len(compared),
+        shuffled=shuffled,
+    )
+
+
+def run(
+    paths: str | Path | Sequence[str | Path],
+    suite: str | Path | Suite | None = None,
+    *,
+    scheduler: Any = None,
+    **options: Any,
+) -> DaskRun:
+    """:func:`check` on the cluster ``scheduler`` names (see :func:`cluster`), or on a
+    ``distributed.Client`` given; a cluster it starts stops with :meth:`DaskRun.close`
+    (or at the end of a ``with`` block)."""
+    if scheduler is not None and not isinstance(scheduler, str):
+        return check(paths, suite, client=scheduler, **options)
+    stack = ExitStack()
+    try:
+        client = stack.enter_context(cluster(scheduler))
+        result = check(paths, suite, client=client, **options)
+    except BaseException:
+        stack.close()
+        raise
+    result._stack = stack
+    return result
