@@ -18,7 +18,7 @@ from toolkit import on_dask
 from toolkit.errors import CrosscheckError
 
 sys.path.insert(0, str(ROOT / "fixtures"))
-from generate import write_parts  # noqa: E402
+from generate import write_parts
 
 COLUMNS = [
     "kind",
