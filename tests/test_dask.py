@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import AQ, FIXTURES, REAL, ROOT
+from conftest import AQ, FIXTURES, REAL
+from generate import write_parts  # fixtures/ is on the path (conftest)
 
 import toolkit as cc
 from toolkit import on_dask
 from toolkit.errors import CrosscheckError
-
-sys.path.insert(0, str(ROOT / "fixtures"))
-from generate import write_parts
 
 COLUMNS = [
     "kind",

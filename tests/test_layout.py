@@ -202,3 +202,28 @@ def test_speed_tricks_live_in_columnar_and_no_pandas_internals_are_used():
         if path.parent.name != "columnar":
             assert "frombuffer" not in text, path
             assert "buffers()" not in text, path
+
+
+# Heavy or optional engines, each imported (lazily) by one module only.
+ONE_MODULE = {
+    "dask": "toolkit/on_dask.py",
+    "distributed": "toolkit/on_dask.py",
+    "great_expectations": "toolkit/checking/gx.py",
+    "sqlalchemy": "toolkit/history",
+}
+
+
+@pytest.mark.parametrize("package", sorted(ONE_MODULE))
+def test_an_optional_engine_is_imported_in_one_place(package):
+    importers = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            if any(n == package or n.startswith(package + ".") for n in names):
+                importers.add(path.relative_to(ROOT).as_posix())
+    assert importers
+    assert all(i.startswith(ONE_MODULE[package]) for i in importers), importers
