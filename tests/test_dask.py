@@ -17,23 +17,9 @@ from generate import write_parts  # fixtures/ is on the path (conftest)
 import toolkit as cc
 from toolkit import on_dask
 from toolkit.errors import CrosscheckError
+from toolkit.model import findings as fd
 
-COLUMNS = [
-    "kind",
-    "code",
-    "rule",
-    "severity",
-    "incident",
-    "source",
-    "measure",
-    "reported_on",
-    "origin_file",
-    "origin_row",
-    "column",
-    "observed",
-    "expected",
-    "message",
-]
+COLUMNS = list(fd.COLUMNS)
 
 
 @pytest.fixture(scope="module")

@@ -42,11 +42,9 @@ from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.reading import (
     FileReport,
-    check_something_read,
     discover,
-    display_path,
+    gathered,
     read_file,
-    unclaimed_findings,
 )
 from toolkit.suite import Suite, find_suite
 from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table
@@ -287,19 +285,10 @@ def _read(
         read_file, [p for p, _ in found], [r for _, r in found], suite=suite, pure=False
     )
     said = client.gather(client.map(_said_of, reads))
-    reports, records, unclaimed, kept = [], [], list(skipped), []
-    for (path, _), (report, problems, _columns), read in zip(found, said, reads, strict=True):
-        if report is None:
-            unclaimed.append(display_path(path))
-            continue
-        reports.append(report)
-        records.extend(problems)
-        kept.append(read)
-    check_something_read(paths, reports, unclaimed)
-    records.extend(unclaimed_findings(unclaimed))
-    columns = [c for (r, _, c) in said if r is not None]
+    reports, records, _, kept = gathered(paths, found, [(r, p) for r, p, _ in said], skipped)
+    columns = [said[k][2] for k in kept]
     meta = _shared_columns(columns)
-    parts = client.map(_figures_of, kept)
+    parts = client.map(_figures_of, [reads[k] for k in kept])
     parts = client.map(_conform, parts, meta=meta)
     return parts, tuple(reports), fd.sort(fd.from_records(records))
 

@@ -17,15 +17,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from toolkit.comparing.consensus import (
-    consensus,
-    find_outliers,
-    row_statuses,
-    summarise,
-    worst_first,
-)
 from toolkit.comparing.latest import Coded, code_figures, latest_figures
-from toolkit.comparing.result import Comparison, Core, comparison_table
+from toolkit.comparing.result import Comparison, compared_core, comparison_table
 from toolkit.errors import CrosscheckError
 from toolkit.model import figures as ft
 from toolkit.model.derived import derive_wholes
@@ -93,20 +86,7 @@ def compare_figures(
     figures = derive_wholes(figures, suite.taxonomy, tolerance, suite.compare.match_days)
     coded = code_figures(figures, tolerance)
     latest = latest_figures(coded, when, suite)
-    groups = summarise(latest, suite.compare.spread_threshold)
-    row_status = row_statuses(latest, groups)
-    found = find_outliers(latest, groups)
-    g_lo, g_hi = consensus(groups, found)
-    core = Core(
-        coded=coded,
-        latest=latest,
-        groups=groups,
-        g_lo=g_lo,
-        g_hi=g_hi,
-        outliers=found,
-        row_status=row_status,
-        rank=worst_first(groups),
-    )
+    core = compared_core(coded, latest, suite)
     series = None
     if suite.compare.over_time if over_time is None else over_time:
         from toolkit.comparing.over_time import compare_series

@@ -23,10 +23,10 @@ import pandas as pd
 
 from toolkit.columnar import DAY_US, join_runs, run_starts, take_names
 from toolkit.comparing.consensus import CONFLICT
+from toolkit.comparing.findings import base_columns
 from toolkit.comparing.result import shown_texts
 from toolkit.model import findings as fd
 from toolkit.model.intervals import number_texts
-from toolkit.model.vocabulary import FAMILIES
 
 if TYPE_CHECKING:
     from toolkit.comparing.over_time import Series
@@ -300,23 +300,6 @@ def series_findings(s: Series) -> pd.DataFrame:
     return fd.concat([_episode_findings(s), _lag_findings(s)])
 
 
-def _base(rows: pd.DataFrame, code: str, s: Series) -> dict[str, Any]:
-    family = FAMILIES[code]
-    return {
-        "kind": family.kind.value,
-        "code": code,
-        "rule": family.title,
-        "severity": s.suite.severity_of(code),
-        "incident": rows["incident"].array,
-        "source": rows["source"].array,
-        "measure": rows["measure"].array,
-        "reported_on": rows["start"].array,
-        "origin_file": rows["origin_file"].array,
-        "origin_row": rows["origin_row"].array,
-        "column": "figure_text",
-    }
-
-
 def _episode_findings(s: Series) -> pd.DataFrame:
     e = s.episodes
     if e.empty:
@@ -354,7 +337,8 @@ def _episode_findings(s: Series) -> pd.DataFrame:
     return fd.from_frame(
         pd.DataFrame(
             {
-                **_base(e, "conflict-episode", s),
+                **base_columns(e.assign(reported_on=e["start"]), "conflict-episode", s.suite),
+                "column": "figure_text",
                 "observed": mine.array,
                 "expected": ("overlap with " + theirs).array,
                 "message": message.array,
@@ -394,7 +378,8 @@ def _lag_findings(s: Series) -> pd.DataFrame:
     return fd.from_frame(
         pd.DataFrame(
             {
-                **_base(lag, "lag", s),
+                **base_columns(lag.assign(reported_on=lag["start"]), "lag", s.suite),
+                "column": "figure_text",
                 "observed": (days + " late").array,
                 "expected": "the others' figure of the same date",
                 "message": message.array,

@@ -17,6 +17,7 @@ from toolkit.model.vocabulary import FAMILIES
 if TYPE_CHECKING:
     from toolkit.comparing.latest import Latest
     from toolkit.comparing.result import Comparison
+    from toolkit.suite import Suite
 
 
 def discrepancies(c: Comparison) -> pd.DataFrame:
@@ -25,13 +26,15 @@ def discrepancies(c: Comparison) -> pd.DataFrame:
     return fd.concat(fd.from_frame(p) for p in parts if len(p))
 
 
-def _base(rows: pd.DataFrame, code: str, c: Comparison) -> dict[str, Any]:
+def base_columns(rows: pd.DataFrame, code: str, suite: Suite) -> dict[str, Any]:
+    """The columns a comparison's finding of family ``code`` takes from its family and
+    from ``rows`` (incident, source, measure, report date and where it was read)."""
     family = FAMILIES[code]
     return {
         "kind": family.kind.value,
         "code": code,
         "rule": family.title,
-        "severity": c.suite.severity_of(code),
+        "severity": suite.severity_of(code),
         "incident": rows["incident"].array,
         "source": rows["source"].array,
         "measure": rows["measure"].array,
@@ -129,7 +132,7 @@ def _conflicts(c: Comparison) -> pd.DataFrame:
     expected = expected.where(outlier, "overlap with the others")
     return pd.DataFrame(
         {
-            **_base(rows, "conflict", c),
+            **base_columns(rows, "conflict", c.suite),
             "column": "figure_text",
             "observed": rows["shown"].array,
             "expected": expected.array,
@@ -162,7 +165,7 @@ def _spreads(c: Comparison) -> pd.DataFrame:
     threshold = c.suite.compare.spread_threshold
     return pd.DataFrame(
         {
-            **_base(rows, "wide-spread", c),
+            **base_columns(rows, "wide-spread", c.suite),
             "column": "figure_text",
             "observed": rows["shown"].array,
             "expected": f"within {threshold:.0%} of the highest figure",
@@ -257,7 +260,7 @@ def _definitions(c: Comparison) -> pd.DataFrame:
     count = pd.Series(number_texts(value[i].astype("float64")), dtype="str")
     return pd.DataFrame(
         {
-            **_base(rows, "definition", c),
+            **base_columns(rows, "definition", c.suite),
             "column": "measure",
             "observed": (count + " as " + rows["measure"]).array,
             "expected": (count + " as " + ancestor + " (" + other + ")").array,

@@ -9,17 +9,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from toolkit.comparing.consensus import (
-    consensus,
-    find_outliers,
-    row_statuses,
-    summarise,
-)
 from toolkit.comparing.latest import Coded
-from toolkit.comparing.result import Core, comparison_table, latest_frame, shown_texts
+from toolkit.comparing.result import (
+    Core,
+    compared_core,
+    comparison_table,
+    latest_frame,
+    shown_texts,
+)
 from toolkit.comparing.series import Aligned, align
 from toolkit.suite import Suite
 
@@ -140,20 +139,7 @@ class Series:
 def compare_series(coded: Coded, figures: pd.DataFrame, suite: Suite) -> Series:
     """Compare the sources on every report date of every incident and measure."""
     aligned = align(coded, suite)
-    latest = aligned.latest
-    groups = summarise(latest, suite.compare.spread_threshold)
-    found = find_outliers(latest, groups)
-    g_lo, g_hi = consensus(groups, found)
-    core = Core(
-        coded=coded,
-        latest=latest,
-        groups=groups,
-        g_lo=g_lo,
-        g_hi=g_hi,
-        outliers=found,
-        row_status=row_statuses(latest, groups),
-        rank=np.arange(len(groups.status)),  # incident, measure, then date order
-    )
+    core = compared_core(coded, aligned.latest, suite, ranked=False)  # name, then date order
     return Series(
         table=comparison_table(core, suite),
         figures=figures,

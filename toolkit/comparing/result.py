@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 
 from toolkit.columnar import categorical, names_per_group, repeated_text, take_names
-from toolkit.comparing.consensus import Groups, Outliers
+from toolkit.comparing.consensus import (
+    Groups,
+    Outliers,
+    consensus,
+    find_outliers,
+    row_statuses,
+    summarise,
+    worst_first,
+)
 from toolkit.comparing.latest import Coded, Latest
 from toolkit.model.intervals import interval_column
 from toolkit.model.vocabulary import ROW_STATUSES, STATUSES
@@ -53,6 +61,24 @@ class Core:
             distance: np.ndarray = np.abs(k.point - mid) / mid
         distance[(self.groups.sources < 2)[k.group] | k.stale] = np.nan
         return distance
+
+
+def compared_core(coded: Coded, latest: Latest, suite: Suite, ranked: bool = True) -> Core:
+    """The groups of ``latest`` compared: their summaries, outliers, consensus and statuses,
+    in the order a table lists them (worst first when ``ranked``; else as they stand)."""
+    groups = summarise(latest, suite.compare.spread_threshold)
+    found = find_outliers(latest, groups)
+    g_lo, g_hi = consensus(groups, found)
+    return Core(
+        coded=coded,
+        latest=latest,
+        groups=groups,
+        g_lo=g_lo,
+        g_hi=g_hi,
+        outliers=found,
+        row_status=row_statuses(latest, groups),
+        rank=worst_first(groups) if ranked else np.arange(len(groups.status)),
+    )
 
 
 def shown_texts(

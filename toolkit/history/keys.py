@@ -15,22 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from toolkit.model.findings import COLUMNS
+
 FINGERPRINT = ("code", "rule", "incident", "source", "measure", "reported_on", "column", "observed")
-CONTENT = (
-    "kind",
-    "code",
-    "rule",
-    "severity",
-    "incident",
-    "source",
-    "measure",
-    "reported_on",
-    "origin_file",
-    "column",
-    "observed",
-    "expected",
-    "message",
-)
+CONTENT = tuple(c for c in COLUMNS if c != "origin_row")  # a line is the run's, not the finding's
 
 
 def texts(findings: pd.DataFrame) -> pd.DataFrame:

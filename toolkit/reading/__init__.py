@@ -211,20 +211,11 @@ def read_figures(
         raise InputError("no files to read")
     the_suite = find_suite(paths, suite)
     files, skipped = discover(paths, the_suite)
-    frames: list[pd.DataFrame] = []
-    records: list[dict[str, Any]] = []  # input findings
-    reports: list[FileReport] = []
-    unclaimed = list(skipped)
-    for path, root in files:
-        report, figures, problems = read_file(path, root, the_suite)
-        if report is None:
-            unclaimed.append(display_path(path))
-            continue
-        reports.append(report)
-        frames.append(figures)
-        records.extend(problems)
-    check_something_read(paths, reports, unclaimed)
-    records.extend(unclaimed_findings(unclaimed))
+    reads = [read_file(path, root, the_suite) for path, root in files]
+    reports, records, unclaimed, kept = gathered(
+        paths, files, [(r[0], r[2]) for r in reads], skipped
+    )
+    frames = [reads[k][1] for k in kept]
     figures = pd.concat(frames, ignore_index=True) if frames else ft.empty()
     if len(frames) > 1:
         figures = ft.conform(figures)
@@ -249,6 +240,32 @@ def read_file(
     if found is None:
         return None, ft.empty(), []
     return _map_one(*found, path, suite)
+
+
+def gathered(
+    paths: Sequence[str | Path],
+    files: Sequence[tuple[Path, Path | None]],
+    said: Sequence[tuple[FileReport | None, list[dict[str, Any]]]],
+    skipped: Sequence[str],
+) -> tuple[list[FileReport], list[dict[str, Any]], list[str], list[int]]:
+    """What the reads of ``files`` said (each its report, None for a file nobody claims,
+    and its input findings), put together: the reports, every input finding (unclaimed
+    files included), the unclaimed files, and which reads gave figures. Zero rows read in
+    all is an :class:`InputError`."""
+    reports: list[FileReport] = []
+    records: list[dict[str, Any]] = []
+    unclaimed = list(skipped)
+    kept: list[int] = []
+    for k, ((path, _), (report, problems)) in enumerate(zip(files, said, strict=True)):
+        if report is None:
+            unclaimed.append(display_path(path))
+            continue
+        reports.append(report)
+        records.extend(problems)
+        kept.append(k)
+    check_something_read(paths, reports, unclaimed)
+    records.extend(unclaimed_findings(unclaimed))
+    return reports, records, unclaimed, kept
 
 
 def check_something_read(
