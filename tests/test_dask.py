@@ -35,9 +35,21 @@ def rows(findings: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(COLUMNS).reset_index(drop=True)
 
 
+OPEN: list[on_dask.DaskRun] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_runs():
+    """Each run's parts (written to a temporary folder) are removed after its test."""
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
 def same_findings(path: Path | str, client, **options) -> on_dask.DaskRun:
     native = cc.check(path, **options)
     run = on_dask.check(path, client=client, **options)
+    OPEN.append(run)
     got = run.findings.compute()
     assert len(got) == len(native.findings)
     pd.testing.assert_frame_equal(rows(got), rows(native.findings))
@@ -71,14 +83,23 @@ def test_exports_split_by_incident_are_not_moved(client, tmp_path):
     assert parts.parts == 6
     run = same_findings(tmp_path / "by-incident", client)
     assert run.shuffled is False
+    assert run.streamed is True  # each file read, checked and compared in one task
     assert run.parts == 6
     assert run.counts["conflict"] > 0
+    # the results stay on disk, a part per file, until the run closes
+    assert run.folder is not None
+    assert len(list((run.folder / "findings").glob("part-*.parquet"))) == 6
+    assert run.findings.npartitions == 7  # and the input findings
+    run.close()
+    OPEN.remove(run)
+    assert not run.folder.exists()
 
 
 def test_one_export_per_source_is_shuffled_by_incident(client, tmp_path):
     write_parts(tmp_path / "by-source", 6000, 10, by_incident=False, seed=4)
     run = same_findings(tmp_path / "by-source", client)
     assert run.shuffled is True
+    assert run.streamed is False  # one incident over five files: they must meet first
     # every incident's rows met: as many comparisons as the native engine has
     native = cc.check(tmp_path / "by-source")
     assert len(run.table.compute()) == len(native.comparison.table)

@@ -61,24 +61,31 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
             over_time=args.over_time,
             rules=rules,
         )
-        _summary(result, out)
-        worst = result.worst_findings(20)
-        total = int(result.summary["n"].sum())
-        console.findings_list(
-            worst, out, limit=None, total=total, hint=None if args.csv else "--csv FILE"
-        )
-        written = []
-        if args.csv:
-            table = result.findings if rules else result.table
-            written.append(write_frame(table, args.csv))
-        console.wrote(written, out)
-        r = result.rows
-        print(
-            f"rows read {r['read']} = accepted {r['accepted']} + rejected {r['rejected']}; "
-            f"figures {r['figures']}; findings {total}",
-            file=out,
-        )
-        return _exit(result.summary, args.fail_on)
+        with result:  # the parts it wrote are removed at the end
+            return _report(result, args, out, rules)
+
+
+def _report(result: Any, args: argparse.Namespace, out: TextIO, rules: bool) -> int:
+    from toolkit.reporting import console
+
+    _summary(result, out)
+    worst = result.worst_findings(20)
+    total = int(result.summary["n"].sum())
+    console.findings_list(
+        worst, out, limit=None, total=total, hint=None if args.csv else "--csv FILE"
+    )
+    written = []
+    if args.csv:
+        table = result.findings if rules else result.table
+        written.append(write_frame(table, args.csv))
+    console.wrote(written, out)
+    r = result.rows
+    print(
+        f"rows read {r['read']} = accepted {r['accepted']} + rejected {r['rejected']}; "
+        f"figures {r['figures']}; findings {total}",
+        file=out,
+    )
+    return _exit(result.summary, args.fail_on)
 
 
 def _summary(result: Any, out: TextIO) -> None:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 import operator
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -202,12 +204,14 @@ class DaskRun:
     figures: int
     parts: int
     shuffled: bool
-    _stack: ExitStack | None = field(default=None, repr=False)
+    streamed: bool = False
+    folder: Path | None = None  # where a streamed run's parts lie until it closes
+    _stack: ExitStack = field(default_factory=ExitStack, repr=False)
 
     def close(self) -> None:
-        """Stop the cluster this run started (a client given to it is left open)."""
-        if self._stack is not None:
-            self._stack.close()
+        """Remove the parts this run wrote and stop the cluster it started (a client given
+        to it is left open)."""
+        self._stack.close()
 
     def __enter__(self) -> DaskRun:
         return self
@@ -258,6 +262,10 @@ def check(
         raise CrosscheckError("no files to read")
     the_suite = find_suite(paths, suite)
     mode = link_mode(the_suite, link)
+    if _streamable(client, the_suite, mode, rules):
+        streamed = _streamed(client, paths, the_suite, as_of, over_time, rules)
+        if streamed is not None:
+            return streamed
     parts, files, input_findings = _read(client, paths, the_suite)
     figures = sum(f.figures for f in files)
     parts, shuffled = _by_incident(client, parts)
@@ -274,6 +282,120 @@ def check(
     found += client.map(_get, compared, name="findings")
     small = fd.concat([input_findings, matching.findings if matching is not None else fd.empty()])
     return _result(client, the_suite, files, found, compared, small, matching, figures, shuffled)
+
+
+def _streamable(client: Client, suite: Suite, mode: str, rules: bool) -> bool:
+    """Whether the run may go file by file, each file read, checked and compared in one
+    task that writes its results and keeps nothing (memory bounded by a file, not by the
+    data): when nothing is linked, no rule's ``mostly`` needs the whole table's counts, and
+    the workers write where the client reads (a cluster on this machine)."""
+    from distributed import LocalCluster
+
+    linked = mode != "none" and (mode == "auto" or bool(suite.crosswalk))
+    needs_counts = rules and any(r.mostly < 1 for r in suite_rules(suite))
+    return not linked and not needs_counts and isinstance(client.cluster, LocalCluster)
+
+
+_OUTPUTS = ("findings", "table", "latest")
+
+
+def _whole(
+    path: Path,
+    root: Path | None,
+    index: int,
+    *,
+    suite: Suite,
+    folder: str,
+    as_of: object,
+    over_time: bool | None,
+    rules: bool,
+) -> dict[str, Any]:
+    """One export read, checked and compared, its results written as parts of
+    ``folder``/findings, /table and /latest; what comes back is small: the file's report,
+    input findings, incidents and counts."""
+    report, figures, problems = read_file(path, root, suite)
+    said: dict[str, Any] = {"report": report, "problems": problems}
+    if report is None:
+        return said
+    checked = check_figures(figures, suite).findings if rules else fd.empty()
+    c = compare_figures(figures, suite, as_of, over_time=over_time)
+    findings = fd.concat([checked, c.findings])
+    for what, frame in zip(_OUTPUTS, (findings, c.table, c.latest), strict=True):
+        frame.to_parquet(Path(folder) / what / f"part-{index:06d}.parquet", index=False)
+    return said | {
+        "incidents": _incidents(figures),
+        "counts": c.counts(),
+        "kinds": _kind_severity(findings),
+    }
+
+
+def _streamed(
+    client: Client,
+    paths: list[str | Path],
+    suite: Suite,
+    as_of: object,
+    over_time: bool | None,
+    rules: bool,
+) -> DaskRun | None:
+    """The run file by file (see :func:`_streamable`); None when the exports turn out not
+    to be split by incident (one incident in two files: its figures must meet first)."""
+    import dask.dataframe as dd
+
+    found, skipped = discover(paths, suite)
+    stack = ExitStack()
+    folder = Path(tempfile.mkdtemp(prefix="crosscheck-dask-"))
+    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    with stack:
+        for what in _OUTPUTS:
+            (folder / what).mkdir()
+        said = client.gather(
+            client.map(
+                _whole,
+                [p for p, _ in found],
+                [r for _, r in found],
+                range(len(found)),
+                suite=suite,
+                folder=str(folder),
+                as_of=as_of,
+                over_time=over_time,
+                rules=rules,
+                pure=False,
+            )
+        )
+        reports, records, _, kept = gathered(
+            paths, found, [(s["report"], s["problems"]) for s in said], skipped
+        )
+        seen = [said[k]["incidents"] for k in kept]
+        if sum(len(s) for s in seen) != len(set().union(*map(set, seen))):
+            return None
+        small = fd.sort(fd.from_records(records))
+        small.to_parquet(folder / "findings" / "input.parquet", index=False)
+        counts: dict[str, int] = {}
+        for k in kept:
+            for name, n in said[k]["counts"].items():
+                counts[name] = counts.get(name, 0) + int(n)
+        kinds = [said[k]["kinds"] for k in kept] + [_kind_severity(small)]
+        summary = pd.concat(kinds, ignore_index=True)
+        summary = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
+        run = DaskRun(
+            client=client,
+            suite=suite,
+            files=tuple(reports),
+            findings=dd.read_parquet(str(folder / "findings")),
+            table=dd.read_parquet(str(folder / "table")),
+            latest=dd.read_parquet(str(folder / "latest")),
+            matching=None,
+            counts=counts,
+            summary=summary,
+            figures=sum(r.figures for r in reports),
+            parts=len(kept),
+            shuffled=False,
+            streamed=True,
+            folder=folder,
+        )
+        run._stack.enter_context(stack.pop_all())
+        return run
+    return None  # pragma: no cover (the with block returns)
 
 
 def _read(
@@ -427,5 +549,5 @@ def run(
     except BaseException:
         stack.close()
         raise
-    result._stack = stack
+    result._stack.enter_context(stack)
     return result
