@@ -134,7 +134,17 @@ def _conform(part: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
 
 
 def _incidents(part: pd.DataFrame) -> np.ndarray:
-    return part["incident"].dropna().astype("str").unique()
+    """A hash per incident of the part (8 bytes each, not the keys' text: the client
+    holds every part's). Two keys hashing alike only make the run shuffle, which is safe."""
+    keys = pd.Series(part["incident"].dropna().astype("str").unique())
+    hashed: np.ndarray = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    return hashed
+
+
+def _apart(seen: list[np.ndarray]) -> bool:
+    """Whether no incident lies in two parts (``seen``: each part's incident hashes)."""
+    every = np.concatenate(seen) if seen else np.zeros(0, dtype=np.uint64)
+    return len(np.unique(every)) == len(every)
 
 
 def _bucket(part: pd.DataFrame, buckets: int) -> pd.DataFrame:
@@ -365,8 +375,7 @@ def _streamed(
         reports, records, _, kept = gathered(
             paths, found, [(s["report"], s["problems"]) for s in said], skipped
         )
-        seen = [said[k]["incidents"] for k in kept]
-        if sum(len(s) for s in seen) != len(set().union(*map(set, seen))):
+        if not _apart([said[k]["incidents"] for k in kept]):
             return None
         small = fd.sort(fd.from_records(records))
         small.to_parquet(folder / "findings" / "input.parquet", index=False)
@@ -446,8 +455,7 @@ def _by_incident(client: Client, parts: list[Future]) -> tuple[list[Future], boo
     shuffle). Returns the parts and whether they moved."""
     import dask.dataframe as dd
 
-    seen = client.gather(client.map(_incidents, parts))
-    if sum(len(s) for s in seen) == len(set().union(*map(set, seen))):
+    if _apart(client.gather(client.map(_incidents, parts))):
         return parts, False
     buckets = max(1, len(parts))
     meta = _bucket(client.submit(operator.methodcaller("head", 0), parts[0]).result(), 1)
