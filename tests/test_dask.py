@@ -95,6 +95,19 @@ def test_exports_split_by_incident_are_not_moved(client, tmp_path):
     assert not run.folder.exists()
 
 
+def test_progress_is_told_of_each_export_as_it_finishes(client, tmp_path):
+    write_parts(tmp_path / "parts", 3000, 5, by_incident=True, seed=5)
+    told: list[tuple[str, int]] = []
+    with on_dask.check(tmp_path / "parts", client=client, on_part=lambda *a: told.append(a)):
+        pass
+    assert told == [("exports read, checked, compared", 5)] * 5
+    told.clear()
+    with on_dask.check(FIXTURES / "matching", client=client, link="auto",
+                       on_part=lambda *a: told.append(a)):  # fmt: skip
+        pass
+    assert told == [("exports read", 3)] * 3  # truth.csv too: read, then found unclaimed
+
+
 def test_one_export_per_source_is_shuffled_by_incident(client, tmp_path):
     write_parts(tmp_path / "by-source", 6000, 10, by_incident=False, seed=4)
     run = same_findings(tmp_path / "by-source", client)

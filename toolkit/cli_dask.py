@@ -43,6 +43,7 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
     """Run ``check`` (``rules``) or ``compare`` on the cluster; print and write."""
     from toolkit import on_dask
     from toolkit.reporting import console
+    from toolkit.reporting.progress import Progress
 
     refuse_unsupported(args)
     with on_dask.cluster(args.scheduler) as client:
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
             f"dask: {workers} workers" + (f"; dashboard {console.clean(link)}" if link else ""),
             file=out,
         )
+        progress = Progress(1)
         result = on_dask.check(
             args.paths,
             args.suite,
@@ -60,7 +62,9 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
             as_of=args.as_of,
             over_time=args.over_time,
             rules=rules,
+            on_part=lambda label, total: progress.step(label, total=total),
         )
+        progress.done()
         with result:  # the parts it wrote are removed at the end
             return _report(result, args, out, rules)
 

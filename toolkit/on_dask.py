@@ -26,7 +26,7 @@ import operator
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,9 +261,12 @@ def check(
     as_of: object = None,
     over_time: bool | None = None,
     rules: bool = True,
+    on_part: Callable[[str, int], None] | None = None,
 ) -> DaskRun:
     """Read, check, link and compare on the cluster ``client`` is connected to (see the
-    module notes); ``rules=False`` compares without checking (``crosscheck compare``)."""
+    module notes); ``rules=False`` compares without checking (``crosscheck compare``).
+    ``on_part`` is called with a label and the number of exports as each export's work
+    finishes (a progress display)."""
     _distributed()
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -273,10 +276,10 @@ def check(
     the_suite = find_suite(paths, suite)
     mode = link_mode(the_suite, link)
     if _streamable(client, the_suite, mode, rules):
-        streamed = _streamed(client, paths, the_suite, as_of, over_time, rules)
+        streamed = _streamed(client, paths, the_suite, as_of, over_time, rules, on_part)
         if streamed is not None:
             return streamed
-    parts, files, input_findings = _read(client, paths, the_suite)
+    parts, files, input_findings = _read(client, paths, the_suite, on_part)
     figures = sum(f.figures for f in files)
     parts, shuffled = _by_incident(client, parts)
     found: list[Any] = []
@@ -346,6 +349,7 @@ def _streamed(
     as_of: object,
     over_time: bool | None,
     rules: bool,
+    on_part: Callable[[str, int], None] | None = None,
 ) -> DaskRun | None:
     """The run file by file (see :func:`_streamable`); None when the exports turn out not
     to be split by incident (one incident in two files: its figures must meet first)."""
@@ -358,7 +362,8 @@ def _streamed(
     with stack:
         for what in _OUTPUTS:
             (folder / what).mkdir()
-        said = client.gather(
+        said = _finished(
+            client,
             client.map(
                 _whole,
                 [p for p, _ in found],
@@ -370,7 +375,9 @@ def _streamed(
                 over_time=over_time,
                 rules=rules,
                 pure=False,
-            )
+            ),
+            on_part,
+            "exports read, checked, compared",
         )
         reports, records, _, kept = gathered(
             paths, found, [(s["report"], s["problems"]) for s in said], skipped
@@ -407,15 +414,29 @@ def _streamed(
     return None  # pragma: no cover (the with block returns)
 
 
+def _finished(
+    client: Client, futures: list[Future], on_part: Callable[[str, int], None] | None, label: str
+) -> list[Any]:
+    """The futures' results, in order; ``on_part`` told of each as it finishes."""
+    if on_part is not None:
+        for _ in _distributed().as_completed(futures):
+            on_part(label, len(futures))
+    results: list[Any] = client.gather(futures)
+    return results
+
+
 def _read(
-    client: Client, paths: list[str | Path], suite: Suite
+    client: Client,
+    paths: list[str | Path],
+    suite: Suite,
+    on_part: Callable[[str, int], None] | None = None,
 ) -> tuple[list[Future], tuple[FileReport, ...], pd.DataFrame]:
     """One task per export; the parts' futures, the file reports and input findings."""
     found, skipped = discover(paths, suite)
     reads = client.map(
         read_file, [p for p, _ in found], [r for _, r in found], suite=suite, pure=False
     )
-    said = client.gather(client.map(_said_of, reads))
+    said = _finished(client, client.map(_said_of, reads), on_part, "exports read")
     reports, records, _, kept = gathered(paths, found, [(r, p) for r, p, _ in said], skipped)
     columns = [said[k][2] for k in kept]
     meta = _shared_columns(columns)
