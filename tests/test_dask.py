@@ -232,3 +232,17 @@ def test_the_api_starts_and_stops_its_own_cluster():
         assert run.ok
         client = run.client
     assert client.status == "closed"
+
+
+def test_a_pattern_names_the_exports_it_matches(client, tmp_path):
+    write_parts(tmp_path / "parts", 4000, 4, by_incident=True, seed=6)
+    pattern = str(tmp_path / "parts" / "part-0000[01].parquet")
+    native = cc.check(pattern)
+    assert [Path(f.path).name for f in native.read.files] == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    run = same_findings(pattern, client)
+    assert run.parts == 2
+    with pytest.raises(CrosscheckError, match="no file matches this pattern"):
+        cc.check(str(tmp_path / "parts" / "*.csv"))

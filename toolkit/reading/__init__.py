@@ -8,6 +8,7 @@ result along (``figures.attrs["crosscheck"]``) for the check that follows.
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -100,11 +101,19 @@ def discover(
 ) -> tuple[list[tuple[Path, Path | None]], list[str]]:
     """Files to read (with the directory they were found under) and files nobody claims.
 
-    Hidden files, suite files and README/licence texts are not exports.
+    Hidden files, suite files and README/licence texts are not exports. A path that is
+    not there but a pattern (``exports/2024-*.csv``, ``parts/**/*.parquet``) names the files
+    it matches.
     """
     found: list[tuple[Path, Path | None]] = []
     skipped: list[str] = []
     for p in map(Path, paths):
+        if not p.exists() and glob.has_magic(str(p)):  # a pattern the shell left quoted
+            matches = sorted(Path(m) for m in glob.glob(str(p), recursive=True))
+            if not matches:
+                raise InputError("no file matches this pattern", p)
+            found.extend((m, None) for m in matches if m.is_file())
+            continue
         if not p.is_dir():
             found.append((p, None))
             continue
