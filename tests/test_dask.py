@@ -184,6 +184,12 @@ def test_the_command_line_writes_the_findings_from_the_cluster(tmp_path, cli):
     written = pd.read_csv(out).sort_values(COLUMNS).reset_index(drop=True)
     expected = pd.read_csv(native).sort_values(COLUMNS).reset_index(drop=True)
     pd.testing.assert_frame_equal(written, expected)
+    lines = tmp_path / "findings.jsonl"
+    assert cli("check", str(FIXTURES / "series"), "--engine", "dask", "--scheduler", "local:2",
+               "--csv", str(lines)).code == 1  # fmt: skip
+    as_lines = pd.read_json(lines, lines=True).sort_values(COLUMNS).reset_index(drop=True)
+    assert len(as_lines) == len(expected)
+    assert as_lines["message"].tolist() == expected["message"].tolist()
     dataset = tmp_path / "table.parquet"
     compared = cli("compare", str(FIXTURES / "linking"), "--engine", "dask", "--scheduler",
                    "local:2", "--csv", str(dataset))  # fmt: skip

@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
 
 # Where a command may write, and the suffixes each output accepts (None: any).
 _OUTPUT_OPTIONS = ("output", "findings", "json", "csv", "html", "junit", "gx_json")
-_TABLE, _JSON = (".csv", ".parquet", ".json"), (".json",)
+_TABLE, _JSON = (".csv", ".parquet", ".json", ".jsonl"), (".json",)
 
 
 def _file(

@@ -127,12 +127,21 @@ def _exit(summary: Any, fail_on: str) -> int:
 
 def write_frame(frame: Any, path: str | Path) -> Path:
     """A Dask DataFrame written from the cluster: ``.csv`` one file (spreadsheet-safe,
-    part after part), ``.parquet`` a Parquet dataset (a folder, a file per part); into a
-    temporary name first, renamed when whole."""
+    part after part), ``.jsonl`` one file of JSON Lines (part after part), ``.parquet`` a
+    Parquet dataset (a folder, a file per part); into a temporary name first, renamed when
+    whole. No part is held by the client longer than it takes to write it."""
     from toolkit.errors import OutputError
-    from toolkit.reporting.writers import check_target, neutralise, write_with
+    from toolkit.reporting.writers import check_target, json_lines, neutralise, write_with
 
-    target = check_target(path, (".csv", ".parquet"))
+    target = check_target(path, (".csv", ".parquet", ".jsonl"))
+    if target.suffix.lower() == ".jsonl":
+
+        def lines(t: Path) -> None:
+            t.write_text("", encoding="utf-8")
+            for part in frame.to_delayed():
+                json_lines(part.compute(), t, append=True)
+
+        return write_with(target, lines)
     if target.suffix.lower() == ".csv":
         safe = frame.map_partitions(neutralise, meta=frame._meta)
         return write_with(

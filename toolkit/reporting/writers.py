@@ -40,7 +40,7 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=lambda c: f"'{c}" if str(c).startswith(_FORMULA_START) else c)
 
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".json")
+TABLE_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl")
 
 
 def check_target(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
@@ -185,9 +185,12 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` as .csv (neutralised), .parquet or .json (records), by the suffix."""
+    """Write ``df`` as .csv (neutralised), .parquet, .json (records) or .jsonl (a record a
+    line), by the suffix."""
     p = check_target(path, TABLE_SUFFIXES)
     suffix = p.suffix.lower()
+    if suffix == ".jsonl":
+        return write_with(p, lambda t: json_lines(df, t))
     if suffix == ".csv":
         return write_with(
             p, lambda t: neutralise(df).to_csv(t, index=False, date_format="%Y-%m-%d")
@@ -198,6 +201,17 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         p,
         lambda t: df.to_json(t, orient="records", date_format="iso", indent=1, force_ascii=False),
     )
+
+
+def json_lines(df: pd.DataFrame, target: str | Path, append: bool = False) -> None:
+    """``df`` as JSON Lines (a record a line, dates ISO, text as UTF-8) into ``target``."""
+    text = (
+        ""
+        if df.empty
+        else df.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+    )
+    with open(target, "a" if append else "w", encoding="utf-8") as f:
+        f.write(text if text.endswith("\n") or not text else text + "\n")
 
 
 def write_json(path: str | Path, **tables: pd.DataFrame) -> Path:
