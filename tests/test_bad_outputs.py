@@ -147,6 +147,14 @@ def _history_newer(folder: Path) -> list[str]:
     return ["check", str(aq(folder)), "--history", url]
 
 
+def _scheduler_nowhere(folder: Path) -> list[str]:
+    return ["check", str(aq(folder)), "--engine", "dask", "--scheduler", "nowhere"]
+
+
+def _dask_html(folder: Path) -> list[str]:
+    return ["check", str(aq(folder)), "--engine", "dask", "--html", str(folder / "r.html")]
+
+
 def _plugin_unreadable(folder: Path) -> list[str]:
     data = aq(folder)
     (data / "al-masdar.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
@@ -186,6 +194,22 @@ CASES = [
         _history_newer,
         2,
         "its schema is version 3, newer than this crosscheck's (2): upgrade crosscheck",
+    ),
+    Case(
+        "dask-scheduler-not-an-address",
+        "crash",
+        "`--engine dask --scheduler nowhere`",
+        _scheduler_nowhere,
+        2,
+        "--scheduler 'nowhere': expected local, local:N or a scheduler's address (tcp://host:8786)",
+    ),
+    Case(
+        "dask-html-not-yet",
+        "crash",
+        "`--engine dask --html FILE` (the dask engine writes no HTML report yet)",
+        _dask_html,
+        2,
+        "--html is not available with --engine dask yet",
     ),
     Case(
         "output-is-a-folder",
