@@ -206,8 +206,8 @@ def test_speed_tricks_live_in_columnar_and_no_pandas_internals_are_used():
 
 # Heavy or optional engines, each imported (lazily) by one module only.
 ONE_MODULE = {
-    "dask": "toolkit/on_dask.py",
-    "distributed": "toolkit/on_dask.py",
+    "dask": "toolkit/on_dask/",
+    "distributed": "toolkit/on_dask/",
     "great_expectations": "toolkit/checking/gx.py",
     "sqlalchemy": "toolkit/history",
 }

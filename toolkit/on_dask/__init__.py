@@ -24,24 +24,39 @@ from __future__ import annotations
 import logging
 import operator
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from toolkit.checking import check_figures, suite_rules, within_mostly
-from toolkit.comparing import compare_figures
+from toolkit.checking import suite_rules, within_mostly
 from toolkit.errors import CrosscheckError
 from toolkit.linking import Matching, link_mode
 from toolkit.linking.matching import incident_records, match_records
-from toolkit.model import figures as ft
 from toolkit.model import findings as fd
+from toolkit.on_dask.parts import (
+    Client,
+    Future,
+    apart,
+    bucket,
+    check_part,
+    compare_part,
+    conform,
+    distributed_module,
+    figures_of,
+    get,
+    incidents,
+    kind_severity,
+    rule_counts,
+    said_of,
+    shared_columns,
+    unbucket,
+    worst,
+)
+from toolkit.on_dask.streamed import finished, streamable, streamed
 from toolkit.reading import (
     FileReport,
     discover,
@@ -51,24 +66,7 @@ from toolkit.reading import (
 from toolkit.suite import Suite, find_suite
 from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table
 
-# distributed is untyped: its client and futures are Any here
-Client = Any
-Future = Any
-
-INSTALL = "the dask engine needs dask and distributed: pip install 'crosscheck[dask]'"
 WORST = 20  # findings and disagreements shown on the console
-
-
-def _distributed() -> Any:
-    """The distributed package, or a usage error saying how to install it."""
-    try:
-        import dask.dataframe  # noqa: F401
-        import distributed
-    except ImportError:
-        raise CrosscheckError(INSTALL) from None
-    for name in ("distributed.shuffle", "distributed.shuffle._scheduler_plugin"):
-        logging.getLogger(name).setLevel(logging.ERROR)  # P2P shuffles log each one at WARNING
-    return distributed
 
 
 @contextmanager
@@ -76,7 +74,7 @@ def cluster(scheduler: str | None = None) -> Iterator[Client]:
     """A client of the cluster ``scheduler`` names: ``local`` (a LocalCluster of process
     workers, one per core), ``local:N`` (N workers), or a running scheduler's address
     (``tcp://host:8786``). Closed (and a local cluster stopped) on exit."""
-    distributed = _distributed()
+    distributed = distributed_module()
     address = (scheduler or "local").strip()
     if address == "local" or address.startswith("local:"):
         count = address.partition(":")[2]
@@ -108,85 +106,6 @@ def cluster(scheduler: str | None = None) -> Iterator[Client]:
         raise CrosscheckError(f"--scheduler {address}: cannot be reached: {exc}") from None
     with client:
         yield client
-
-
-# --- the parts, on the workers ----------------------------------------------------------
-
-
-def _figures_of(read: tuple[Any, pd.DataFrame, Any]) -> pd.DataFrame:
-    return read[1]
-
-
-def _said_of(read: tuple[Any, pd.DataFrame, Any]) -> tuple[Any, Any, list[tuple[str, str]]]:
-    """What a read tells the client: its report, its input findings, its columns."""
-    report, figures, problems = read
-    return report, problems, [(str(c), str(t)) for c, t in figures.dtypes.items()]
-
-
-def _conform(part: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
-    """A part in the columns and types every part shares (an extra column another export
-    has is missing here)."""
-    out = part.reindex(columns=meta.columns)
-    for column, dtype in meta.dtypes.items():
-        if out[column].dtype != dtype:
-            out[column] = out[column].astype(dtype)
-    return out.reset_index(drop=True)
-
-
-def _incidents(part: pd.DataFrame) -> np.ndarray:
-    """A hash per incident of the part (8 bytes each, not the keys' text: the client
-    holds every part's). Two keys hashing alike only make the run shuffle, which is safe."""
-    keys = pd.Series(part["incident"].dropna().astype("str").unique())
-    hashed: np.ndarray = pd.util.hash_pandas_object(keys, index=False).to_numpy()
-    return hashed
-
-
-def _apart(seen: list[np.ndarray]) -> bool:
-    """Whether no incident lies in two parts (``seen``: each part's incident hashes)."""
-    every = np.concatenate(seen) if seen else np.zeros(0, dtype=np.uint64)
-    return len(np.unique(every)) == len(every)
-
-
-def _bucket(part: pd.DataFrame, buckets: int) -> pd.DataFrame:
-    """The part with the bucket its incident falls in (``_bucket``): a hash, so one
-    incident's rows meet whatever part they come from."""
-    key = part["incident"].astype("str").fillna("")
-    hashed = pd.util.hash_pandas_object(key, index=False).to_numpy()
-    return part.assign(_bucket=(hashed % np.uint64(buckets)).astype(np.int64))
-
-
-def _unbucket(part: pd.DataFrame) -> pd.DataFrame:
-    return part.drop(columns="_bucket").reset_index(drop=True)
-
-
-def _counts(part: pd.DataFrame, suite: Suite) -> dict[str, tuple[int, int]]:
-    return dict(check_figures(part, suite).counts)
-
-
-def _check(part: pd.DataFrame, suite: Suite, within: dict[str, bool] | None) -> pd.DataFrame:
-    return check_figures(part, suite, within=within).findings
-
-
-def _compare(part: pd.DataFrame, suite: Suite, as_of: object, over_time: bool | None) -> Any:
-    c = compare_figures(part, suite, as_of, over_time=over_time)
-    return {
-        "table": c.table,
-        "latest": c.latest,
-        "findings": c.findings,
-        "counts": c.counts(),
-    }
-
-
-def _get(result: dict[str, Any], name: str) -> Any:
-    return result[name]
-
-
-def _worst(findings: pd.DataFrame, n: int) -> pd.DataFrame:
-    return fd.sort(findings).head(n)
-
-
-def _kind_severity(findings: pd.DataFrame) -> pd.DataFrame:
-    return findings.groupby(["kind", "severity"], observed=True).size().rename("n").reset_index()
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -245,7 +164,7 @@ class DaskRun:
 
     def worst_findings(self, n: int = WORST) -> pd.DataFrame:
         """The ``n`` worst findings of the run, chosen part by part on the cluster."""
-        heads = self.findings.map_partitions(_worst, n, meta=fd.empty()).compute()
+        heads = self.findings.map_partitions(worst, n, meta=fd.empty()).compute()
         return fd.sort(heads).head(n).reset_index(drop=True)
 
     def status_text(self) -> str:
@@ -267,7 +186,7 @@ def check(
     module notes); ``rules=False`` compares without checking (``crosscheck compare``).
     ``on_part`` is called with a label and the number of exports as each export's work
     finishes (a progress display)."""
-    _distributed()
+    distributed_module()
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
@@ -275,10 +194,10 @@ def check(
         raise CrosscheckError("no files to read")
     the_suite = find_suite(paths, suite)
     mode = link_mode(the_suite, link)
-    if _streamable(client, the_suite, mode, rules):
-        streamed = _streamed(client, paths, the_suite, as_of, over_time, rules, on_part)
-        if streamed is not None:
-            return streamed
+    if streamable(client, the_suite, mode, rules):
+        done = streamed(client, paths, the_suite, as_of, over_time, rules, on_part)
+        if done is not None:
+            return done
     parts, files, input_findings = _read(client, paths, the_suite, on_part)
     figures = sum(f.figures for f in files)
     parts, shuffled = _by_incident(client, parts)
@@ -291,138 +210,10 @@ def check(
         parts = client.map(matching.apply, parts, pure=False)
         parts, moved = _by_incident(client, parts)
         shuffled = shuffled or moved
-    compared = client.map(_compare, parts, suite=the_suite, as_of=as_of, over_time=over_time)
-    found += client.map(_get, compared, name="findings")
+    compared = client.map(compare_part, parts, suite=the_suite, as_of=as_of, over_time=over_time)
+    found += client.map(get, compared, name="findings")
     small = fd.concat([input_findings, matching.findings if matching is not None else fd.empty()])
     return _result(client, the_suite, files, found, compared, small, matching, figures, shuffled)
-
-
-def _streamable(client: Client, suite: Suite, mode: str, rules: bool) -> bool:
-    """Whether the run may go file by file, each file read, checked and compared in one
-    task that writes its results and keeps nothing (memory bounded by a file, not by the
-    data): when nothing is linked, no rule's ``mostly`` needs the whole table's counts, and
-    the workers write where the client reads (a cluster on this machine)."""
-    from distributed import LocalCluster
-
-    linked = mode != "none" and (mode == "auto" or bool(suite.crosswalk))
-    needs_counts = rules and any(r.mostly < 1 for r in suite_rules(suite))
-    return not linked and not needs_counts and isinstance(client.cluster, LocalCluster)
-
-
-_OUTPUTS = ("findings", "table", "latest")
-
-
-def _whole(
-    path: Path,
-    root: Path | None,
-    index: int,
-    *,
-    suite: Suite,
-    folder: str,
-    as_of: object,
-    over_time: bool | None,
-    rules: bool,
-) -> dict[str, Any]:
-    """One export read, checked and compared, its results written as parts of
-    ``folder``/findings, /table and /latest; what comes back is small: the file's report,
-    input findings, incidents and counts."""
-    report, figures, problems = read_file(path, root, suite)
-    said: dict[str, Any] = {"report": report, "problems": problems}
-    if report is None:
-        return said
-    checked = check_figures(figures, suite).findings if rules else fd.empty()
-    c = compare_figures(figures, suite, as_of, over_time=over_time)
-    findings = fd.concat([checked, c.findings])
-    for what, frame in zip(_OUTPUTS, (findings, c.table, c.latest), strict=True):
-        frame.to_parquet(Path(folder) / what / f"part-{index:06d}.parquet", index=False)
-    return said | {
-        "incidents": _incidents(figures),
-        "counts": c.counts(),
-        "kinds": _kind_severity(findings),
-    }
-
-
-def _streamed(
-    client: Client,
-    paths: list[str | Path],
-    suite: Suite,
-    as_of: object,
-    over_time: bool | None,
-    rules: bool,
-    on_part: Callable[[str, int], None] | None = None,
-) -> DaskRun | None:
-    """The run file by file (see :func:`_streamable`); None when the exports turn out not
-    to be split by incident (one incident in two files: its figures must meet first)."""
-    import dask.dataframe as dd
-
-    found, skipped = discover(paths, suite)
-    stack = ExitStack()
-    folder = Path(tempfile.mkdtemp(prefix="crosscheck-dask-"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    with stack:
-        for what in _OUTPUTS:
-            (folder / what).mkdir()
-        said = _finished(
-            client,
-            client.map(
-                _whole,
-                [p for p, _ in found],
-                [r for _, r in found],
-                range(len(found)),
-                suite=suite,
-                folder=str(folder),
-                as_of=as_of,
-                over_time=over_time,
-                rules=rules,
-                pure=False,
-            ),
-            on_part,
-            "exports read, checked, compared",
-        )
-        reports, records, _, kept = gathered(
-            paths, found, [(s["report"], s["problems"]) for s in said], skipped
-        )
-        if not _apart([said[k]["incidents"] for k in kept]):
-            return None
-        small = fd.sort(fd.from_records(records))
-        small.to_parquet(folder / "findings" / "input.parquet", index=False)
-        counts: dict[str, int] = {}
-        for k in kept:
-            for name, n in said[k]["counts"].items():
-                counts[name] = counts.get(name, 0) + int(n)
-        kinds = [said[k]["kinds"] for k in kept] + [_kind_severity(small)]
-        summary = pd.concat(kinds, ignore_index=True)
-        summary = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
-        run = DaskRun(
-            client=client,
-            suite=suite,
-            files=tuple(reports),
-            findings=dd.read_parquet(str(folder / "findings")),
-            table=dd.read_parquet(str(folder / "table")),
-            latest=dd.read_parquet(str(folder / "latest")),
-            matching=None,
-            counts=counts,
-            summary=summary,
-            figures=sum(r.figures for r in reports),
-            parts=len(kept),
-            shuffled=False,
-            streamed=True,
-            folder=folder,
-        )
-        run._stack.enter_context(stack.pop_all())
-        return run
-    return None  # pragma: no cover (the with block returns)
-
-
-def _finished(
-    client: Client, futures: list[Future], on_part: Callable[[str, int], None] | None, label: str
-) -> list[Any]:
-    """The futures' results, in order; ``on_part`` told of each as it finishes."""
-    if on_part is not None:
-        for _ in _distributed().as_completed(futures):
-            on_part(label, len(futures))
-    results: list[Any] = client.gather(futures)
-    return results
 
 
 def _read(
@@ -436,38 +227,13 @@ def _read(
     reads = client.map(
         read_file, [p for p, _ in found], [r for _, r in found], suite=suite, pure=False
     )
-    said = _finished(client, client.map(_said_of, reads), on_part, "exports read")
+    said = finished(client, client.map(said_of, reads), on_part, "exports read")
     reports, records, _, kept = gathered(paths, found, [(r, p) for r, p, _ in said], skipped)
     columns = [said[k][2] for k in kept]
-    meta = _shared_columns(columns)
-    parts = client.map(_figures_of, [reads[k] for k in kept])
-    parts = client.map(_conform, parts, meta=meta)
+    meta = shared_columns(columns)
+    parts = client.map(figures_of, [reads[k] for k in kept])
+    parts = client.map(conform, parts, meta=meta)
     return parts, tuple(reports), fd.sort(fd.from_records(records))
-
-
-def _shared_columns(columns: list[list[tuple[str, str]]]) -> pd.DataFrame:
-    """An empty frame of every part's columns: the figures table's first, then the
-    exports' extra columns in order of appearance, typed as one concatenated table types
-    them (whole numbers missing from some export become floats, types that disagree
-    objects)."""
-    types: dict[str, list[str]] = {}
-    for part in columns:
-        for name, dtype in part:
-            types.setdefault(name, []).append(dtype)
-    meta = ft.empty()
-    for c, kinds in types.items():
-        if c in ft.COLUMNS:
-            continue
-        dtype = kinds[0]
-        if len(set(kinds)) > 1:
-            dtype = "object"
-        elif len(kinds) < len(columns):  # missing from some export: filled with NaN
-            if dtype.startswith(("int", "uint")):
-                dtype = "float64"
-            elif dtype == "bool":
-                dtype = "object"
-        meta[c] = pd.Series([], dtype=dtype)
-    return meta
 
 
 def _by_incident(client: Client, parts: list[Future]) -> tuple[list[Future], bool]:
@@ -476,13 +242,13 @@ def _by_incident(client: Client, parts: list[Future]) -> tuple[list[Future], boo
     shuffle). Returns the parts and whether they moved."""
     import dask.dataframe as dd
 
-    if _apart(client.gather(client.map(_incidents, parts))):
+    if apart(client.gather(client.map(incidents, parts))):
         return parts, False
     buckets = max(1, len(parts))
-    meta = _bucket(client.submit(operator.methodcaller("head", 0), parts[0]).result(), 1)
-    frame = dd.from_delayed(client.map(_bucket, parts, buckets=buckets), meta=meta)
-    moved = frame.shuffle("_bucket", npartitions=buckets).map_partitions(
-        _unbucket, meta=meta.drop(columns="_bucket")
+    meta = bucket(client.submit(operator.methodcaller("head", 0), parts[0]).result(), 1)
+    frame = dd.from_delayed(client.map(bucket, parts, buckets=buckets), meta=meta)
+    moved = frame.shuffle("bucket", npartitions=buckets).map_partitions(
+        unbucket, meta=meta.drop(columns="bucket")
     )
     return list(client.compute(moved.to_delayed())), True
 
@@ -493,12 +259,12 @@ def _checked(client: Client, parts: list[Future], suite: Suite) -> list[Future]:
     rules = suite_rules(suite)
     if any(r.mostly < 1 for r in rules):
         total: dict[str, tuple[int, int]] = {}
-        for counts in client.gather(client.map(_counts, parts, suite=suite)):
+        for counts in client.gather(client.map(rule_counts, parts, suite=suite)):
             for name, (failed, applies) in counts.items():
                 before = total.get(name, (0, 0))
                 total[name] = (before[0] + failed, before[1] + applies)
         within = within_mostly(rules, total)
-    return list(client.map(_check, parts, suite=suite, within=within))
+    return list(client.map(check_part, parts, suite=suite, within=within))
 
 
 def _matching(client: Client, parts: list[Future], suite: Suite, mode: str) -> Matching:
@@ -531,16 +297,16 @@ def _result(
 
     parts = [*found, client.scatter(small)]
     findings = dd.from_delayed(parts, meta=fd.empty(), verify_meta=False)
-    first = client.submit(_get, compared[0], "table").result().head(0)
-    latest_meta = client.submit(_get, compared[0], "latest").result().head(0)
-    table = dd.from_delayed(client.map(_get, compared, name="table"), meta=first)
-    latest = dd.from_delayed(client.map(_get, compared, name="latest"), meta=latest_meta)
+    first = client.submit(get, compared[0], "table").result().head(0)
+    latest_meta = client.submit(get, compared[0], "latest").result().head(0)
+    table = dd.from_delayed(client.map(get, compared, name="table"), meta=first)
+    latest = dd.from_delayed(client.map(get, compared, name="latest"), meta=latest_meta)
     counts: dict[str, int] = {}
-    for part in client.gather(client.map(_get, compared, name="counts")):
+    for part in client.gather(client.map(get, compared, name="counts")):
         for name, n in part.items():
             counts[name] = counts.get(name, 0) + int(n)
     summary: pd.DataFrame = pd.concat(
-        client.gather(client.map(_kind_severity, parts)), ignore_index=True
+        client.gather(client.map(kind_severity, parts)), ignore_index=True
     )
     summary = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
     return DaskRun(

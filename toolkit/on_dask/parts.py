@@ -1,0 +1,171 @@
+"""The dask engine's work on the workers: each function takes a part (or an export) and
+gives what the client needs of it; :mod:`toolkit.on_dask` puts them together."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.checking import check_figures
+from toolkit.comparing import compare_figures
+from toolkit.errors import CrosscheckError
+from toolkit.model import figures as ft
+from toolkit.model import findings as fd
+from toolkit.reading import read_file
+from toolkit.suite import Suite
+
+# distributed is untyped: its client and futures are Any here
+Client = Any
+Future = Any
+
+INSTALL = "the dask engine needs dask and distributed: pip install 'crosscheck[dask]'"
+
+
+def distributed_module() -> Any:
+    """The distributed package, or a usage error saying how to install it."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed
+    except ImportError:
+        raise CrosscheckError(INSTALL) from None
+    for name in ("distributed.shuffle", "distributed.shuffle._scheduler_plugin"):
+        logging.getLogger(name).setLevel(logging.ERROR)  # P2P shuffles log each one at WARNING
+    return distributed
+
+
+def figures_of(read: tuple[Any, pd.DataFrame, Any]) -> pd.DataFrame:
+    return read[1]
+
+
+def said_of(read: tuple[Any, pd.DataFrame, Any]) -> tuple[Any, Any, list[tuple[str, str]]]:
+    """What a read tells the client: its report, its input findings, its columns."""
+    report, figures, problems = read
+    return report, problems, [(str(c), str(t)) for c, t in figures.dtypes.items()]
+
+
+def conform(part: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """A part in the columns and types every part shares (an extra column another export
+    has is missing here)."""
+    out = part.reindex(columns=meta.columns)
+    for column, dtype in meta.dtypes.items():
+        if out[column].dtype != dtype:
+            out[column] = out[column].astype(dtype)
+    return out.reset_index(drop=True)
+
+
+def incidents(part: pd.DataFrame) -> np.ndarray:
+    """A hash per incident of the part (8 bytes each, not the keys' text: the client
+    holds every part's). Two keys hashing alike only make the run shuffle, which is safe."""
+    keys = pd.Series(part["incident"].dropna().astype("str").unique())
+    hashed: np.ndarray = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    return hashed
+
+
+def apart(seen: list[np.ndarray]) -> bool:
+    """Whether no incident lies in two parts (``seen``: each part's incident hashes)."""
+    every = np.concatenate(seen) if seen else np.zeros(0, dtype=np.uint64)
+    return len(np.unique(every)) == len(every)
+
+
+def bucket(part: pd.DataFrame, buckets: int) -> pd.DataFrame:
+    """The part with the bucket its incident falls in (``bucket``): a hash, so one
+    incident's rows meet whatever part they come from."""
+    key = part["incident"].astype("str").fillna("")
+    hashed = pd.util.hash_pandas_object(key, index=False).to_numpy()
+    return part.assign(bucket=(hashed % np.uint64(buckets)).astype(np.int64))
+
+
+def unbucket(part: pd.DataFrame) -> pd.DataFrame:
+    return part.drop(columns="bucket").reset_index(drop=True)
+
+
+def rule_counts(part: pd.DataFrame, suite: Suite) -> dict[str, tuple[int, int]]:
+    return dict(check_figures(part, suite).counts)
+
+
+def check_part(part: pd.DataFrame, suite: Suite, within: dict[str, bool] | None) -> pd.DataFrame:
+    return check_figures(part, suite, within=within).findings
+
+
+def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: bool | None) -> Any:
+    c = compare_figures(part, suite, as_of, over_time=over_time)
+    return {
+        "table": c.table,
+        "latest": c.latest,
+        "findings": c.findings,
+        "counts": c.counts(),
+    }
+
+
+def get(result: dict[str, Any], name: str) -> Any:
+    return result[name]
+
+
+def worst(findings: pd.DataFrame, n: int) -> pd.DataFrame:
+    return fd.sort(findings).head(n)
+
+
+def kind_severity(findings: pd.DataFrame) -> pd.DataFrame:
+    return findings.groupby(["kind", "severity"], observed=True).size().rename("n").reset_index()
+
+
+OUTPUTS = ("findings", "table", "latest")
+
+
+def whole(
+    path: Path,
+    root: Path | None,
+    index: int,
+    *,
+    suite: Suite,
+    folder: str,
+    as_of: object,
+    over_time: bool | None,
+    rules: bool,
+) -> dict[str, Any]:
+    """One export read, checked and compared, its results written as parts of
+    ``folder``/findings, /table and /latest; what comes back is small: the file's report,
+    input findings, incidents and counts."""
+    report, figures, problems = read_file(path, root, suite)
+    said: dict[str, Any] = {"report": report, "problems": problems}
+    if report is None:
+        return said
+    checked = check_figures(figures, suite).findings if rules else fd.empty()
+    c = compare_figures(figures, suite, as_of, over_time=over_time)
+    findings = fd.concat([checked, c.findings])
+    for what, frame in zip(OUTPUTS, (findings, c.table, c.latest), strict=True):
+        frame.to_parquet(Path(folder) / what / f"part-{index:06d}.parquet", index=False)
+    return said | {
+        "incidents": incidents(figures),
+        "counts": c.counts(),
+        "kinds": kind_severity(findings),
+    }
+
+
+def shared_columns(columns: list[list[tuple[str, str]]]) -> pd.DataFrame:
+    """An empty frame of every part's columns: the figures table's first, then the
+    exports' extra columns in order of appearance, typed as one concatenated table types
+    them (whole numbers missing from some export become floats, types that disagree
+    objects)."""
+    types: dict[str, list[str]] = {}
+    for part in columns:
+        for name, dtype in part:
+            types.setdefault(name, []).append(dtype)
+    meta = ft.empty()
+    for c, kinds in types.items():
+        if c in ft.COLUMNS:
+            continue
+        dtype = kinds[0]
+        if len(set(kinds)) > 1:
+            dtype = "object"
+        elif len(kinds) < len(columns):  # missing from some export: filled with NaN
+            if dtype.startswith(("int", "uint")):
+                dtype = "float64"
+            elif dtype == "bool":
+                dtype = "object"
+        meta[c] = pd.Series([], dtype=dtype)
+    return meta
