@@ -323,7 +323,7 @@ def build(path: Path, runs: int, per_run: int, distinct: bool = False) -> float:
                     figures = snapshot(s, v)
                     snapshot_id = conn.execute(
                         sa.insert(db.snapshots).returning(db.snapshots.c.id),
-                        {"sha256": sha, "figures": len(figures)},
+                        {"sha256": sha, "suite_hash": "0" * 64, "figures": len(figures)},
                     ).scalar_one()
                     rows = figures.drop(columns=["origin_file"]).assign(snapshot_id=snapshot_id)
                     conn.execute(sa.insert(db.snapshot_figures), _rows(rows))

@@ -126,6 +126,34 @@ def test_a_figure_changed_between_two_snapshots_is_a_silent_edit(tmp_path, histo
     assert not (again.findings["code"] == "silent-edit").any()
 
 
+def test_an_export_kept_beside_its_copy_is_no_silent_edit(tmp_path):
+    """Daily snapshots kept side by side repeat each figure: no figure was changed."""
+    data = _copy(tmp_path)
+    url = f"sqlite:///{tmp_path}/h.sqlite"
+    cc.check(data, history=url)
+    shutil.copy(data / CTP_FILE, data / "covid-tracking-2020-05-21.csv")
+    kept = cc.check(data, history=url)
+    assert not (kept.findings["code"] == "silent-edit").any()
+    (data / "covid-tracking-2020-05-21.csv").unlink()
+    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    edited = cc.check(data, history=url)
+    assert edited.findings["code"].tolist().count("silent-edit") == 1
+
+
+def test_a_changed_suite_looks_for_no_silent_edits(tmp_path, cli):
+    """A profile changed between runs reads the same files otherwise: that is no outlet's
+    edit, and the run says why it did not look."""
+    data = _copy(tmp_path)
+    url = f"sqlite:///{tmp_path}/h.sqlite"
+    assert cli("check", str(data), "--history", url).code == 1
+    suite_yaml = data / "expectations" / "suite.yaml"
+    suite_yaml.write_text(suite_yaml.read_text() + "severity: {wide-spread: info}\n")
+    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    run = cli("check", str(data), "--history", url)
+    assert "0 silent edits (the suite changed since run 1: no silent edits looked for)" in run.out
+    assert "silently" not in run.out.split("findings (")[1]
+
+
 def test_the_suite_sets_the_severity_of_silent_edits_and_names_the_history(tmp_path, cli):
     data = _copy(tmp_path)
     suite_yaml = data / "expectations" / "suite.yaml"

@@ -244,6 +244,12 @@ def check(
         raise CrosscheckError(f"unknown engine {engine!r}; choose one of {choices}")
     read, figures, the_suite = start(data, suite)
     mode = link_mode(the_suite, link)  # a wrong mode fails before the rules run
+    url = history if history is not None else the_suite.history
+    store = None
+    if url:  # a history that cannot be had fails before the rules run too
+        from toolkit.history import Store
+
+        store = Store(url)
     checked = check_figures(figures, the_suite, engine, on_rule=on_rule)
     linked = link_figures(figures, the_suite, mode)
     found = fd.concat(
@@ -254,12 +260,11 @@ def check(
     )
     _ = comparison.scorecard  # the last stage, run now (cached): reports only show it
     findings = fd.concat([found, comparison.findings])
-    url = history if history is not None else the_suite.history
     seen = None
-    if url:  # the previous run: silent edits, and which findings are new
+    if store is not None:  # the previous run: silent edits, and which findings are new
         from toolkit.history import consult
 
-        seen = consult(url, the_suite, read, figures)
+        seen = consult(store, the_suite, read, figures)
         findings = fd.concat([findings, seen.findings])
         findings = findings.assign(new=seen.is_new(findings))
     result = CheckResult(

@@ -74,6 +74,7 @@ class History:
     files: pd.DataFrame
     snapshots: dict[str, pd.DataFrame] = field(repr=False)
     started_at: datetime
+    note: str = ""  # why no silent edits were looked for, when they were not
     run_id: int | None = None
 
     @property
@@ -208,11 +209,15 @@ def _files_and_snapshots(
     return pd.DataFrame(rows), snapshots
 
 
-def consult(url: str, suite: Suite, read: ReadResult | None, figures: pd.DataFrame) -> History:
-    """Open the history at ``url`` and learn from the suite's previous run: which figures
-    its sources changed since (silent edits), and which findings it already had."""
+def consult(
+    store: Store | str, suite: Suite, read: ReadResult | None, figures: pd.DataFrame
+) -> History:
+    """Learn from the suite's previous run in the history (``store``, or its URL): which
+    figures its sources changed since (silent edits), and which findings it already had.
+    No silent edits are looked for when the suite changed since (its profiles may read the
+    same files otherwise)."""
     started = datetime.now(UTC)
-    store = Store(url)
+    store = Store(store) if isinstance(store, str) else store
     now = snapshot_frame(figures)
     files, snapshots = _files_and_snapshots(read, now)
     folder = suite_folder(suite)
@@ -220,10 +225,13 @@ def consult(url: str, suite: Suite, read: ReadResult | None, figures: pd.DataFra
     earlier = store.runs(suite.name, folder)
     seen: frozenset[int] = frozenset()
     edits = silent_edits(pd.DataFrame(), pd.DataFrame())
+    note = ""
     if previous is not None:
         seen = frozenset(int(x) for x in store.findings(previous)["fingerprint"])
-        before_files = store.files(previous)
-        if set(files["sha256"]) != set(before_files["sha256"]):
+        if store.run(previous)["suite_hash"] != suite_hash(suite):
+            # the profiles may read the same files otherwise now: nothing to compare with
+            note = f"the suite changed since run {previous}: no silent edits looked for"
+        elif set(files["sha256"]) != set(store.files(previous)["sha256"]):
             edits = silent_edits(store.figures(previous), now)
     found = edit_findings(edits, suite, previous or 0)
     return History(
@@ -237,4 +245,5 @@ def consult(url: str, suite: Suite, read: ReadResult | None, figures: pd.DataFra
         files=files,
         snapshots=snapshots,
         started_at=started,
+        note=note,
     )

@@ -81,46 +81,72 @@ def _shown(f: pd.DataFrame) -> pd.Series:
     return shown.fillna("unknown")
 
 
-def _per_key(f: pd.DataFrame) -> pd.DataFrame:
-    """One row per key: the signature (sorted and joined where the key holds several
-    figures), the figure shown and its file and line (the first)."""
+def _distinct(f: pd.DataFrame) -> pd.DataFrame:
+    """Each key's distinct figures (by signature), with how each reads and where."""
     f = f.assign(_sig=_signature(f), _shown=_shown(f))
-    f = f.sort_values([*KEY, "_sig"], kind="stable")
-    repeated = f.duplicated(KEY, keep=False)
-    one = f[~repeated]
-    if repeated.any():
-        many = f[repeated].groupby(KEY, sort=False, dropna=False)
-        joined = many.agg(
-            _sig=("_sig", "; ".join),
-            _shown=("_shown", ", ".join),
-            origin_file=("origin_file", "first"),
-            origin_row=("origin_row", "first"),
-        ).reset_index()
-        one = pd.concat([one[[*KEY, "_sig", "_shown", "origin_file", "origin_row"]], joined])
-    return one[[*KEY, "_sig", "_shown", "origin_file", "origin_row"]]
+    f = f.sort_values([*KEY, "_sig", "origin_file", "origin_row"], kind="stable")
+    return f.drop_duplicates([*KEY, "_sig"])[[*KEY, "_sig", "_shown", "origin_file", "origin_row"]]
+
+
+def _joined(f: pd.DataFrame) -> pd.DataFrame:
+    """Per key: its figures' texts joined, and the first one's file and line."""
+    return (
+        f.groupby(KEY, sort=True, dropna=False)
+        .agg(
+            shown=("_shown", ", ".join),
+            file=("origin_file", "first"),
+            row=("origin_row", "first"),
+        )
+        .reset_index()
+    )
 
 
 def silent_edits(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """The figures of ``after`` that read otherwise in ``before`` (both as
-    :func:`snapshot_frame`): per edit its key, the figure before and after, and where each
-    was read."""
+    :func:`snapshot_frame`): a key (source, its own incident key, measure, report date)
+    some of whose figures are gone and others have appeared in their place. Per edit its
+    key, the figures before and after, and where each was read. A key's figure repeated
+    (an export kept beside yesterday's) is no edit, nor is a figure added or dropped."""
     columns = [*KEY, "before", "after", "before_file", "before_row", "after_file", "after_row"]
+    empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
     if before.empty or after.empty:
-        return pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
+        return empty
     sources = set(before["source"].dropna()) & set(after["source"].dropna())
-    before = before[before["source"].isin(sources)]
-    after = after[after["source"].isin(sources)]
-    both = _per_key(before).merge(_per_key(after), on=KEY, suffixes=("_b", "_a"))
-    edited = both[both["_sig_b"] != both["_sig_a"]]
+    b = _distinct(before[before["source"].isin(sources)])
+    a = _distinct(after[after["source"].isin(sources)])
+    both = b.merge(a, on=[*KEY, "_sig"], how="outer", indicator=True, suffixes=("_b", "_a"))
+    gone = both[both["_merge"] == "left_only"]
+    came = both[both["_merge"] == "right_only"]
+    if gone.empty or came.empty:
+        return empty
+    was = _joined(
+        gone.rename(
+            columns={
+                "_shown_b": "_shown",
+                "origin_file_b": "origin_file",
+                "origin_row_b": "origin_row",
+            }
+        )
+    )
+    now = _joined(
+        came.rename(
+            columns={
+                "_shown_a": "_shown",
+                "origin_file_a": "origin_file",
+                "origin_row_a": "origin_row",
+            }
+        )
+    )
+    edited = was.merge(now, on=KEY, suffixes=("_b", "_a"))
     out = pd.DataFrame(
         {
             **{k: edited[k].astype("str") for k in KEY},
-            "before": edited["_shown_b"].astype("str"),
-            "after": edited["_shown_a"].astype("str"),
-            "before_file": edited["origin_file_b"].astype("str"),
-            "before_row": edited["origin_row_b"].astype("Int64"),
-            "after_file": edited["origin_file_a"].astype("str"),
-            "after_row": edited["origin_row_a"].astype("Int64"),
+            "before": edited["shown_b"].astype("str"),
+            "after": edited["shown_a"].astype("str"),
+            "before_file": edited["file_b"].astype("str"),
+            "before_row": edited["row_b"].astype("Int64"),
+            "after_file": edited["file_a"].astype("str"),
+            "after_row": edited["row_a"].astype("Int64"),
         }
     )
     return out.sort_values(KEY, kind="stable").reset_index(drop=True)

@@ -99,12 +99,16 @@ run_findings = sa.Table(
 )
 
 # version 2
+# an export's figures as one suite's profiles read it: the same file read by another suite,
+# or after its profile changed, gives other figures
 snapshots = sa.Table(
     "snapshots",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("suite_hash", sa.String(64), nullable=False),
     sa.Column("figures", sa.Integer, nullable=False),
+    sa.UniqueConstraint("sha256", "suite_hash", name="snapshots_once"),
 )
 
 # a figure refers to its snapshot by number: a 64-character checksum on each of millions of

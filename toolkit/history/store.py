@@ -203,7 +203,7 @@ class Store:
             run_id = self._run_row(conn, run)
             if len(run.files):
                 conn.execute(sa.insert(db.run_files), _records(run.files.assign(run_id=run_id)))
-            self._snapshots(conn, run.snapshots)
+            self._snapshots(conn, run.snapshots, run.suite_hash)
             self._findings(conn, run_id, run.findings)
             if len(run.comparison):
                 rows = run.comparison.assign(run_id=run_id)
@@ -233,22 +233,27 @@ class Store:
         run_id: int = conn.execute(sa.insert(db.runs).returning(db.runs.c.id), row).scalar_one()
         return run_id
 
-    def _snapshots(self, conn: sa.Connection, snapshots: dict[str, pd.DataFrame]) -> None:
-        """Each export's figures, once per distinct content."""
+    def _snapshots(
+        self, conn: sa.Connection, snapshots: dict[str, pd.DataFrame], suite_hash: str
+    ) -> None:
+        """Each export's figures, once per distinct content and suite."""
         if not snapshots:
             return
+        sn = db.snapshots
         present = set(
             conn.execute(
-                sa.select(db.snapshots.c.sha256).where(db.snapshots.c.sha256.in_(list(snapshots)))
+                sa.select(sn.c.sha256)
+                .where(sn.c.suite_hash == suite_hash)
+                .where(sn.c.sha256.in_(list(snapshots)))
             ).scalars()
         )
         for sha, figures in snapshots.items():
             if sha in present:
                 continue
             claimed = conn.execute(
-                self._insert_ignoring(db.snapshots)
-                .values(sha256=sha, figures=len(figures))
-                .returning(db.snapshots.c.id)
+                self._insert_ignoring(sn)
+                .values(sha256=sha, suite_hash=suite_hash, figures=len(figures))
+                .returning(sn.c.id)
             ).scalar_one_or_none()
             if claimed is None or figures.empty:  # another run stored it meanwhile
                 continue
@@ -350,11 +355,13 @@ class Store:
 
     def figures(self, run_id: int) -> pd.DataFrame:
         """The figures of a run's exports (as snapshots keep them), each with its file."""
-        rf, sn, sf = db.run_files, db.snapshots, db.snapshot_figures
+        rf, sn, sf, r = db.run_files, db.snapshots, db.snapshot_figures, db.runs
         query = (
             sa.select(*(c for c in sf.c if c.name != "snapshot_id"), rf.c.path.label("origin_file"))
             .select_from(
-                sf.join(sn, sn.c.id == sf.c.snapshot_id).join(rf, rf.c.sha256 == sn.c.sha256)
+                sf.join(sn, sn.c.id == sf.c.snapshot_id)
+                .join(rf, rf.c.sha256 == sn.c.sha256)
+                .join(r, (r.c.id == rf.c.run_id) & (r.c.suite_hash == sn.c.suite_hash))
             )
             .where(rf.c.run_id == run_id)
         )

@@ -189,10 +189,11 @@ def history_line(result: CheckResult) -> str:
     since = f"previous: run {h.previous}" if h.previous is not None else "its first"
     new = int(result.findings["new"].to_numpy(dtype=bool).sum()) if "new" in result.findings else 0
     edits = len(h.edits)
+    note = getattr(h, "note", "")
     return (
         f"history: run {runs} of suite {clean(result.suite.name)} in {clean(h.url)} ({since}): "
         f"{new} new finding{'' if new == 1 else 's'}, "
-        f"{edits} silent edit{'' if edits == 1 else 's'}"
+        f"{edits} silent edit{'' if edits == 1 else 's'}" + (f" ({clean(note)})" if note else "")
     )
 
 
