@@ -52,7 +52,7 @@ def check_target(path: str | Path, suffixes: tuple[str, ...] | None = None) -> P
     'report.html'
     >>> check_target("table.txt", TABLE_SUFFIXES)
     Traceback (most recent call last):
-    toolkit.errors.OutputError: table.txt: write .csv, .parquet or .json, not '.txt'
+    toolkit.errors.OutputError: table.txt: write .csv, .parquet, .json or .jsonl, not '.txt'
     """
     if not str(path):
         raise OutputError("an empty path: name a file to write", "''")
