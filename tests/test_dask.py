@@ -215,8 +215,10 @@ def test_a_running_scheduler_is_reached_by_its_address(tmp_path, cli):
         (["--engine", "dask", "--html", "r.html"], "--html is not available with --engine dask"),
         (["--engine", "dask", "--history"], "--history is not available with --engine dask"),
         (["--scheduler", "local:2"], "--scheduler needs --engine dask"),
-        (["--engine", "dask", "--scheduler", "local:0"], "local:N takes a number of workers"),
+        (["--engine", "dask", "--scheduler", "local:0"], "local:N takes a number of workers from 1"),
         (["--engine", "dask", "--scheduler", "nowhere"], "expected local, local:N or a"),
+        (["--engine", "dask", "--scheduler", "local:999999"], "(four per core)"),
+        (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:notaport"], "cannot be reached"),
     ],
 )
 def test_what_the_dask_engine_does_not_take_is_a_usage_error(tmp_path, cli, args, says):
@@ -252,3 +254,52 @@ def test_a_pattern_names_the_exports_it_matches(client, tmp_path):
     assert run.parts == 2
     with pytest.raises(CrosscheckError, match="no file matches this pattern"):
         cc.check(str(tmp_path / "parts" / "*.csv"))
+
+
+def test_an_exports_own_column_is_typed_across_every_export(client, tmp_path):
+    """Whole numbers in one export and decimals (and a blank) in another: one column of
+    floats, as the native reader's concatenation makes it, for the rule that reads it."""
+    data = tmp_path / "own"
+    (data / "expectations").mkdir(parents=True)
+    (data / "expectations" / "suite.yaml").write_text(
+        "name: own\nextends: default\nrules: rules.json\n"
+    )
+    (data / "expectations" / "rules.json").write_text(
+        '{"name": "n", "expectations": [{"type": "expect_column_values_to_be_between",'
+        ' "kwargs": {"column": "note", "min_value": 0, "max_value": 5},'
+        ' "meta": {"rule": "note 0-5"}}]}'
+    )
+    header = "incident,source,measure,figure_text,reported_on,note\n"
+    (data / "x.csv").write_text(header + "a,S1,killed,3,2020-01-01,3\na,S1,killed,4,2020-01-02,9\n")
+    (data / "y.csv").write_text(
+        header
+        + "a,S2,killed,3,2020-01-01,4.5\na,S2,killed,4,2020-01-02,\nb,S2,killed,1,2020-01-01,7.25\n"
+    )
+    run = same_findings(data, client)
+    assert run.streamed is False  # a rule on the export's own column: typed across exports
+    found = run.findings.compute()
+    broken = found[found["rule"] == "note 0-5"]
+    where = sorted(zip(broken["origin_file"].map(lambda f: Path(f).name), broken["origin_row"]))
+    assert where == [("x.csv", 3), ("y.csv", 4)]  # notes 9 and 7.25
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "args", "says"),
+    [
+        ("link: none\n", "link: none\nhistory: sqlite:///h.sqlite\n", ["check"],
+         "does not take yet: run the native engine"),
+        ("compare:\n", "compare:\n  over_time: true\n", ["compare", "--csv", "t.csv"],
+         "compare --over-time --csv is not available with --engine dask"),
+    ],
+)  # fmt: skip
+def test_what_a_suite_asks_that_dask_does_not_do_is_refused(tmp_path, cli, old, new, args, says):
+    data = tmp_path / "series"
+    shutil.copytree(FIXTURES / "series", data)
+    suite = data / "expectations" / "suite.yaml"
+    assert old in suite.read_text()
+    suite.write_text(suite.read_text().replace(old, new, 1))
+    command, *rest = args
+    outputs = [str(tmp_path / a) if a.endswith(".csv") else a for a in rest]
+    run = cli(command, str(data), "--engine", "dask", *outputs)
+    assert run.code == 2, run.out
+    assert says in run.err

@@ -78,9 +78,11 @@ def cluster(scheduler: str | None = None) -> Iterator[Client]:
     address = (scheduler or "local").strip()
     if address == "local" or address.startswith("local:"):
         count = address.partition(":")[2]
-        if count and not (count.isdigit() and int(count) >= 1):
+        most = 4 * (os.cpu_count() or 1)
+        if count and not (count.isdigit() and 1 <= int(count) <= most):
             raise CrosscheckError(
-                f"--scheduler {address!r}: local:N takes a number of workers >= 1"
+                f"--scheduler {address!r}: local:N takes a number of workers from 1 to "
+                f"{most} (four per core)"
             )
         workers = int(count) if count else max(1, os.cpu_count() or 1)
         with (
@@ -102,7 +104,7 @@ def cluster(scheduler: str | None = None) -> Iterator[Client]:
         )
     try:
         client = distributed.Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise CrosscheckError(f"--scheduler {address}: cannot be reached: {exc}") from None
     with client:
         yield client
@@ -193,6 +195,11 @@ def check(
     if not paths:
         raise CrosscheckError("no files to read")
     the_suite = find_suite(paths, suite)
+    if the_suite.history:
+        raise CrosscheckError(
+            f"suite {the_suite.name!r} records its runs in a history (history:), which the "
+            "dask engine does not take yet: run the native engine, or leave history: out"
+        )
     mode = link_mode(the_suite, link)
     if streamable(client, the_suite, mode, rules):
         done = streamed(client, paths, the_suite, as_of, over_time, rules, on_part)
@@ -229,8 +236,7 @@ def _read(
     )
     said = finished(client, client.map(said_of, reads), on_part, "exports read")
     reports, records, _, kept = gathered(paths, found, [(r, p) for r, p, _ in said], skipped)
-    columns = [said[k][2] for k in kept]
-    meta = shared_columns(columns)
+    meta = shared_columns([said[k][2] for k in kept])
     parts = client.map(figures_of, [reads[k] for k in kept])
     parts = client.map(conform, parts, meta=meta)
     return parts, tuple(reports), fd.sort(fd.from_records(records))

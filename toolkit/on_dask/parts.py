@@ -41,10 +41,13 @@ def figures_of(read: tuple[Any, pd.DataFrame, Any]) -> pd.DataFrame:
     return read[1]
 
 
-def said_of(read: tuple[Any, pd.DataFrame, Any]) -> tuple[Any, Any, list[tuple[str, str]]]:
-    """What a read tells the client: its report, its input findings, its columns."""
+def said_of(read: tuple[Any, pd.DataFrame, Any]) -> tuple[Any, Any, pd.DataFrame]:
+    """What a read tells the client: its report, its input findings, and its first row's
+    extra columns (the exports' own, beyond the figures table's): enough for the client to
+    type each column as one concatenated table would."""
     report, figures, problems = read
-    return report, problems, [(str(c), str(t)) for c, t in figures.dtypes.items()]
+    extra = [c for c in figures.columns if c not in ft.COLUMNS]
+    return report, problems, figures[extra].head(1)
 
 
 def conform(part: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -146,26 +149,15 @@ def whole(
     }
 
 
-def shared_columns(columns: list[list[tuple[str, str]]]) -> pd.DataFrame:
-    """An empty frame of every part's columns: the figures table's first, then the
-    exports' extra columns in order of appearance, typed as one concatenated table types
-    them (whole numbers missing from some export become floats, types that disagree
-    objects)."""
-    types: dict[str, list[str]] = {}
-    for part in columns:
-        for name, dtype in part:
-            types.setdefault(name, []).append(dtype)
+def shared_columns(samples: list[pd.DataFrame]) -> pd.DataFrame:
+    """An empty frame of every part's columns: the figures table's, then the exports'
+    extra columns typed as the native reader's concatenation types them (``samples``: each
+    part's first row of them; a column missing from a part is missing there too, so whole
+    numbers become floats, and types that disagree a common one)."""
     meta = ft.empty()
-    for c, kinds in types.items():
-        if c in ft.COLUMNS:
-            continue
-        dtype = kinds[0]
-        if len(set(kinds)) > 1:
-            dtype = "object"
-        elif len(kinds) < len(columns):  # missing from some export: filled with NaN
-            if dtype.startswith(("int", "uint")):
-                dtype = "float64"
-            elif dtype == "bool":
-                dtype = "object"
-        meta[c] = pd.Series([], dtype=dtype)
+    if not samples:
+        return meta
+    extra = pd.concat(samples, ignore_index=True).iloc[:0]
+    for c in extra.columns:
+        meta[c] = extra[c]
     return meta

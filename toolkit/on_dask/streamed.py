@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from toolkit.checking import suite_rules
+from toolkit.checking.rules import missing_columns
+from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.on_dask.parts import (
     OUTPUTS,
@@ -34,13 +36,22 @@ if TYPE_CHECKING:
 def streamable(client: Client, suite: Suite, mode: str, rules: bool) -> bool:
     """Whether the run may go file by file, each file read, checked and compared in one
     task that writes its results and keeps nothing (memory bounded by a file, not by the
-    data): when nothing is linked, no rule's ``mostly`` needs the whole table's counts, and
-    the workers write where the client reads (a cluster on this machine)."""
+    data): when nothing is linked, no rule's ``mostly`` needs the whole table's counts, no
+    rule reads an export's own column (typed across every export), and the workers write
+    where the client reads (a cluster on this machine)."""
     from distributed import LocalCluster
 
     linked = mode != "none" and (mode == "auto" or bool(suite.crosswalk))
-    needs_counts = rules and any(r.mostly < 1 for r in suite_rules(suite))
-    return not linked and not needs_counts and isinstance(client.cluster, LocalCluster)
+    every = suite_rules(suite) if rules else ()
+    needs_counts = any(r.mostly < 1 for r in every)
+    # a rule on an export's own column needs the column typed across every export
+    own_columns = any(missing_columns(r, ft.COLUMNS) for r in every)
+    return (
+        not linked
+        and not needs_counts
+        and not own_columns
+        and isinstance(client.cluster, LocalCluster)
+    )
 
 
 def streamed(
