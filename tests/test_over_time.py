@@ -78,6 +78,8 @@ def test_ohio_diverges_for_two_days_and_converges_in_one_episode(series):
     message = on_ohio["message"].iloc[0]
     assert "from 2020-05-04 to 2020-05-05 (2 dates), agree again on 2020-05-06" in message
     assert on_ohio["origin_file"].iloc[0] == "fixtures/series/covid-tracking.csv"
+    # the sides, not the figures: the same finding next run while the episode goes on
+    assert on_ohio["observed"].iloc[0] == f"{CTP} below {JHU}"
 
 
 def test_colorados_reclassification_opens_an_episode_still_going_on(series):
