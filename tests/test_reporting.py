@@ -460,3 +460,18 @@ def test_a_chart_of_an_incident_the_comparison_lacks_says_which_it_has():
         comparison.plot_revisions("al-qaryatayn-2017", "detained")
     with pytest.raises(cc.CrosscheckError, match="has none of the measures"):
         charts.incident_chart(comparison, "al-qaryatayn-2017", measures=["displaced.children"])
+
+
+def test_a_dollar_sign_in_a_name_is_text_in_every_chart(tmp_path, cli):
+    """Matplotlib reads ``$…$`` as mathematics: a source named so crashed the report."""
+    data = tmp_path / "dollar"
+    data.mkdir()
+    (data / "a.csv").write_text(
+        "incident,source,measure,figure_text,reported_on\n"
+        "a,Min $\\frac{a$,killed,10,2020-01-01\na,B,killed,20,2020-01-01\n"
+        "a,Min $\\frac{a$,killed,12,2020-01-02\na,B,killed,25,2020-01-02\n"
+    )
+    out = tmp_path / "r.html"
+    run = cli("check", str(data), "--over-time", "--html", str(out), "--fail-on", "never")
+    assert run.code == 0, run.err
+    assert "Min $\\frac{a$" in out.read_text(encoding="utf-8")

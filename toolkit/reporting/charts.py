@@ -33,14 +33,19 @@ BAND = "#009E73"
 
 
 def short(name: object, most: int = 48) -> str:
-    """A name as a chart label: cut to ``most`` characters with an ellipsis (a name of
+    r"""A name as a chart label: cut to ``most`` characters with an ellipsis (a name of
     hundreds of characters would squeeze the plot to nothing; the page gives it whole).
+    A ``$`` is escaped: matplotlib would read ``$…$`` as mathematics (and fail on a name
+    that is not).
 
     >>> short("inc-" + "x" * 100, 10)
     'inc-xxxxx…'
+    >>> short("costs $5")
+    'costs \\$5'
     """
     text = str(name)
-    return text if len(text) <= most else text[: most - 1] + "…"
+    text = text if len(text) <= most else text[: most - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def _figure(
