@@ -215,7 +215,7 @@ def test_a_running_scheduler_is_reached_by_its_address(tmp_path, cli):
         (["--engine", "dask", "--html", "r.html"], "--html is not available with --engine dask"),
         (["--engine", "dask", "--history"], "--history is not available with --engine dask"),
         (["--scheduler", "local:2"], "--scheduler needs --engine dask"),
-        (["--engine", "dask", "--scheduler", "local:0"], "local:N takes a number of workers from 1"),
+        (["--engine", "dask", "--scheduler", "local:0"], "local:N takes a number of workers"),
         (["--engine", "dask", "--scheduler", "nowhere"], "expected local, local:N or a"),
         (["--engine", "dask", "--scheduler", "local:999999"], "(four per core)"),
         (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:notaport"], "cannot be reached"),
@@ -279,7 +279,8 @@ def test_an_exports_own_column_is_typed_across_every_export(client, tmp_path):
     assert run.streamed is False  # a rule on the export's own column: typed across exports
     found = run.findings.compute()
     broken = found[found["rule"] == "note 0-5"]
-    where = sorted(zip(broken["origin_file"].map(lambda f: Path(f).name), broken["origin_row"]))
+    names = broken["origin_file"].map(lambda f: Path(f).name)
+    where = sorted(zip(names, broken["origin_row"], strict=True))
     assert where == [("x.csv", 3), ("y.csv", 4)]  # notes 9 and 7.25
 
 

@@ -222,6 +222,15 @@ def test_history_lists_runs_and_diffs_the_last_two(tmp_path, cli):
     missing = cli("history", "diff", "1", "9", "--history", url)
     assert missing.code == 2
     assert "no run 9 (runs 1-3)" in missing.err
+    huge = cli("history", "diff", "99999999999999999999999", "--history", url)
+    assert huge.code == 2
+    assert "no run 99999999999999999999999" in huge.err
+    # listing a history that is not there creates none
+    typo = tmp_path / "typo" / "h.sqlite"
+    absent = cli("history", "--history", f"sqlite:///{typo}")
+    assert absent.code == 2
+    assert "no such database" in absent.err
+    assert not typo.parent.exists()
 
 
 # --- the schema: versions, migrations, refusals -----------------------------------------
@@ -300,6 +309,8 @@ def test_a_database_that_is_not_a_history_is_refused(tmp_path):
             "postgresql+psycopg://me:s3cret@127.0.0.1:1/db",
             "history postgresql+psycopg://me:***@127.0.0.1:1/db: cannot be reached",
         ),
+        ("postgresql://me:s3cret@host:notaport/db", "//me:***@host:notaport/db' is not a"),
+        ("sqlite:///%00x", "embedded null byte"),
     ],
 )
 def test_a_history_that_cannot_be_had_is_a_clear_error(tmp_path, cli, url, says):

@@ -353,6 +353,7 @@ def _suite_with(tmp_path, compare: str):
         ("{over_time: 1}", "compare.over_time: expected true or false"),
         ("{lag_days: 0}", "compare.lag_days: 0 is out of range"),
         ("{lag_dates: 1}", "compare.lag_dates: 1 is out of range"),
+        ("{lag_days: 1.5}", "compare.lag_days: expected a whole number, not 1.5"),
     ],
 )
 def test_wrong_over_time_settings_are_suite_errors(tmp_path, compare, says):

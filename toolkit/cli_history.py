@@ -40,7 +40,7 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("history", help="list the runs recorded in a history; diff two runs")
     p.add_argument("--history", metavar="URL", default=argparse.SUPPRESS, help=_URL_HELP)
     p.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="runs to list, newest (default 20)"
+        "--limit", type=_count, default=20, metavar="N", help="runs to list, newest (default 20)"
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     d = actions.add_parser("diff", help="new and fixed findings, files and silent edits")
@@ -50,8 +50,14 @@ def add_parser(sub: Any) -> None:
     d.add_argument("b", nargs="?", type=int, metavar="B", help="the later run (default: the last)")
     d.add_argument("--history", metavar="URL", default=argparse.SUPPRESS, help=_URL_HELP)
     d.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="rows to print per list (default 20)"
+        "--limit", type=_count, default=20, metavar="N", help="rows to print per list (default 20)"
     )
+
+
+def _count(text: str) -> int:
+    if not text.strip().isdigit():  # argparse turns this into a usage error (exit 2)
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
+    return int(text)
 
 
 def exit_findings(result: CheckResult, new_only: bool) -> pd.DataFrame:
@@ -78,14 +84,16 @@ def record(result: CheckResult, exit_status: int, out: TextIO) -> None:
     run_id = record_run(result, exit_status, command)
     h = result.history
     since = f" (previous: run {h.previous})" if h.previous is not None else " (the suite's first)"
-    print(f"recorded run {run_id} in {h.url}{since}", file=out)
+    from toolkit.reporting.console import clean
+
+    print(f"recorded run {run_id} in {clean(h.url)}{since}", file=out)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.history import Store
     from toolkit.model.vocabulary import HISTORY_URL as DEFAULT_URL
 
-    store = Store(getattr(args, "history", None) or DEFAULT_URL)
+    store = Store(getattr(args, "history", None) or DEFAULT_URL, create=False)
     try:
         if args.action == "diff":
             return _diff(store, args, out)

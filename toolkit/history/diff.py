@@ -30,6 +30,9 @@ class Diff:
 def pick_runs(store: Store, a: int | None, b: int | None) -> tuple[int, int]:
     """The two runs to compare: as given; B by default the last run; A by default the run
     of B's suite before B."""
+    for given in (a, b):
+        if given is not None and not 0 < given < 2**63:
+            raise HistoryError(f"history {shown_url(store.url)}: no run {given}")
     runs = store.runs()
     if runs.empty:
         raise HistoryError(f"history {shown_url(store.url)}: no runs recorded yet")

@@ -11,6 +11,7 @@ an advisory lock and inserts shared rows with ``ON CONFLICT DO NOTHING``.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,17 +35,23 @@ def shown_url(url: str | sa.URL) -> str:
     """A URL as it may be printed: its password hidden."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError, TypeError):
         return "(not a database URL)"
+
+
+def _masked(text: str) -> str:
+    """A text that failed to parse as a URL, its password (``//user:password@``) hidden."""
+    return re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", text)
 
 
 def _engine(url: str) -> sa.Engine:
     """An engine for ``url``; an SQLite file's folder is created; errors are HistoryErrors."""
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
+        parsed.port  # noqa: B018  (a port that is no number fails here, not at connect)
+    except (sa.exc.ArgumentError, ValueError, TypeError):
         raise HistoryError(
-            f"history: {url!r} is not a database URL "
+            f"history: {_masked(url)!r} is not a database URL "
             "(e.g. sqlite:///reports/history.sqlite or postgresql+psycopg://host/db)"
         ) from None
     name = parsed.get_backend_name()
@@ -76,6 +83,16 @@ def _engine(url: str) -> sa.Engine:
     return engine
 
 
+def _must_exist(url: str) -> None:
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError, TypeError):
+        return  # _engine says what is wrong with it
+    missing = parsed.database and not Path(parsed.database).is_file()
+    if parsed.get_backend_name() == "sqlite" and missing:
+        raise HistoryError(f"history {shown_url(parsed)}: no such database (no run recorded)")
+
+
 def _begin_immediate(engine: sa.Engine) -> None:
     """SQLite: take the write lock when a transaction begins, so two writers queue instead
     of one failing when the other commits (SQLAlchemy's documented recipe)."""
@@ -94,6 +111,8 @@ def _reaching(url: str | sa.URL) -> Iterator[None]:
     """Database errors as HistoryErrors naming the URL (no password) and the cause."""
     try:
         yield
+    except (ValueError, TypeError, OverflowError) as exc:  # the driver's: a NUL in a path…
+        raise HistoryError(f"history {shown_url(url)}: {exc}") from None
     except sa.exc.OperationalError as exc:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise HistoryError(f"history {shown_url(url)}: cannot be reached: {first}") from None
@@ -124,8 +143,12 @@ class RunRecord:
 class Store:
     """An open history database (see the module notes)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, create: bool = True) -> None:
+        """Open the history at ``url``; ``create=False`` (reading only): an SQLite file that
+        is not there is an error, not a new empty history."""
         self.url = url
+        if not create:
+            _must_exist(url)
         self.engine = _engine(url)
         self.dialect = self.engine.dialect.name
         with _reaching(url):

@@ -70,6 +70,8 @@ class CompareSettings:
                 changed[key] = value
             else:
                 changed[str(key)] = _number(f"compare.{key}", value, path, *_RANGES[str(key)])
+                if key in _WHOLE and changed[str(key)] != int(changed[str(key)]):
+                    raise SuiteError(f"compare.{key}: expected a whole number, not {value!r}", path)
         return replace(self, **changed)
 
 
@@ -146,6 +148,9 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "relative": (0.0, 1.0, False),
     "absolute": (0.0, math.inf, False),
 }
+
+
+_WHOLE = ("lag_days", "lag_dates")  # counted in whole days and dates
 
 
 def _exact_tolerance(value: object, path: Path | str) -> ExactTolerance:
