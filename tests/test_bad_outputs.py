@@ -151,8 +151,8 @@ def _scheduler_nowhere(folder: Path) -> list[str]:
     return ["check", str(aq(folder)), "--engine", "dask", "--scheduler", "nowhere"]
 
 
-def _dask_html(folder: Path) -> list[str]:
-    return ["check", str(aq(folder)), "--engine", "dask", "--html", str(folder / "r.html")]
+def _dask_json(folder: Path) -> list[str]:
+    return ["check", str(aq(folder)), "--engine", "dask", "--json", str(folder / "r.json")]
 
 
 def _plugin_unreadable(folder: Path) -> list[str]:
@@ -204,12 +204,12 @@ CASES = [
         "--scheduler 'nowhere': expected local, local:N or a scheduler's address (tcp://host:8786)",
     ),
     Case(
-        "dask-html-not-yet",
+        "dask-json-not-yet",
         "crash",
-        "`--engine dask --html FILE` (the dask engine writes no HTML report yet)",
-        _dask_html,
+        "`--engine dask --json FILE` (the dask engine writes no JSON of everything yet)",
+        _dask_json,
         2,
-        "--html is not available with --engine dask yet",
+        "--json is not available with --engine dask yet",
     ),
     Case(
         "output-is-a-folder",

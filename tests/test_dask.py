@@ -212,7 +212,6 @@ def test_a_running_scheduler_is_reached_by_its_address(tmp_path, cli):
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--engine", "dask", "--html", "r.html"], "--html is not available with --engine dask"),
         (["--engine", "dask", "--history"], "--history is not available with --engine dask"),
         (["--scheduler", "local:2"], "--scheduler needs --engine dask"),
         (["--engine", "dask", "--scheduler", "local:0"], "local:N takes a number of workers"),
@@ -304,3 +303,53 @@ def test_what_a_suite_asks_that_dask_does_not_do_is_refused(tmp_path, cli, old, 
     run = cli(command, str(data), "--engine", "dask", *outputs)
     assert run.code == 2, run.out
     assert says in run.err
+
+
+def _more(html: str, list_id: str) -> list[str]:
+    """What a report's "not every row is listed" note says, per group."""
+    import re
+
+    found = re.search(rf'<div class="more small" id="{list_id}">.*?</div>', html, re.S)
+    return re.findall(r"<li[^>]*>(.*?)</li>", found.group(0)) if found else []
+
+
+def _table(html: str, table_id: str) -> list[str]:
+    """A report table's rows as text, sorted (the order of equal rows may differ)."""
+    import re
+
+    found = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S)
+    assert found is not None, table_id
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(0), re.S)
+    return sorted(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "|", r)).strip() for r in rows)
+
+
+@pytest.mark.parametrize(
+    "fixture", [FIXTURES / "series", FIXTURES / "linking"], ids=lambda p: p.name
+)
+def test_the_html_report_of_a_dask_run_is_the_native_one_but_revisions(
+    tmp_path, cli, browser, fixture
+):
+    """The counts are the whole run's; the findings listed (at most --max-findings per
+    rule), the disagreements and their charts are the native report's."""
+    from test_reporting import Page
+
+    native, remote = tmp_path / "native.html", tmp_path / "dask.html"
+    limit = ["--max-findings", "3", "--fail-on", "never"]
+    assert cli("check", str(fixture), "--html", str(native), *limit).code == 0
+    run = cli("check", str(fixture), "--engine", "dask", "--scheduler", "local:2",
+              "--html", str(remote), *limit)  # fmt: skip
+    assert run.code == 0, run.err
+    a, b = native.read_text(encoding="utf-8"), remote.read_text(encoding="utf-8")
+    for table in ("counts", "families", "findings-table", "disagreements"):
+        assert _table(b, table) == _table(a, table), table
+    for more in ("findings-more", "disagreements-more"):
+        assert _more(b, more) == _more(a, more), more
+    assert b.count('alt="Figures for ') == a.count('alt="Figures for ')  # incident charts
+    assert 'id="partial"' in b
+    assert 'id="revisions"' not in b
+    view = Page(browser, remote)
+    try:
+        assert view.errors == []
+        assert view.requests == [remote.as_uri()]
+    finally:
+        view.close()

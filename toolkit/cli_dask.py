@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any, TextIO
 
-_NOT_YET = ("html", "json", "junit", "history", "new_only")
+_NOT_YET = ("json", "junit", "history", "new_only")
 
 
 def options(p: argparse.ArgumentParser) -> None:
@@ -35,7 +35,8 @@ def refuse_unsupported(args: argparse.Namespace) -> None:
             flag = "--" + name.replace("_", "-")
             raise CrosscheckError(
                 f"{flag} is not available with --engine dask yet: write the findings with "
-                "--csv FILE (.csv, or .parquet for a Parquet dataset), or run the native engine"
+                "--csv FILE (.csv, .jsonl, or .parquet for a Parquet dataset) and the report "
+                "with --html FILE, or run the native engine"
             )
 
 
@@ -103,6 +104,14 @@ def _report(result: Any, args: argparse.Namespace, out: TextIO, rules: bool) -> 
     if args.csv:
         table = result.findings if rules else result.table
         written.append(write_frame(table, args.csv))
+    if getattr(args, "html", None):
+        from toolkit.on_dask.view import report_view
+        from toolkit.reporting import html
+
+        limit = getattr(args, "max_findings", 200)
+        view, totals = report_view(result, limit)
+        options = {"charts": args.charts, "max_findings": limit, "totals": totals}
+        written.append(html.write(view, args.html, fail_on=args.fail_on, **options))
     console.wrote(written, out)
     r = result.rows
     print(

@@ -36,13 +36,16 @@ from toolkit.checking import suite_rules, within_mostly
 from toolkit.errors import CrosscheckError
 from toolkit.linking import Matching, link_mode
 from toolkit.linking.matching import incident_records, match_records
+from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.on_dask.parts import (
+    CITED,
     Client,
     Future,
     apart,
     bucket,
     check_part,
+    cited,
     compare_part,
     conform,
     distributed_module,
@@ -129,6 +132,7 @@ class DaskRun:
     findings: Any = field(repr=False)
     table: Any = field(repr=False)
     latest: Any = field(repr=False)
+    cited: Any = field(repr=False)  # the findings, each with its figure's citation
     matching: Matching | None = field(repr=False)
     counts: dict[str, int]
     summary: pd.DataFrame
@@ -301,8 +305,9 @@ def _result(
 ) -> DaskRun:
     import dask.dataframe as dd
 
-    parts = [*found, client.scatter(small)]
-    findings = dd.from_delayed(parts, meta=fd.empty(), verify_meta=False)
+    parts = [*found, client.scatter(cited(small, ft.empty()))]
+    with_citations = dd.from_delayed(parts, meta=CITED, verify_meta=False)
+    findings = with_citations.drop(columns="citation")
     first = client.submit(get, compared[0], "table").result().head(0)
     latest_meta = client.submit(get, compared[0], "latest").result().head(0)
     table = dd.from_delayed(client.map(get, compared, name="table"), meta=first)
@@ -322,6 +327,7 @@ def _result(
         findings=findings,
         table=table,
         latest=latest,
+        cited=with_citations,
         matching=matching,
         counts=counts,
         summary=summary,

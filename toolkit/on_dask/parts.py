@@ -90,8 +90,24 @@ def rule_counts(part: pd.DataFrame, suite: Suite) -> dict[str, tuple[int, int]]:
     return dict(check_figures(part, suite).counts)
 
 
+def cited(findings: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """The findings with the citation of the figure each points at (``citation``), while
+    the part's figures are at hand: what the report shows beside a finding."""
+    out = findings.reset_index(drop=True)
+    if out.empty or "citation" not in figures:
+        return out.assign(citation=pd.Series([None] * len(out), dtype="str"))
+    cites = figures[["origin_file", "origin_row", "citation"]].dropna()
+    cites = cites.drop_duplicates(["origin_file", "origin_row"]).astype({"origin_row": "Int64"})
+    keys = out[["origin_file", "origin_row"]].astype({"origin_row": "Int64"})
+    joined = keys.merge(cites, on=["origin_file", "origin_row"], how="left")
+    return out.assign(citation=pd.Series(joined["citation"].to_numpy(), dtype="str"))
+
+
+CITED = cited(fd.empty(), ft.empty())  # the findings' columns, and the citation
+
+
 def check_part(part: pd.DataFrame, suite: Suite, within: dict[str, bool] | None) -> pd.DataFrame:
-    return check_figures(part, suite, within=within).findings
+    return cited(check_figures(part, suite, within=within).findings, part)
 
 
 def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: bool | None) -> Any:
@@ -99,7 +115,7 @@ def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: boo
     return {
         "table": c.table,
         "latest": c.latest,
-        "findings": c.findings,
+        "findings": cited(c.findings, part),
         "counts": c.counts(),
     }
 
@@ -139,7 +155,7 @@ def whole(
         return said
     checked = check_figures(figures, suite).findings if rules else fd.empty()
     c = compare_figures(figures, suite, as_of, over_time=over_time)
-    findings = fd.concat([checked, c.findings])
+    findings = cited(fd.concat([checked, c.findings]), figures)
     for what, frame in zip(OUTPUTS, (findings, c.table, c.latest), strict=True):
         frame.to_parquet(Path(folder) / what / f"part-{index:06d}.parquet", index=False)
     return said | {

@@ -22,6 +22,7 @@ from toolkit.on_dask.parts import (
     Client,
     Future,
     apart,
+    cited,
     distributed_module,
     kind_severity,
     whole,
@@ -99,7 +100,7 @@ def streamed(
         if not apart([said[k]["incidents"] for k in kept]):
             return None
         small = fd.sort(fd.from_records(records))
-        small.to_parquet(folder / "findings" / "input.parquet", index=False)
+        cited(small, ft.empty()).to_parquet(folder / "findings" / "input.parquet", index=False)
         counts: dict[str, int] = {}
         for k in kept:
             for name, n in said[k]["counts"].items():
@@ -111,7 +112,8 @@ def streamed(
             client=client,
             suite=suite,
             files=tuple(reports),
-            findings=dd.read_parquet(str(folder / "findings")),
+            findings=dd.read_parquet(str(folder / "findings"), columns=list(fd.COLUMNS)),
+            cited=dd.read_parquet(str(folder / "findings")),
             table=dd.read_parquet(str(folder / "table")),
             latest=dd.read_parquet(str(folder / "latest")),
             matching=None,

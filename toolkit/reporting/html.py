@@ -23,7 +23,7 @@ import pandas as pd
 
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import SEVERITIES, title
-from toolkit.reporting.bounds import MAX_FINDINGS, head, head_per_group
+from toolkit.reporting.bounds import MAX_FINDINGS, Omitted, head, head_per_group
 from toolkit.reporting.charts import (
     contested_measures,
     incident_chart,
@@ -31,8 +31,8 @@ from toolkit.reporting.charts import (
     scorecard_chart,
 )
 from toolkit.reporting.console import unlinked_hint
+from toolkit.reporting.htmlparts import Totals, history_section, new_counts, over_time
 from toolkit.reporting.htmlparts import chart as _chart
-from toolkit.reporting.htmlparts import history_section, new_counts, over_time
 from toolkit.reporting.htmlparts import num as _num
 from toolkit.reporting.htmlparts import text as _text
 from toolkit.reporting.htmlparts import tuples as _tuples
@@ -152,7 +152,10 @@ def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
 
 
 def _citations(findings: pd.DataFrame, figures: pd.DataFrame | None) -> pd.Series:
-    """Each finding's source citation, looked up by the file and line it points at."""
+    """Each finding's source citation, looked up by the file and line it points at (or
+    as the findings carry it: a dask run's report, whose figures stayed on the cluster)."""
+    if "citation" in findings:
+        return pd.Series(findings["citation"].to_numpy(dtype=object), index=findings.index)
     empty = pd.Series([None] * len(findings), index=findings.index, dtype=object)
     if figures is None or "citation" not in figures or findings.empty:
         return empty
@@ -175,10 +178,13 @@ def context(
     title: str | None = None,
     generated: datetime | None = None,
     max_findings: int = MAX_FINDINGS,
+    totals: Totals | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain values: the run's result as it is (the
     report computes no stage again). Each table lists at most ``max_findings`` rows per
-    group (see :mod:`toolkit.reporting.bounds`) and counts the rest."""
+    group (see :mod:`toolkit.reporting.bounds`) and counts the rest. ``totals``: the
+    run's counts where ``result`` holds only the worst of its findings and comparison (a
+    dask run's report: its revisions and scorecard are not drawn)."""
     from toolkit import __version__
 
     comparison = result.comparison
@@ -190,7 +196,7 @@ def context(
     files = result.read.files if result.read is not None else ()
     script, script_hash = _script()
     card = result.scorecard
-    return {
+    out = {
         "title": title or result.suite.name,
         "generated": (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         "version": __version__,
@@ -213,7 +219,7 @@ def context(
         "findings": _finding_rows(listed, result.figures),
         "findings_total": len(findings),
         "findings_more": findings_more,
-        **_revisions(comparison, charts, limit),
+        **(_revisions(comparison, charts, limit) if totals is None else _NO_REVISIONS),
         **_scorecard(card, limit),
         "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
         "over_time": over_time(comparison, charts, limit),
@@ -222,6 +228,45 @@ def context(
         "rules": result.rules,
         "script": script,
         "script_hash": script_hash,
+        "partial": False,
+    }
+    if totals is not None:
+        out |= _whole_run(totals, listed, bounded, fail_on)
+    return out
+
+
+_NO_REVISIONS: dict[str, Any] = {
+    "revisions": [],
+    "revisions_total": 0,
+    "revisions_more": [],
+    "revision_charts": [],
+}
+
+
+def _whole_run(
+    totals: Totals, listed: pd.DataFrame, bounded: dict[str, Any], fail_on: str
+) -> dict[str, Any]:
+    """What a report of part of a run says of the whole run (see :class:`Totals`)."""
+    c = totals.compared
+    shown = pd.Series([d["label"] for d in bounded["disagreements"]], dtype="str")
+    more = [
+        Omitted((label,), int((shown == label).sum()), int(c.get(key, 0)))
+        for label, key in (("conflict", "conflict"), ("far apart", "far apart"))
+        if int(c.get(key, 0)) > int((shown == label).sum())
+    ]
+    return {
+        "exit_code": totals.exit_code(fail_on),
+        "compared": {"total": sum(c.get(s, 0) for s in ("conflict", "agree", "single")), **c},
+        "counts": totals.counts(),
+        "families": totals.families(),
+        "findings_total": totals.findings,
+        "findings_more": totals.omitted(listed, ["severity", "kind", "rule"]),
+        "disagreements_total": int(c.get("conflict", 0)) + int(c.get("far apart", 0)),
+        "disagreements_more": more,
+        "revisions": [],
+        "scorecard": [],
+        "scorecard_chart": "",
+        "partial": True,
     }
 
 

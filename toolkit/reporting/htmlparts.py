@@ -7,13 +7,67 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from toolkit.model.vocabulary import SEVERITIES
-from toolkit.reporting.bounds import head
+from toolkit.model.vocabulary import KINDS, SEVERITIES, failing, title
+from toolkit.reporting.bounds import Omitted, head
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The whole run's counts, for a report given only part of its findings and of its
+    comparison (the dask engine's report: the worst of each, gathered from the cluster).
+
+    ``groups``: findings per severity, kind, rule and code (column ``n``); ``compared``:
+    incident x measure pairs per status, and ``far apart``."""
+
+    groups: pd.DataFrame
+    compared: dict[str, int]
+
+    @property
+    def findings(self) -> int:
+        return int(self.groups["n"].sum())
+
+    def exit_code(self, fail_on: str) -> int:
+        hit = self.groups[self.groups["severity"].isin(failing(fail_on))]["n"].sum()
+        return int(int(hit) > 0)
+
+    def counts(self) -> list[tuple[str, list[int]]]:
+        """Findings by kind (in kind order) and severity, as ``findings.counts`` gives."""
+        by = self.groups.groupby(["kind", "severity"])["n"].sum()
+        present = set(self.groups["kind"])
+        return [(k, [int(by.get((k, s), 0)) for s in SEVERITIES]) for k in KINDS if k in present]
+
+    def families(self) -> list[dict[str, Any]]:
+        """Per family: code, kind, title, counts by severity (as the report lists them)."""
+        table = (
+            self.groups.groupby(["code", "kind", "severity"])["n"]
+            .sum()
+            .unstack("severity", fill_value=0)
+            .reindex(columns=list(SEVERITIES), fill_value=0)
+        )
+        return [
+            {"code": text(code), "kind": text(kind), "title": title(text(code)),
+             "counts": [int(n) for n in counts]}
+            for (code, kind), counts in zip(table.index, table.to_numpy().tolist(), strict=True)
+        ]  # fmt: skip
+
+    def omitted(self, listed: pd.DataFrame, by: list[str]) -> list[Omitted]:
+        """The groups (by ``by``) of which ``listed`` holds fewer findings than the run."""
+        shown = listed.groupby(by, dropna=False).size() if len(listed) else pd.Series()
+        totals = self.groups.groupby(by, dropna=False)["n"].sum()
+        out = []
+        for key, n in totals.items():
+            parts = key if isinstance(key, tuple) else (key,)
+            listed_n = int(shown.get(key, 0))
+            if int(n) > listed_n:
+                out.append(Omitted(tuple(str(k) for k in parts), listed_n, int(n)))
+        return out
+
 
 if TYPE_CHECKING:
     from toolkit.comparing import Comparison

@@ -1,0 +1,122 @@
+"""A dask run's report: what the HTML shows of it, gathered from the cluster without every
+row — the counts of the whole run, the worst findings of each rule and severity, and the
+worst disagreements with their figures — as a result the HTML report takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+import pandas as pd
+
+from toolkit.checking import suite_rules
+from toolkit.model import figures as ft
+from toolkit.model import findings as fd
+from toolkit.model.vocabulary import STATUSES
+from toolkit.reading import ReadResult
+from toolkit.reporting.bounds import head_per_group
+from toolkit.reporting.htmlparts import Totals
+
+if TYPE_CHECKING:
+    from toolkit.comparing import Comparison
+    from toolkit.on_dask import DaskRun
+    from toolkit.pipeline import CheckResult
+
+_GROUPS = ["severity", "kind", "rule", "code"]
+
+
+def _top(findings: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """A part's worst ``limit`` findings of each rule and severity."""
+    shown, _ = head_per_group(fd.sort(findings), ["severity", "kind", "rule"], limit)
+    return shown
+
+
+def _groups(findings: pd.DataFrame) -> pd.DataFrame:
+    return findings.groupby(_GROUPS, dropna=False).size().rename("n").reset_index()
+
+
+def worst_first(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of comparison tables in the order one table lists them: conflicts by gap,
+    then far-apart agreements, agreements, single sources; then by spread; then names
+    (as :func:`toolkit.comparing.consensus.worst_first` orders one part's)."""
+    if table.empty:
+        return table
+    table = table.sort_values(["incident", "measure"], kind="stable")
+    status = pd.Categorical(table["status"].astype("str"), categories=list(STATUSES)).codes
+    gap = table["gap"].to_numpy(dtype="float64")
+    wide = table["wide_spread"].to_numpy(dtype=bool)
+    first = np.where(status == 0, -gap, 2.0 * status + ~wide)
+    spread = np.nan_to_num(table["spread"].to_numpy(dtype="float64"), posinf=1e300)
+    return table.iloc[np.lexsort((-spread, first))]
+
+
+def _disagreeing(table: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """A part's worst ``limit`` conflicts and ``limit`` far-apart rows."""
+    rows = table[(table["status"] == "conflict") | table["wide_spread"]]
+    label = np.where(rows["status"].astype("str") == "conflict", "conflict", "far apart")
+    shown, _ = head_per_group(worst_first(rows).assign(_label=label), ["_label"], limit)
+    return shown.drop(columns="_label")
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """The part of a comparison a dask run's report shows: its worst disagreements (in
+    ``table``) and their figures (``latest``); what the HTML report reads of a
+    :class:`~toolkit.comparing.Comparison`."""
+
+    table: pd.DataFrame
+    latest: pd.DataFrame
+    counted: dict[str, int]
+    sources: int
+    series: None = None
+
+    @property
+    def disagreements(self) -> pd.DataFrame:
+        return self.table[(self.table["status"] == "conflict") | self.table["wide_spread"]]
+
+    @cached_property
+    def figures(self) -> pd.DataFrame:  # the sources read (for the "no incident linked" hint)
+        return pd.DataFrame({"source": [f"{k}" for k in range(self.sources)]})
+
+    @property
+    def revisions(self) -> pd.DataFrame:
+        return pd.DataFrame()
+
+    @property
+    def scorecard(self) -> pd.DataFrame:
+        return pd.DataFrame()
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.counted)
+
+
+def report_view(run: DaskRun, limit: int) -> tuple[CheckResult, Totals]:
+    """What the HTML report shows of a dask run (at most ``limit`` rows per group, as the
+    native report lists them), and the whole run's counts."""
+    from toolkit.linking import Linked
+    from toolkit.pipeline import CheckResult
+
+    limit = max(int(limit), 0)
+    groups = run.findings.map_partitions(_groups, meta=_groups(fd.empty())).compute()
+    groups = groups.groupby(_GROUPS, as_index=False, dropna=False).agg(n=("n", "sum"))
+    top = run.cited.map_partitions(_top, limit, meta=run.cited._meta).compute()
+    top = _top(top, limit).reset_index(drop=True)
+    worst = run.table.map_partitions(_disagreeing, limit, meta=run.table._meta).compute()
+    worst = _disagreeing(worst, limit).reset_index(drop=True)
+    pairs = worst[["incident", "measure"]].astype("str")
+    latest = run.latest[run.latest["incident"].isin(list(set(pairs["incident"])))].compute()
+    latest = latest.merge(pairs.drop_duplicates(), on=["incident", "measure"])
+    compared = _Compared(worst, latest, dict(run.counts), sources=2)
+    read = ReadResult(ft.empty(), fd.empty(), run.files, (), run.suite)
+    result = CheckResult(
+        findings=top,
+        rules=suite_rules(run.suite),
+        suite=run.suite,
+        read=read,
+        figures=ft.empty(),
+        linked=Linked(ft.empty(), run.matching),
+        comparison=cast("Comparison", compared),
+    )
+    return result, Totals(groups=groups, compared=dict(run.counts))
