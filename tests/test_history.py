@@ -140,6 +140,17 @@ def test_an_export_kept_beside_its_copy_is_no_silent_edit(tmp_path):
     assert edited.findings["code"].tolist().count("silent-edit") == 1
 
 
+def test_a_history_kept_in_the_suite_folder_is_no_change_of_the_suite(tmp_path):
+    """The suite is its YAML and JSON: a database beside them changes every run."""
+    data = _copy(tmp_path)
+    url = f"sqlite:///{data}/expectations/history.sqlite"
+    cc.check(data, history=url)
+    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    edited = cc.check(data, history=url)
+    assert edited.history.note == ""
+    assert edited.findings["code"].tolist().count("silent-edit") == 1
+
+
 def test_a_changed_suite_looks_for_no_silent_edits(tmp_path, cli):
     """A profile changed between runs reads the same files otherwise: that is no outlet's
     edit, and the run says why it did not look."""

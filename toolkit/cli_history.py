@@ -154,7 +154,7 @@ def _diff(store: Any, args: argparse.Namespace, out: TextIO) -> int:
             "silent edits",
             d.edits,
             lambda r: (
-                f"{r['source']} {r['incident']} {r['measure']} {r['reported_on']}: "
+                f"{r['source']} {r['incident']} {r['measure']} {_day(r['reported_on'])}: "
                 f"{r['before']} ({r['before_file']}:{r['before_row']}) -> {r['after']} "
                 f"({r['after_file']}:{r['after_row']})"
             ),
@@ -168,6 +168,11 @@ def _diff(store: Any, args: argparse.Namespace, out: TextIO) -> int:
         if len(rows) > limit:
             print(f"  … {len(rows) - limit} more (--limit N)", file=out)
     return 0
+
+
+def _day(value: object) -> str:
+    """A report date as listed; an undated figure's says so."""
+    return "no date" if value is None or value != value or value == "nan" else str(value)
 
 
 def _finding_line(r: dict[str, Any]) -> str:

@@ -39,13 +39,23 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+# What a suite is written in: a history database, a report or an export kept in its folder
+# is not the suite, and changes every run.
+_SUITE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def suite_hash(suite: Suite) -> str:
-    """A hash of every file of the suite and the suites it extends (names and bytes)."""
+    """A hash of the files the suite and the suites it extends are written in (their
+    YAML and JSON, and the crosswalk: names and bytes)."""
     digest = hashlib.sha256()
     for folder in suite.chain:
         root = Path(folder)
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape"))
+        written = (p for p in root.rglob("*") if p.suffix.lower() in _SUITE_SUFFIXES)
+        crosswalk = [Path(suite.crosswalk)] if suite.crosswalk else []
+        for path in sorted({*written, *crosswalk}):
+            if not path.is_file() or any(part.startswith(".") for part in path.parts[-2:]):
+                continue
+            digest.update(str(path).encode("utf-8", "surrogateescape"))
             digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -45,6 +45,7 @@ from toolkit.on_dask.parts import (
     apart,
     bucket,
     check_part,
+    cite_records,
     cited,
     compare_part,
     conform,
@@ -243,7 +244,7 @@ def _read(
     meta = shared_columns([said[k][2] for k in kept])
     parts = client.map(figures_of, [reads[k] for k in kept])
     parts = client.map(conform, parts, meta=meta)
-    return parts, tuple(reports), fd.sort(fd.from_records(records))
+    return parts, tuple(reports), cite_records(fd.sort(fd.from_records(records)), records)
 
 
 def _by_incident(client: Client, parts: list[Future]) -> tuple[list[Future], bool]:
@@ -305,7 +306,9 @@ def _result(
 ) -> DaskRun:
     import dask.dataframe as dd
 
-    parts = [*found, client.scatter(cited(small, ft.empty()))]
+    if "citation" not in small:  # no input finding: the link stage's, or none
+        small = cited(small, ft.empty())
+    parts = [*found, client.scatter(small)]
     with_citations = dd.from_delayed(parts, meta=CITED, verify_meta=False)
     findings = with_citations.drop(columns="citation")
     first = client.submit(get, compared[0], "table").result().head(0)

@@ -47,7 +47,41 @@ def said_of(read: tuple[Any, pd.DataFrame, Any]) -> tuple[Any, Any, pd.DataFrame
     type each column as one concatenated table would."""
     report, figures, problems = read
     extra = [c for c in figures.columns if c not in ft.COLUMNS]
-    return report, problems, figures[extra].head(1)
+    return report, with_citations(problems, figures), figures[extra].head(1)
+
+
+def with_citations(problems: list[dict[str, Any]], figures: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each input finding (a record) with the citation of the row it points at, where that
+    row gave a figure: the figures stay on the worker, the report shows it beside it."""
+    if not problems or "citation" not in figures:
+        return problems
+    cites = figures[["origin_file", "origin_row", "citation"]].dropna()
+    lookup = dict(
+        zip(
+            zip(
+                cites["origin_file"].astype("str"), cites["origin_row"].astype("int64"), strict=True
+            ),
+            cites["citation"].astype("str"),
+            strict=False,
+        )
+    )
+    return [
+        p | {"citation": lookup.get((str(p.get("origin_file")), p.get("origin_row") or -1))}
+        for p in problems
+    ]
+
+
+def cite_records(findings: pd.DataFrame, records: list[dict[str, Any]]) -> pd.DataFrame:
+    """``findings`` (made from ``records``) with the citations the records carry."""
+    known = [r for r in records if r.get("citation")]
+    cites = pd.DataFrame(
+        {
+            "origin_file": [r.get("origin_file") for r in known],
+            "origin_row": pd.array([r.get("origin_row") for r in known], dtype="Int64"),
+            "citation": pd.Series([r["citation"] for r in known], dtype="str"),
+        }
+    )
+    return cited(findings, cites)
 
 
 def conform(part: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -150,7 +184,7 @@ def whole(
     ``folder``/findings, /table and /latest; what comes back is small: the file's report,
     input findings, incidents and counts."""
     report, figures, problems = read_file(path, root, suite)
-    said: dict[str, Any] = {"report": report, "problems": problems}
+    said: dict[str, Any] = {"report": report, "problems": with_citations(problems, figures)}
     if report is None:
         return said
     checked = check_figures(figures, suite).findings if rules else fd.empty()

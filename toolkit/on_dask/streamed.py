@@ -22,7 +22,7 @@ from toolkit.on_dask.parts import (
     Client,
     Future,
     apart,
-    cited,
+    cite_records,
     distributed_module,
     kind_severity,
     whole,
@@ -99,8 +99,8 @@ def streamed(
         )
         if not apart([said[k]["incidents"] for k in kept]):
             return None
-        small = fd.sort(fd.from_records(records))
-        cited(small, ft.empty()).to_parquet(folder / "findings" / "input.parquet", index=False)
+        small = cite_records(fd.sort(fd.from_records(records)), records)
+        small.to_parquet(folder / "findings" / "input.parquet", index=False)
         counts: dict[str, int] = {}
         for k in kept:
             for name, n in said[k]["counts"].items():

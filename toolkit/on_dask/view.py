@@ -17,6 +17,7 @@ from toolkit.model import findings as fd
 from toolkit.model.vocabulary import STATUSES
 from toolkit.reading import ReadResult
 from toolkit.reporting.bounds import head_per_group
+from toolkit.reporting.console import unlinked_hint
 from toolkit.reporting.htmlparts import Totals
 
 if TYPE_CHECKING:
@@ -58,6 +59,22 @@ def _disagreeing(table: pd.DataFrame, limit: int) -> pd.DataFrame:
     label = np.where(rows["status"].astype("str") == "conflict", "conflict", "far apart")
     shown, _ = head_per_group(worst_first(rows).assign(_label=label), ["_label"], limit)
     return shown.drop(columns="_label")
+
+
+@dataclass(frozen=True)
+class _Unpaired:
+    """What the "no incident is reported by two sources" hint reads of a comparison in
+    which no incident and measure has two current sources."""
+
+    sources: int
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        return pd.DataFrame({"source": [f"{k}" for k in range(self.sources)]})
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame({"sources": [1]})
 
 
 @dataclass(frozen=True)
@@ -105,10 +122,12 @@ def report_view(run: DaskRun, limit: int) -> tuple[CheckResult, Totals]:
     top = _top(top, limit).reset_index(drop=True)
     worst = run.table.map_partitions(_disagreeing, limit, meta=run.table._meta).compute()
     worst = _disagreeing(worst, limit).reset_index(drop=True)
-    pairs = worst[["incident", "measure"]].astype("str")
-    latest = run.latest[run.latest["incident"].isin(list(set(pairs["incident"])))].compute()
-    latest = latest.merge(pairs.drop_duplicates(), on=["incident", "measure"])
-    compared = _Compared(worst, latest, dict(run.counts), sources=2)
+    # every measure of the incidents shown: their charts draw each one the sources give
+    shown = list(set(worst["incident"].astype("str")))
+    table = worst_first(run.table[run.table["incident"].isin(shown)].compute())
+    latest = run.latest[run.latest["incident"].isin(shown)].compute()
+    sources = int(run.latest["source"].nunique().compute())
+    compared = _Compared(table.reset_index(drop=True), latest, dict(run.counts), sources)
     read = ReadResult(ft.empty(), fd.empty(), run.files, (), run.suite)
     result = CheckResult(
         findings=top,
@@ -119,4 +138,11 @@ def report_view(run: DaskRun, limit: int) -> tuple[CheckResult, Totals]:
         linked=Linked(ft.empty(), run.matching),
         comparison=cast("Comparison", compared),
     )
-    return result, Totals(groups=groups, compared=dict(run.counts))
+    paired = run.counts.get("conflict", 0) + run.counts.get("agree", 0) > 0
+    hint = None if paired else unlinked_hint(cast("Comparison", _Unpaired(sources)), run.matching)
+    return result, Totals(
+        groups=groups,
+        compared=dict(run.counts),
+        figures=run.figures,
+        unlinked=hint,
+    )

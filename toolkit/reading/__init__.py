@@ -103,34 +103,51 @@ def discover(
 
     Hidden files, suite files and README/licence texts are not exports. A path that is
     not there but a pattern (``exports/2024-*.csv``, ``parts/**/*.parquet``) names the files
-    it matches.
+    and folders it matches, sorted out as a folder's files are.
     """
     found: list[tuple[Path, Path | None]] = []
     skipped: list[str] = []
-    for p in map(Path, paths):
-        if not p.exists() and glob.has_magic(str(p)):  # a pattern the shell left quoted
-            matches = sorted(Path(m) for m in glob.glob(str(p), recursive=True))
-            if not matches:
-                raise InputError("no file matches this pattern", p)
-            found.extend((m, None) for m in matches if m.is_file())
-            continue
-        if not p.is_dir():
-            found.append((p, None))
-            continue
-        for f in sorted(p.rglob("*")):
-            rel = f.relative_to(p)
+
+    def walk(files: Iterable[Path], root: Path) -> None:
+        """Files met under ``root``, sorted out as a folder's are."""
+        for f in files:
+            rel = f.relative_to(root)
             if not f.is_file() or any(part.startswith(".") for part in rel.parts):
                 continue
             if suite.is_suite_file(f) or (f.parent / SUITE_FILE).is_file():
                 continue
-            if _is_export(f) or suite.profile_for(f, p) is not None:
-                found.append((f, p))
+            if _is_export(f) or suite.profile_for(f, root) is not None:
+                found.append((f, root))
             elif f.suffix.lower() not in _NOT_EXPORTS and f.name.upper() not in (
                 "LICENSE",
                 "NOTICE",
             ):
                 skipped.append(display_path(f))
+
+    for p in map(Path, paths):
+        if not p.exists() and glob.has_magic(str(p)):  # a pattern the shell left quoted
+            matches = sorted(Path(m) for m in glob.glob(str(p), recursive=True))
+            if not matches:
+                raise InputError("no file matches this pattern", p)
+            root = _fixed_part(p)
+            for m in matches:  # as if the folder the pattern starts from were read
+                walk(sorted(m.rglob("*")) if m.is_dir() else [m], m if m.is_dir() else root)
+            continue
+        if not p.is_dir():
+            found.append((p, None))
+            continue
+        walk(sorted(p.rglob("*")), p)
     return found, skipped
+
+
+def _fixed_part(pattern: Path) -> Path:
+    """The folder a pattern starts from: its parts before the first with a wildcard."""
+    fixed = []
+    for part in pattern.parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path(".")
 
 
 def _is_figures_table(columns: Iterable[object]) -> bool:

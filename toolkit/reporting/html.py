@@ -231,7 +231,7 @@ def context(
         "partial": False,
     }
     if totals is not None:
-        out |= _whole_run(totals, listed, bounded, fail_on)
+        out |= _whole_run(totals, listed, bounded, fail_on, result.rows)
     return out
 
 
@@ -244,7 +244,11 @@ _NO_REVISIONS: dict[str, Any] = {
 
 
 def _whole_run(
-    totals: Totals, listed: pd.DataFrame, bounded: dict[str, Any], fail_on: str
+    totals: Totals,
+    listed: pd.DataFrame,
+    bounded: dict[str, Any],
+    fail_on: str,
+    rows: dict[str, int],
 ) -> dict[str, Any]:
     """What a report of part of a run says of the whole run (see :class:`Totals`)."""
     c = totals.compared
@@ -255,6 +259,8 @@ def _whole_run(
         if int(c.get(key, 0)) > int((shown == label).sum())
     ]
     return {
+        "rows": rows | {"figures": totals.figures},
+        "unlinked": totals.unlinked,
         "exit_code": totals.exit_code(fail_on),
         "compared": {"total": sum(c.get(s, 0) for s in ("conflict", "agree", "single")), **c},
         "counts": totals.counts(),

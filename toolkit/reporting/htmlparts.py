@@ -23,10 +23,13 @@ class Totals:
     comparison (the dask engine's report: the worst of each, gathered from the cluster).
 
     ``groups``: findings per severity, kind, rule and code (column ``n``); ``compared``:
-    incident x measure pairs per status, and ``far apart``."""
+    incident x measure pairs per status, and ``far apart``; ``figures``: figures read;
+    ``unlinked``: the hint when no incident has two sources."""
 
     groups: pd.DataFrame
     compared: dict[str, int]
+    figures: int = 0
+    unlinked: str | None = None
 
     @property
     def findings(self) -> int:
@@ -60,12 +63,23 @@ class Totals:
         """The groups (by ``by``) of which ``listed`` holds fewer findings than the run."""
         shown = listed.groupby(by, dropna=False).size() if len(listed) else pd.Series()
         totals = self.groups.groupby(by, dropna=False)["n"].sum()
+        # in the order the native report notes them: as the (worst first) listing meets them
+        first: dict[tuple[str, ...], int] = {}
+        for i, row in enumerate(zip(*(listed[c].astype("str") for c in by), strict=True)):
+            first.setdefault(tuple(row), i)
+        rank = {s: i for i, s in enumerate(SEVERITIES)} | {k: i for i, k in enumerate(KINDS)}
+
+        def place(key: Any) -> tuple[float, list[int], str]:
+            parts = tuple(str(p) for p in (key if isinstance(key, tuple) else (key,)))
+            return (first.get(parts, math.inf), [rank.get(p, 99) for p in parts[:2]], str(parts))
+
+        totals = totals.reindex(sorted(totals.index, key=place))
         out = []
         for key, n in totals.items():
-            parts = key if isinstance(key, tuple) else (key,)
+            names = tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
             listed_n = int(shown.get(key, 0))
             if int(n) > listed_n:
-                out.append(Omitted(tuple(str(k) for k in parts), listed_n, int(n)))
+                out.append(Omitted(names, listed_n, int(n)))
         return out
 
 

@@ -10,6 +10,7 @@ or a folder beside the suite's own: see :mod:`toolkit.suite.paths`.
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -399,6 +400,9 @@ def find_suite(paths: Sequence[str | Path], suite: str | Path | Suite | None) ->
     if suite is not None:
         return load_suite(suite)
     for p in map(Path, paths):
+        if not p.exists() and glob.has_magic(str(p)):  # a pattern: where its first match is
+            matches = sorted(glob.glob(str(p), recursive=True))
+            p = Path(matches[0]) if matches else p.parent
         found = suite_above(p if p.is_dir() else p.parent)
         if found is not None:
             return load_suite(found)
