@@ -73,6 +73,26 @@ from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table
 WORST = 20  # findings and disagreements shown on the console
 
 
+_CLOSING = ("distributed", "tornado")
+
+
+def _quiet() -> None:
+    for name in _CLOSING:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+@contextmanager
+def _quiet_when_closing() -> Iterator[None]:
+    """Workers closing may log a lost heartbeat as an error with its traceback: noise on a
+    run that ended well. The loggers' levels are put back once the cluster is closed."""
+    levels = {name: logging.getLogger(name).level for name in _CLOSING}
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 @contextmanager
 def cluster(scheduler: str | None = None) -> Iterator[Client]:
     """A client of the cluster ``scheduler`` names: ``local`` (a LocalCluster of process
@@ -89,16 +109,19 @@ def cluster(scheduler: str | None = None) -> Iterator[Client]:
                 f"{most} (four per core)"
             )
         workers = int(count) if count else max(1, os.cpu_count() or 1)
-        with (
-            distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            ) as local,
-            distributed.Client(local) as client,
-        ):
+        with ExitStack() as stack:
+            stack.enter_context(_quiet_when_closing())
+            local = stack.enter_context(
+                distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
+            )
+            client = stack.enter_context(distributed.Client(local))
+            stack.callback(_quiet)  # runs first on exit: the cluster then closes quietly
             yield client
         return
     if "://" not in address:
