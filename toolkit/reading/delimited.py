@@ -116,12 +116,6 @@ def _read_by_pyarrow(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    invalid: list[Any] = []
-
-    def on_invalid(row: Any) -> str:
-        invalid.append(row)
-        return "skip"
-
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
@@ -130,8 +124,10 @@ def _read_by_pyarrow(
                 # A value spanning lines breaks a row in two: the careful path reads such
                 # files; leaving this off keeps pyarrow's parallel parser on.
                 delimiter=delimiter,
+                # no invalid-row handler: a ragged row is an error here, and the careful
+                # path reads the file (a handler was given each row as text, and a row
+                # that is not UTF-8 made pyarrow raise inside it)
                 newlines_in_values=False,
-                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in names if c in columns_as_text},
@@ -142,8 +138,7 @@ def _read_by_pyarrow(
     except pa.ArrowInvalid:
         return None  # the careful path says what is wrong, with a line number
     if (
-        invalid
-        or any(pa.types.is_binary(t) for t in table.schema.types)  # not UTF-8
+        any(pa.types.is_binary(t) for t in table.schema.types)  # not UTF-8
         or table.column_names != names  # a header pyarrow saw otherwise (a blank first line)
         or count_text_lines(data) != 1 + skip + table.num_rows
     ):
