@@ -334,7 +334,7 @@ def _table(html: str, table_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "fixture", [FIXTURES / "series", FIXTURES / "linking"], ids=lambda p: p.name
+    "fixture", [AQ, FIXTURES / "series", FIXTURES / "linking"], ids=lambda p: p.name
 )
 def test_the_html_report_of_a_dask_run_is_the_native_one_but_revisions(
     tmp_path, cli, browser, fixture
@@ -350,7 +350,7 @@ def test_the_html_report_of_a_dask_run_is_the_native_one_but_revisions(
               "--html", str(remote), *limit)  # fmt: skip
     assert run.code == 0, run.err
     a, b = native.read_text(encoding="utf-8"), remote.read_text(encoding="utf-8")
-    for table in ("counts", "families", "findings-table", "disagreements"):
+    for table in ("counts", "families", "findings-table", "disagreements", "scorecard-table"):
         assert _table(b, table) == _table(a, table), table
     for more in ("findings-more", "disagreements-more"):
         assert _more(b, more) == _more(a, more), more

@@ -12,15 +12,21 @@ if TYPE_CHECKING:
     from toolkit.comparing.result import Comparison
 
 
+def published(figures: pd.DataFrame) -> pd.DataFrame:
+    """Per source (the index): the figures it published (not derived) and its incidents."""
+    given = figures if "derived" not in figures else figures[figures["derived"].isna()]
+    out: pd.DataFrame = given.groupby("source").agg(
+        figures=("measure", "size"), incidents=("incident", "nunique")
+    )
+    return out
+
+
 def scorecard(c: Comparison, findings: pd.DataFrame | None) -> pd.DataFrame:
     """Per source, worst first: figures given, incidents, figures compared with another
     source's, outliers, in conflict, rule findings (schema and rule findings of its rows;
     missing where ``findings`` is None: the rules did not run) and the median relative
     distance of its figures from the median of all sources'."""
-    published = c.figures if "derived" not in c.figures else c.figures[c.figures["derived"].isna()]
-    given = published.groupby("source").agg(
-        figures=("measure", "size"), incidents=("incident", "nunique")
-    )
+    given = published(c.figures)
     latest = c.latest
     compared = latest[latest["status"].isin(["agree", "conflict"])]
     compared = compared.assign(in_conflict=(compared["status"] == "conflict").to_numpy())
@@ -30,11 +36,21 @@ def scorecard(c: Comparison, findings: pd.DataFrame | None) -> pd.DataFrame:
         in_conflict=("in_conflict", "sum"),
         median_distance=("distance", "median"),
     )
+    ruled = None
+    if findings is not None:
+        ruled = findings[findings["kind"].isin(["schema", "rule"])].groupby("source").size()
+    return assemble(given, per, ruled)
+
+
+def assemble(given: pd.DataFrame, per: pd.DataFrame, ruled: pd.Series | None) -> pd.DataFrame:
+    """The scorecard from its parts, each indexed by source: ``given`` (figures,
+    incidents), ``per`` (compared, outlier, in_conflict, median_distance) and ``ruled``
+    (rule findings; None: the rules did not run). Parts computed apart (a dask run's,
+    added up over its parts) make the same card."""
     card = given.join(per, how="left")
-    if findings is None:
+    if ruled is None:
         card["rule_findings"] = pd.array([pd.NA] * len(card), dtype="Int64")
     else:
-        ruled = findings[findings["kind"].isin(["schema", "rule"])].groupby("source").size()
         card["rule_findings"] = ruled.reindex(card.index).fillna(0).astype("Int64")
     for col in ("compared", "outlier", "in_conflict"):
         card[col] = card[col].fillna(0).astype("int64")

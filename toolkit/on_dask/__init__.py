@@ -57,6 +57,7 @@ from toolkit.on_dask.parts import (
     rule_counts,
     said_of,
     shared_columns,
+    summed,
     unbucket,
     worst,
 )
@@ -164,6 +165,7 @@ class DaskRun:
     parts: int
     shuffled: bool
     streamed: bool = False
+    given: pd.DataFrame | None = field(default=None, repr=False)  # per source: figures, incidents
     folder: Path | None = None  # where a streamed run's parts lie until it closes
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
 
@@ -346,6 +348,7 @@ def _result(
         client.gather(client.map(kind_severity, parts)), ignore_index=True
     )
     summary = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
+    shares = summed(client.gather(client.map(get, compared, name="given")))
     return DaskRun(
         client=client,
         suite=suite,
@@ -360,6 +363,7 @@ def _result(
         figures=figures,
         parts=len(compared),
         shuffled=shuffled,
+        given=shares,
     )
 
 

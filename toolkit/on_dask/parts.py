@@ -12,6 +12,7 @@ import pandas as pd
 
 from toolkit.checking import check_figures
 from toolkit.comparing import compare_figures
+from toolkit.comparing.scorecard import published
 from toolkit.errors import CrosscheckError
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
@@ -151,7 +152,25 @@ def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: boo
         "latest": c.latest,
         "findings": cited(c.findings, part),
         "counts": c.counts(),
+        "given": given(c.figures),
     }
+
+
+def given(figures: pd.DataFrame) -> pd.DataFrame:
+    """A part's share of the scorecard's figures and incidents per source (each incident
+    lies in one part, so the parts' shares add up)."""
+    return published(figures).reset_index()
+
+
+def summed(shares: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts' shares of :func:`given`, added up per source (the index)."""
+    if not shares:
+        return published(ft.empty())
+    both = pd.concat(shares, ignore_index=True)
+    out: pd.DataFrame = both.groupby("source").agg(
+        figures=("figures", "sum"), incidents=("incidents", "sum")
+    )
+    return out
 
 
 def get(result: dict[str, Any], name: str) -> Any:
@@ -195,6 +214,7 @@ def whole(
     return said | {
         "incidents": incidents(figures),
         "counts": c.counts(),
+        "given": given(c.figures),
         "kinds": kind_severity(findings),
     }
 

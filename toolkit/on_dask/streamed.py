@@ -25,6 +25,7 @@ from toolkit.on_dask.parts import (
     cite_records,
     distributed_module,
     kind_severity,
+    summed,
     whole,
 )
 from toolkit.reading import discover, gathered
@@ -123,6 +124,7 @@ def streamed(
             parts=len(kept),
             shuffled=False,
             streamed=True,
+            given=summed([said[k]["given"] for k in kept]),
             folder=folder,
         )
         run._stack.enter_context(stack.pop_all())

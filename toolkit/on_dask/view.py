@@ -4,7 +4,7 @@ worst disagreements with their figures — as a result the HTML report takes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.checking import suite_rules
+from toolkit.comparing.scorecard import assemble, published
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import STATUSES
@@ -101,15 +102,54 @@ class _Compared:
     def revisions(self) -> pd.DataFrame:
         return pd.DataFrame()
 
+    card: pd.DataFrame = field(default_factory=pd.DataFrame)
+
     @property
     def scorecard(self) -> pd.DataFrame:
-        return pd.DataFrame()
+        return self.card
 
     def counts(self) -> dict[str, int]:
         return dict(self.counted)
 
 
-def report_view(run: DaskRun, limit: int) -> tuple[CheckResult, Totals]:
+def _shares(latest: pd.DataFrame) -> pd.DataFrame:
+    """A part's compared figures per source: how many, outliers, in conflict."""
+    compared = latest[latest["status"].isin(["agree", "conflict"])]
+    return (
+        compared.assign(in_conflict=(compared["status"] == "conflict").to_numpy())
+        .groupby("source", as_index=False)
+        .agg(
+            compared=("measure", "size"),
+            outlier=("outlier", "sum"),
+            in_conflict=("in_conflict", "sum"),
+        )
+    )
+
+
+def _ruled(findings: pd.DataFrame) -> pd.DataFrame:
+    ruled = findings[findings["kind"].isin(["schema", "rule"])]
+    return ruled.groupby("source", as_index=False).size()
+
+
+def scorecard(run: DaskRun, rules: bool) -> pd.DataFrame:
+    """The source scorecard of a dask run, from sums over its parts (and the median of
+    each source's distances, computed on the cluster): as the native one."""
+    meta = _shares(run.latest._meta)
+    per = run.latest.map_partitions(_shares, meta=meta).compute()
+    per = per.groupby("source").agg(
+        compared=("compared", "sum"), outlier=("outlier", "sum"), in_conflict=("in_conflict", "sum")
+    )
+    latest = run.latest[run.latest["status"].isin(["agree", "conflict"])]
+    per["median_distance"] = latest.groupby("source")["distance"].median().compute()
+    ruled = None
+    if rules:
+        parts = run.findings.map_partitions(_ruled, meta=_ruled(fd.empty())).compute()
+        ruled = parts.groupby("source")["size"].sum()
+    given = run.given if run.given is not None else published(ft.empty())
+    return assemble(given, per, ruled)
+
+
+def report_view(run: DaskRun, limit: int, rules: bool = True) -> tuple[CheckResult, Totals]:
     """What the HTML report shows of a dask run (at most ``limit`` rows per group, as the
     native report lists them), and the whole run's counts."""
     from toolkit.linking import Linked
@@ -127,7 +167,8 @@ def report_view(run: DaskRun, limit: int) -> tuple[CheckResult, Totals]:
     table = worst_first(run.table[run.table["incident"].isin(shown)].compute())
     latest = run.latest[run.latest["incident"].isin(shown)].compute()
     sources = int(run.latest["source"].nunique().compute())
-    compared = _Compared(table.reset_index(drop=True), latest, dict(run.counts), sources)
+    card = scorecard(run, rules)
+    compared = _Compared(table.reset_index(drop=True), latest, dict(run.counts), sources, card=card)
     read = ReadResult(ft.empty(), fd.empty(), run.files, (), run.suite)
     result = CheckResult(
         findings=top,

@@ -270,8 +270,6 @@ def _whole_run(
         "disagreements_total": int(c.get("conflict", 0)) + int(c.get("far apart", 0)),
         "disagreements_more": more,
         "revisions": [],
-        "scorecard": [],
-        "scorecard_chart": "",
         "partial": True,
     }
 
