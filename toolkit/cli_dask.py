@@ -75,14 +75,11 @@ def _refuse_for_suite(args: argparse.Namespace, rules: bool) -> None:
     """What the suite asks that the dask engine does not do yet: a usage error before a
     cluster starts."""
     from toolkit.errors import CrosscheckError
+    from toolkit.on_dask import refuse_history
     from toolkit.suite import find_suite
 
     suite = find_suite(args.paths, args.suite)
-    if suite.history:
-        raise CrosscheckError(
-            f"suite {suite.name!r} records its runs in a history (history:), which the dask "
-            "engine does not take yet: run the native engine, or leave history: out"
-        )
+    refuse_history(suite)
     over_time = args.over_time if args.over_time is not None else suite.compare.over_time
     if not rules and over_time and args.csv:
         raise CrosscheckError(

@@ -237,6 +237,14 @@ def worst_first(groups: Groups) -> np.ndarray:
     Two sort keys, not four: a gap is only set in conflicts and a wide spread only among
     agreements, so one float orders status, gap and width at once: -gap (negative) for
     conflicts, then 2 + not wide for agreements, then 4 + 1."""
-    status = groups.status
-    first = np.where(status == CONFLICT, -groups.gap, 2.0 * status + ~groups.wide)
-    return np.lexsort((-np.nan_to_num(groups.spread, posinf=1e300), first))
+    return worst_order(groups.status, groups.gap, groups.wide, groups.spread)
+
+
+def worst_order(
+    status: np.ndarray, gap: np.ndarray, wide: np.ndarray, spread: np.ndarray
+) -> np.ndarray:
+    """:func:`worst_first` of groups given as arrays (status codes into ``STATUSES``):
+    also how rows gathered from several comparisons are put in one table's order."""
+    first = np.where(status == CONFLICT, -gap, 2.0 * status + ~wide)
+    order: np.ndarray = np.lexsort((-np.nan_to_num(spread, posinf=1e300), first))
+    return order

@@ -26,20 +26,33 @@ def scorecard(c: Comparison, findings: pd.DataFrame | None) -> pd.DataFrame:
     source's, outliers, in conflict, rule findings (schema and rule findings of its rows;
     missing where ``findings`` is None: the rules did not run) and the median relative
     distance of its figures from the median of all sources'."""
-    given = published(c.figures)
-    latest = c.latest
-    compared = latest[latest["status"].isin(["agree", "conflict"])]
-    compared = compared.assign(in_conflict=(compared["status"] == "conflict").to_numpy())
-    per = compared.groupby("source").agg(
-        compared=("measure", "size"),
-        outlier=("outlier", "sum"),
-        in_conflict=("in_conflict", "sum"),
-        median_distance=("distance", "median"),
+    per = compared_shares(c.latest)
+    per["median_distance"] = compared_of(c.latest).groupby("source")["distance"].median()
+    ruled = rule_findings(findings) if findings is not None else None
+    return assemble(published(c.figures), per, ruled)
+
+
+def compared_of(latest: pd.DataFrame) -> pd.DataFrame:
+    """The figures compared with another source's (agreeing or in conflict)."""
+    out: pd.DataFrame = latest[latest["status"].isin(["agree", "conflict"])]
+    return out
+
+
+def compared_shares(latest: pd.DataFrame) -> pd.DataFrame:
+    """Per source (the index): figures compared, outliers, in conflict. Parts of a
+    comparison (a dask run's) give shares that add up."""
+    compared = compared_of(latest)
+    marked = compared.assign(in_conflict=(compared["status"] == "conflict").to_numpy())
+    out: pd.DataFrame = marked.groupby("source").agg(
+        compared=("measure", "size"), outlier=("outlier", "sum"), in_conflict=("in_conflict", "sum")
     )
-    ruled = None
-    if findings is not None:
-        ruled = findings[findings["kind"].isin(["schema", "rule"])].groupby("source").size()
-    return assemble(given, per, ruled)
+    return out
+
+
+def rule_findings(findings: pd.DataFrame) -> pd.Series:
+    """Per source (the index): its schema and rule findings."""
+    ruled: pd.Series = findings[findings["kind"].isin(["schema", "rule"])].groupby("source").size()
+    return ruled
 
 
 def assemble(given: pd.DataFrame, per: pd.DataFrame, ruled: pd.Series | None) -> pd.DataFrame:

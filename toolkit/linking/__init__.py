@@ -34,6 +34,7 @@ __all__ = [
     "match",
     "normalise_place",
     "place_similarity",
+    "reviewed_matching",
     "skeleton",
 ]
 
@@ -64,6 +65,17 @@ def link_mode(suite: Suite, link: str | None = None) -> str:
     return mode
 
 
+def reviewed_matching(suite: Suite) -> Matching:
+    """The suite's reviewed crosswalk as a matching (``crosswalk`` linking: nothing else
+    is linked)."""
+    reviewed = read_crosswalk_table(suite.crosswalk or "")
+    walk = pd.DataFrame(
+        [(s, i, m, "crosswalk") for (s, i), m in crosswalk_links(reviewed).items()],
+        columns=["source", "incident", "match", "status"],
+    )
+    return Matching(walk, pd.DataFrame(), fd.empty(), suite, reviewed)
+
+
 def link_figures(figures: pd.DataFrame, suite: Suite, link: str | None = None) -> Linked:
     """Link incidents across sources: ``none`` keeps each source's keys; ``crosswalk``
     applies only the suite's reviewed crosswalk; ``auto`` applies matching's proposals at
@@ -73,12 +85,7 @@ def link_figures(figures: pd.DataFrame, suite: Suite, link: str | None = None) -
     if mode == "none" or (mode == "crosswalk" and not suite.crosswalk):
         return Linked(figures)
     if mode == "crosswalk":
-        reviewed = read_crosswalk_table(suite.crosswalk or "")
-        walk = pd.DataFrame(
-            [(s, i, m, "crosswalk") for (s, i), m in crosswalk_links(reviewed).items()],
-            columns=["source", "incident", "match", "status"],
-        )
-        matching = Matching(walk, pd.DataFrame(), fd.empty(), suite, reviewed)
+        matching = reviewed_matching(suite)
         return Linked(matching.apply(figures), matching)
     matching = match(figures, suite)
     return Linked(matching.apply(figures), matching)

@@ -152,8 +152,13 @@ def counts(findings: pd.DataFrame) -> list[tuple[str, list[int]]]:
     """Findings counted by kind (in kind order) and severity (in severity order)."""
     if findings.empty:
         return []
-    by = findings.groupby(["kind", "severity"]).size()
-    present = set(findings["kind"])
+    return tallied(findings.groupby(["kind", "severity"]).size().rename("n").reset_index())
+
+
+def tallied(groups: pd.DataFrame) -> list[tuple[str, list[int]]]:
+    """:func:`counts` from findings already counted (``groups``: kind, severity, ``n``)."""
+    by = groups.groupby(["kind", "severity"])["n"].sum()
+    present = set(groups["kind"])
     return [(k, [int(by.get((k, s), 0)) for s in SEVERITIES]) for k in KINDS if k in present]
 
 

@@ -34,14 +34,16 @@ import pandas as pd
 
 from toolkit.checking import suite_rules, within_mostly
 from toolkit.errors import CrosscheckError
-from toolkit.linking import Matching, link_mode
+from toolkit.linking import Matching, link_mode, reviewed_matching
 from toolkit.linking.matching import incident_records, match_records
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
+from toolkit.model.vocabulary import STATUSES
 from toolkit.on_dask.parts import (
     CITED,
     Client,
     Future,
+    added,
     apart,
     bucket,
     check_part,
@@ -54,6 +56,7 @@ from toolkit.on_dask.parts import (
     get,
     incidents,
     kind_severity,
+    kinds_added,
     rule_counts,
     said_of,
     shared_columns,
@@ -69,7 +72,6 @@ from toolkit.reading import (
     read_file,
 )
 from toolkit.suite import Suite, find_suite
-from toolkit.suite.crosswalk import crosswalk_links, read_crosswalk_table
 
 WORST = 20  # findings and disagreements shown on the console
 
@@ -146,9 +148,10 @@ class DaskRun:
     """A run of the pipeline on a cluster: what came back, and handles on what stayed.
 
     ``findings``, ``table`` and ``latest`` are Dask DataFrames (each part in the native
-    engine's order: worst first); ``files``/``input_findings``/``link_findings`` the small
-    tables the client holds; ``counts`` the comparison's status counts; ``summary`` findings
-    by kind and severity. Valid while the client that made it is open.
+    engine's order: worst first; ``cited``: the findings with their figures' citations);
+    ``files`` the file reports; ``counts`` the comparison's status counts; ``summary``
+    findings by kind and severity; ``given`` each source's figures and incidents. Valid
+    while the client that made it is open (and, for a streamed run, its parts on disk).
     """
 
     client: Client = field(repr=False)
@@ -200,7 +203,17 @@ class DaskRun:
         return fd.sort(heads).head(n).reset_index(drop=True)
 
     def status_text(self) -> str:
-        return ", ".join(f"{self.counts.get(s, 0)} {s}" for s in ("conflict", "agree", "single"))
+        """``"2 conflict, 1 agree, 3 single"``, as the native comparison says it."""
+        return ", ".join(f"{self.counts.get(s, 0)} {s}" for s in STATUSES)
+
+
+def refuse_history(suite: Suite) -> None:
+    """A suite that records its runs: the dask engine does not record them yet."""
+    if suite.history:
+        raise CrosscheckError(
+            f"suite {suite.name!r} records its runs in a history (history:), which the dask "
+            "engine does not take yet: run the native engine, or leave history: out"
+        )
 
 
 def check(
@@ -225,11 +238,7 @@ def check(
     if not paths:
         raise CrosscheckError("no files to read")
     the_suite = find_suite(paths, suite)
-    if the_suite.history:
-        raise CrosscheckError(
-            f"suite {the_suite.name!r} records its runs in a history (history:), which the "
-            "dask engine does not take yet: run the native engine, or leave history: out"
-        )
+    refuse_history(the_suite)
     mode = link_mode(the_suite, link)
     if streamable(client, the_suite, mode, rules):
         done = streamed(client, paths, the_suite, as_of, over_time, rules, on_part)
@@ -294,12 +303,10 @@ def _checked(client: Client, parts: list[Future], suite: Suite) -> list[Future]:
     within = None
     rules = suite_rules(suite)
     if any(r.mostly < 1 for r in rules):
-        total: dict[str, tuple[int, int]] = {}
-        for counts in client.gather(client.map(rule_counts, parts, suite=suite)):
-            for name, (failed, applies) in counts.items():
-                before = total.get(name, (0, 0))
-                total[name] = (before[0] + failed, before[1] + applies)
-        within = within_mostly(rules, total)
+        counted = client.gather(client.map(rule_counts, parts, suite=suite))
+        failed = added([{r: n[0] for r, n in c.items()} for c in counted])
+        applied = added([{r: n[1] for r, n in c.items()} for c in counted])
+        within = within_mostly(rules, {r: (failed[r], applied[r]) for r in failed})
     return list(client.map(check_part, parts, suite=suite, within=within))
 
 
@@ -307,12 +314,7 @@ def _matching(client: Client, parts: list[Future], suite: Suite, mode: str) -> M
     """The crosswalk for ``crosswalk`` or ``auto`` linking, made on the client from each
     part's incident records (one row per source and incident)."""
     if mode == "crosswalk":
-        reviewed = read_crosswalk_table(suite.crosswalk or "")
-        walk = pd.DataFrame(
-            [(s, i, m, "crosswalk") for (s, i), m in crosswalk_links(reviewed).items()],
-            columns=["source", "incident", "match", "status"],
-        )
-        return Matching(walk, pd.DataFrame(), fd.empty(), suite, reviewed)
+        return reviewed_matching(suite)
     recs = pd.concat(client.gather(client.map(incident_records, parts, suite=suite)))
     recs = recs.sort_values(["source", "incident"], kind="stable").reset_index(drop=True)
     return match_records(recs, suite)
@@ -340,14 +342,8 @@ def _result(
     latest_meta = client.submit(get, compared[0], "latest").result().head(0)
     table = dd.from_delayed(client.map(get, compared, name="table"), meta=first)
     latest = dd.from_delayed(client.map(get, compared, name="latest"), meta=latest_meta)
-    counts: dict[str, int] = {}
-    for part in client.gather(client.map(get, compared, name="counts")):
-        for name, n in part.items():
-            counts[name] = counts.get(name, 0) + int(n)
-    summary: pd.DataFrame = pd.concat(
-        client.gather(client.map(kind_severity, parts)), ignore_index=True
-    )
-    summary = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
+    counts = added(client.gather(client.map(get, compared, name="counts")))
+    summary = kinds_added(client.gather(client.map(kind_severity, parts)))
     shares = summed(client.gather(client.map(get, compared, name="given")))
     return DaskRun(
         client=client,

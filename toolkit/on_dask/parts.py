@@ -17,6 +17,7 @@ from toolkit.errors import CrosscheckError
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.reading import read_file
+from toolkit.reporting.htmlparts import citations
 from toolkit.suite import Suite
 
 # distributed is untyped: its client and futures are Any here
@@ -54,21 +55,12 @@ def said_of(read: tuple[Any, pd.DataFrame, Any]) -> tuple[Any, Any, pd.DataFrame
 def with_citations(problems: list[dict[str, Any]], figures: pd.DataFrame) -> list[dict[str, Any]]:
     """Each input finding (a record) with the citation of the row it points at, where that
     row gave a figure: the figures stay on the worker, the report shows it beside it."""
-    if not problems or "citation" not in figures:
+    if not problems:
         return problems
-    cites = figures[["origin_file", "origin_row", "citation"]].dropna()
-    lookup = dict(
-        zip(
-            zip(
-                cites["origin_file"].astype("str"), cites["origin_row"].astype("int64"), strict=True
-            ),
-            cites["citation"].astype("str"),
-            strict=False,
-        )
-    )
+    cites = citations(fd.from_records(problems), figures)
     return [
-        p | {"citation": lookup.get((str(p.get("origin_file")), p.get("origin_row") or -1))}
-        for p in problems
+        p | {"citation": c if isinstance(c, str) else None}
+        for p, c in zip(problems, cites, strict=True)
     ]
 
 
@@ -129,13 +121,8 @@ def cited(findings: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """The findings with the citation of the figure each points at (``citation``), while
     the part's figures are at hand: what the report shows beside a finding."""
     out = findings.reset_index(drop=True)
-    if out.empty or "citation" not in figures:
-        return out.assign(citation=pd.Series([None] * len(out), dtype="str"))
-    cites = figures[["origin_file", "origin_row", "citation"]].dropna()
-    cites = cites.drop_duplicates(["origin_file", "origin_row"]).astype({"origin_row": "Int64"})
-    keys = out[["origin_file", "origin_row"]].astype({"origin_row": "Int64"})
-    joined = keys.merge(cites, on=["origin_file", "origin_row"], how="left")
-    return out.assign(citation=pd.Series(joined["citation"].to_numpy(), dtype="str"))
+    cites = citations(out.drop(columns="citation", errors="ignore"), figures)
+    return out.assign(citation=pd.Series(cites.to_numpy(), dtype="str"))
 
 
 CITED = cited(fd.empty(), ft.empty())  # the findings' columns, and the citation
@@ -170,6 +157,22 @@ def summed(shares: list[pd.DataFrame]) -> pd.DataFrame:
     out: pd.DataFrame = both.groupby("source").agg(
         figures=("figures", "sum"), incidents=("incidents", "sum")
     )
+    return out
+
+
+def added(parts: list[dict[str, int]]) -> dict[str, int]:
+    """Counts by name (statuses, rules' failures) added up over the parts."""
+    total: dict[str, int] = {}
+    for part in parts:
+        for name, n in part.items():
+            total[name] = total.get(name, 0) + int(n)
+    return total
+
+
+def kinds_added(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts' findings by kind and severity (:func:`kind_severity`), added up."""
+    summary = pd.concat(parts, ignore_index=True)
+    out: pd.DataFrame = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
     return out
 
 

@@ -11,8 +11,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from toolkit.checking import suite_rules
 from toolkit.checking.rules import missing_columns
 from toolkit.model import figures as ft
@@ -21,10 +19,12 @@ from toolkit.on_dask.parts import (
     OUTPUTS,
     Client,
     Future,
+    added,
     apart,
     cite_records,
     distributed_module,
     kind_severity,
+    kinds_added,
     summed,
     whole,
 )
@@ -102,13 +102,8 @@ def streamed(
             return None
         small = cite_records(fd.sort(fd.from_records(records)), records)
         small.to_parquet(folder / "findings" / "input.parquet", index=False)
-        counts: dict[str, int] = {}
-        for k in kept:
-            for name, n in said[k]["counts"].items():
-                counts[name] = counts.get(name, 0) + int(n)
-        kinds = [said[k]["kinds"] for k in kept] + [kind_severity(small)]
-        summary = pd.concat(kinds, ignore_index=True)
-        summary = summary.groupby(["kind", "severity"], as_index=False).agg(n=("n", "sum"))
+        counts = added([said[k]["counts"] for k in kept])
+        summary = kinds_added([said[k]["kinds"] for k in kept] + [kind_severity(small)])
         run = DaskRun(
             client=client,
             suite=suite,

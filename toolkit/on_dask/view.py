@@ -5,20 +5,25 @@ worst disagreements with their figures — as a result the HTML report takes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 
 from toolkit.checking import suite_rules
-from toolkit.comparing.scorecard import assemble, published
+from toolkit.comparing.consensus import worst_order
+from toolkit.comparing.scorecard import (
+    assemble,
+    compared_shares,
+    published,
+    rule_findings,
+)
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import STATUSES
 from toolkit.reading import ReadResult
 from toolkit.reporting.bounds import head_per_group
-from toolkit.reporting.console import unlinked_hint
+from toolkit.reporting.console import unpaired_hint
 from toolkit.reporting.htmlparts import Totals
 
 if TYPE_CHECKING:
@@ -45,13 +50,16 @@ def worst_first(table: pd.DataFrame) -> pd.DataFrame:
     (as :func:`toolkit.comparing.consensus.worst_first` orders one part's)."""
     if table.empty:
         return table
-    table = table.sort_values(["incident", "measure"], kind="stable")
+    table = table.sort_values(["incident", "measure"], kind="stable")  # ties: name order
     status = pd.Categorical(table["status"].astype("str"), categories=list(STATUSES)).codes
-    gap = table["gap"].to_numpy(dtype="float64")
-    wide = table["wide_spread"].to_numpy(dtype=bool)
-    first = np.where(status == 0, -gap, 2.0 * status + ~wide)
-    spread = np.nan_to_num(table["spread"].to_numpy(dtype="float64"), posinf=1e300)
-    return table.iloc[np.lexsort((-spread, first))]
+    return table.iloc[
+        worst_order(
+            status,
+            table["gap"].to_numpy(dtype="float64"),
+            table["wide_spread"].to_numpy(dtype=bool),
+            table["spread"].to_numpy(dtype="float64"),
+        )
+    ]
 
 
 def _disagreeing(table: pd.DataFrame, limit: int) -> pd.DataFrame:
@@ -63,22 +71,6 @@ def _disagreeing(table: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class _Unpaired:
-    """What the "no incident is reported by two sources" hint reads of a comparison in
-    which no incident and measure has two current sources."""
-
-    sources: int
-
-    @property
-    def figures(self) -> pd.DataFrame:
-        return pd.DataFrame({"source": [f"{k}" for k in range(self.sources)]})
-
-    @property
-    def table(self) -> pd.DataFrame:
-        return pd.DataFrame({"sources": [1]})
-
-
-@dataclass(frozen=True)
 class _Compared:
     """The part of a comparison a dask run's report shows: its worst disagreements (in
     ``table``) and their figures (``latest``); what the HTML report reads of a
@@ -87,16 +79,15 @@ class _Compared:
     table: pd.DataFrame
     latest: pd.DataFrame
     counted: dict[str, int]
-    sources: int
     series: None = None
 
     @property
     def disagreements(self) -> pd.DataFrame:
         return self.table[(self.table["status"] == "conflict") | self.table["wide_spread"]]
 
-    @cached_property
-    def figures(self) -> pd.DataFrame:  # the sources read (for the "no incident linked" hint)
-        return pd.DataFrame({"source": [f"{k}" for k in range(self.sources)]})
+    @property
+    def figures(self) -> pd.DataFrame:  # none here: the report's hint comes with the totals
+        return ft.empty()
 
     @property
     def revisions(self) -> pd.DataFrame:
@@ -113,38 +104,24 @@ class _Compared:
 
 
 def _shares(latest: pd.DataFrame) -> pd.DataFrame:
-    """A part's compared figures per source: how many, outliers, in conflict."""
-    compared = latest[latest["status"].isin(["agree", "conflict"])]
-    return (
-        compared.assign(in_conflict=(compared["status"] == "conflict").to_numpy())
-        .groupby("source", as_index=False)
-        .agg(
-            compared=("measure", "size"),
-            outlier=("outlier", "sum"),
-            in_conflict=("in_conflict", "sum"),
-        )
-    )
+    return compared_shares(latest).reset_index()
 
 
 def _ruled(findings: pd.DataFrame) -> pd.DataFrame:
-    ruled = findings[findings["kind"].isin(["schema", "rule"])]
-    return ruled.groupby("source", as_index=False).size()
+    return rule_findings(findings).rename("n").reset_index()
 
 
 def scorecard(run: DaskRun, rules: bool) -> pd.DataFrame:
     """The source scorecard of a dask run, from sums over its parts (and the median of
     each source's distances, computed on the cluster): as the native one."""
-    meta = _shares(run.latest._meta)
-    per = run.latest.map_partitions(_shares, meta=meta).compute()
-    per = per.groupby("source").agg(
-        compared=("compared", "sum"), outlier=("outlier", "sum"), in_conflict=("in_conflict", "sum")
-    )
-    latest = run.latest[run.latest["status"].isin(["agree", "conflict"])]
-    per["median_distance"] = latest.groupby("source")["distance"].median().compute()
+    parts = run.latest.map_partitions(_shares, meta=_shares(run.latest._meta)).compute()
+    per = parts.groupby("source").sum()
+    compared = run.latest[run.latest["status"].isin(["agree", "conflict"])]
+    per["median_distance"] = compared.groupby("source")["distance"].median().compute()
     ruled = None
     if rules:
         parts = run.findings.map_partitions(_ruled, meta=_ruled(fd.empty())).compute()
-        ruled = parts.groupby("source")["size"].sum()
+        ruled = parts.groupby("source")["n"].sum()
     given = run.given if run.given is not None else published(ft.empty())
     return assemble(given, per, ruled)
 
@@ -168,7 +145,7 @@ def report_view(run: DaskRun, limit: int, rules: bool = True) -> tuple[CheckResu
     latest = run.latest[run.latest["incident"].isin(shown)].compute()
     sources = int(run.latest["source"].nunique().compute())
     card = scorecard(run, rules)
-    compared = _Compared(table.reset_index(drop=True), latest, dict(run.counts), sources, card=card)
+    compared = _Compared(table.reset_index(drop=True), latest, dict(run.counts), card=card)
     read = ReadResult(ft.empty(), fd.empty(), run.files, (), run.suite)
     result = CheckResult(
         findings=top,
@@ -180,7 +157,7 @@ def report_view(run: DaskRun, limit: int, rules: bool = True) -> tuple[CheckResu
         comparison=cast("Comparison", compared),
     )
     paired = run.counts.get("conflict", 0) + run.counts.get("agree", 0) > 0
-    hint = None if paired else unlinked_hint(cast("Comparison", _Unpaired(sources)), run.matching)
+    hint = unpaired_hint(sources, paired, run.matching)
     return result, Totals(
         groups=groups,
         compared=dict(run.counts),

@@ -206,8 +206,14 @@ def unlinked_hint(c: Comparison, matching: Matching | None = None) -> str | None
     """When several sources were read but no incident has figures from two of them, the
     outlets likely name incidents differently: say so, and how to link them (not with
     --match when ``matching`` says incidents were matched already)."""
-    sources = c.figures["source"].nunique()
-    if sources < 2 or len(c.table) == 0 or bool((c.table["sources"] >= 2).any()):
+    paired = len(c.table) == 0 or bool((c.table["sources"] >= 2).any())
+    return unpaired_hint(int(c.figures["source"].nunique()), paired, matching)
+
+
+def unpaired_hint(sources: int, paired: bool, matching: Matching | None = None) -> str | None:
+    """:func:`unlinked_hint` from its counts: ``sources`` read, and whether some incident
+    and measure has two current sources (``paired``)."""
+    if sources < 2 or paired:
         return None
     if matching is not None and bool((matching.crosswalk["status"] != "crosswalk").any()):
         return (

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.model import findings as fd
-from toolkit.model.vocabulary import SEVERITIES, title
+from toolkit.model.vocabulary import SEVERITIES
 from toolkit.reporting.bounds import MAX_FINDINGS, Omitted, head, head_per_group
 from toolkit.reporting.charts import (
     contested_measures,
@@ -31,7 +31,14 @@ from toolkit.reporting.charts import (
     scorecard_chart,
 )
 from toolkit.reporting.console import unlinked_hint
-from toolkit.reporting.htmlparts import Totals, history_section, new_counts, over_time
+from toolkit.reporting.htmlparts import (
+    Totals,
+    citations,
+    families_of,
+    history_section,
+    new_counts,
+    over_time,
+)
 from toolkit.reporting.htmlparts import chart as _chart
 from toolkit.reporting.htmlparts import num as _num
 from toolkit.reporting.htmlparts import text as _text
@@ -149,25 +156,6 @@ def incident_svg(comparison: Comparison, incident: str) -> dict[str, str]:
     )
     fig = incident_chart(comparison, incident, measures=measures)
     return {"incident": incident, "svg": _chart(fig), "alt": alt}
-
-
-def _citations(findings: pd.DataFrame, figures: pd.DataFrame | None) -> pd.Series:
-    """Each finding's source citation, looked up by the file and line it points at (or
-    as the findings carry it: a dask run's report, whose figures stayed on the cluster)."""
-    if "citation" in findings:
-        return pd.Series(findings["citation"].to_numpy(dtype=object), index=findings.index)
-    empty = pd.Series([None] * len(findings), index=findings.index, dtype=object)
-    if figures is None or "citation" not in figures or findings.empty:
-        return empty
-    cited = figures[["origin_file", "origin_row", "citation"]].dropna()
-    cited = cited.drop_duplicates(["origin_file", "origin_row"])
-    if cited.empty:
-        return empty
-    keys = findings[["origin_file", "origin_row"]].astype({"origin_row": "Int64"})
-    joined = keys.merge(
-        cited.astype({"origin_row": "Int64"}), on=["origin_file", "origin_row"], how="left"
-    )
-    return pd.Series(joined["citation"].to_numpy(dtype=object), index=findings.index)
 
 
 def context(
@@ -317,27 +305,12 @@ def _linking(result: CheckResult) -> str:
 
 def _families(findings: pd.DataFrame) -> list[dict[str, Any]]:
     """Per finding family present: its code, kind, what it finds, counts by severity."""
-    if findings.empty:
-        return []
-    table = (
-        findings.groupby(["code", "kind", "severity"], dropna=False)
-        .size()
-        .unstack("severity", fill_value=0)
-        .reindex(columns=list(SEVERITIES), fill_value=0)
-    )
-    return [
-        {
-            "code": _text(code),
-            "kind": _text(kind),
-            "title": title(_text(code)),
-            "counts": [int(n) for n in counts],
-        }
-        for (code, kind), counts in zip(table.index, table.to_numpy().tolist(), strict=True)
-    ]
+    groups = findings.groupby(["code", "kind", "severity"], dropna=False).size()
+    return families_of(groups.rename("n").reset_index())
 
 
 def _finding_rows(findings: pd.DataFrame, figures: pd.DataFrame) -> list[dict[str, Any]]:
-    citations = _citations(findings, figures)
+    cites = citations(findings, figures)
     return [
         {
             "severity": f.severity,
@@ -355,7 +328,7 @@ def _finding_rows(findings: pd.DataFrame, figures: pd.DataFrame) -> list[dict[st
             "new": bool(n),
         }
         for f, w, c, n in zip(
-            _tuples(findings), fd.location(findings), citations, _new(findings), strict=True
+            _tuples(findings), fd.location(findings), cites, _new(findings), strict=True
         )
     ]
 

@@ -13,8 +13,51 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from toolkit.model import findings as fd
 from toolkit.model.vocabulary import KINDS, SEVERITIES, failing, title
 from toolkit.reporting.bounds import Omitted, head
+
+
+def citations(findings: pd.DataFrame, figures: pd.DataFrame | None) -> pd.Series:
+    """Each finding's source citation, looked up by the file and line it points at (or
+    as the findings carry it: a dask run's, cited on the workers while its figures were
+    at hand)."""
+    if "citation" in findings:
+        return pd.Series(findings["citation"].to_numpy(dtype=object), index=findings.index)
+    empty = pd.Series([None] * len(findings), index=findings.index, dtype=object)
+    if figures is None or "citation" not in figures or findings.empty:
+        return empty
+    cited = figures[["origin_file", "origin_row", "citation"]].dropna()
+    cited = cited.drop_duplicates(["origin_file", "origin_row"])
+    if cited.empty:
+        return empty
+    keys = findings[["origin_file", "origin_row"]].astype({"origin_row": "Int64"})
+    joined = keys.merge(
+        cited.astype({"origin_row": "Int64"}), on=["origin_file", "origin_row"], how="left"
+    )
+    return pd.Series(joined["citation"].to_numpy(dtype=object), index=findings.index)
+
+
+def families_of(groups: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per finding family present (``groups``: code, kind, severity, ``n``): its code,
+    kind, what it finds, counts by severity."""
+    if groups.empty:
+        return []
+    table = (
+        groups.groupby(["code", "kind", "severity"], dropna=False)["n"]
+        .sum()
+        .unstack("severity", fill_value=0)
+        .reindex(columns=list(SEVERITIES), fill_value=0)
+    )
+    return [
+        {
+            "code": text(code),
+            "kind": text(kind),
+            "title": title(text(code)),
+            "counts": [int(n) for n in counts],
+        }
+        for (code, kind), counts in zip(table.index, table.to_numpy().tolist(), strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -41,23 +84,11 @@ class Totals:
 
     def counts(self) -> list[tuple[str, list[int]]]:
         """Findings by kind (in kind order) and severity, as ``findings.counts`` gives."""
-        by = self.groups.groupby(["kind", "severity"])["n"].sum()
-        present = set(self.groups["kind"])
-        return [(k, [int(by.get((k, s), 0)) for s in SEVERITIES]) for k in KINDS if k in present]
+        return fd.tallied(self.groups)
 
     def families(self) -> list[dict[str, Any]]:
         """Per family: code, kind, title, counts by severity (as the report lists them)."""
-        table = (
-            self.groups.groupby(["code", "kind", "severity"])["n"]
-            .sum()
-            .unstack("severity", fill_value=0)
-            .reindex(columns=list(SEVERITIES), fill_value=0)
-        )
-        return [
-            {"code": text(code), "kind": text(kind), "title": title(text(code)),
-             "counts": [int(n) for n in counts]}
-            for (code, kind), counts in zip(table.index, table.to_numpy().tolist(), strict=True)
-        ]  # fmt: skip
+        return families_of(self.groups)
 
     def omitted(self, listed: pd.DataFrame, by: list[str]) -> list[Omitted]:
         """The groups (by ``by``) of which ``listed`` holds fewer findings than the run."""
