@@ -84,6 +84,7 @@ class History:
     files: pd.DataFrame
     snapshots: dict[str, pd.DataFrame] = field(repr=False)
     started_at: datetime
+    suite_hash: str = ""  # of the files the suite is written in (see :func:`suite_hash`)
     note: str = ""  # why no silent edits were looked for, when they were not
     run_id: int | None = None
 
@@ -173,7 +174,7 @@ class History:
                 version=__version__,
                 suite_name=self.suite.name,
                 suite_folder=suite_folder(self.suite),
-                suite_hash=suite_hash(self.suite),
+                suite_hash=self.suite_hash,
                 command=command,
                 exit_status=exit_status,
                 files=self.files,
@@ -236,9 +237,10 @@ def consult(
     seen: frozenset[int] = frozenset()
     edits = silent_edits(pd.DataFrame(), pd.DataFrame())
     note = ""
+    written = suite_hash(suite)  # once: the files a suite is written in are read for it
     if previous is not None:
         seen = frozenset(int(x) for x in store.findings(previous)["fingerprint"])
-        if store.run(previous)["suite_hash"] != suite_hash(suite):
+        if store.run(previous)["suite_hash"] != written:
             # the profiles may read the same files otherwise now: nothing to compare with
             note = f"the suite changed since run {previous}: no silent edits looked for"
         elif set(files["sha256"]) != set(store.files(previous)["sha256"]):
@@ -255,5 +257,6 @@ def consult(
         files=files,
         snapshots=snapshots,
         started_at=started,
+        suite_hash=written,
         note=note,
     )
