@@ -5,6 +5,7 @@ incident, and by source so that a shuffle must bring each incident together), wi
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -133,17 +134,27 @@ def test_a_bad_row_is_the_same_finding_at_the_same_line(client, tmp_path):
     assert run.rows["rejected"] == 1
 
 
+def _with_rule(data: Path, expectation: dict) -> Path:
+    """A folder whose suite adds one hand-written rule to the default one."""
+    (data / "expectations").mkdir(parents=True)
+    (data / "expectations" / "suite.yaml").write_text(
+        f"name: {data.name}\nextends: default\nrules: rules.json\n"
+    )
+    rules = {"name": data.name, "expectations": [expectation]}
+    (data / "expectations" / "rules.json").write_text(json.dumps(rules))
+    return data
+
+
 def test_mostly_is_decided_on_the_whole_table_not_on_each_part(client, tmp_path):
     """Each part alone would put its citation rule within ``mostly`` or not; the whole
     table decides."""
-    data = tmp_path / "mostly"
-    (data / "expectations").mkdir(parents=True)
-    (data / "expectations" / "suite.yaml").write_text(
-        "name: mostly\nextends: default\nrules: rules.json\n"
-    )
-    (data / "expectations" / "rules.json").write_text(
-        '{"name": "m", "expectations": [{"type": "expect_column_values_to_not_be_null",'
-        ' "kwargs": {"column": "citation", "mostly": 0.7}, "meta": {"rule": "cited"}}]}'
+    data = _with_rule(
+        tmp_path / "mostly",
+        {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "citation", "mostly": 0.7},
+            "meta": {"rule": "cited"},
+        },
     )
     header = "incident,source,measure,figure_text,reported_on,citation\n"
     # part a: 10 rows, 4 uncited (40 %); part b: 10 rows, none uncited: 20 % in all
@@ -268,15 +279,13 @@ def test_a_pattern_names_the_exports_it_matches(client, tmp_path):
 def test_an_exports_own_column_is_typed_across_every_export(client, tmp_path):
     """Whole numbers in one export and decimals (and a blank) in another: one column of
     floats, as the native reader's concatenation makes it, for the rule that reads it."""
-    data = tmp_path / "own"
-    (data / "expectations").mkdir(parents=True)
-    (data / "expectations" / "suite.yaml").write_text(
-        "name: own\nextends: default\nrules: rules.json\n"
-    )
-    (data / "expectations" / "rules.json").write_text(
-        '{"name": "n", "expectations": [{"type": "expect_column_values_to_be_between",'
-        ' "kwargs": {"column": "note", "min_value": 0, "max_value": 5},'
-        ' "meta": {"rule": "note 0-5"}}]}'
+    data = _with_rule(
+        tmp_path / "own",
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "note", "min_value": 0, "max_value": 5},
+            "meta": {"rule": "note 0-5"},
+        },
     )
     header = "incident,source,measure,figure_text,reported_on,note\n"
     (data / "x.csv").write_text(header + "a,S1,killed,3,2020-01-01,3\na,S1,killed,4,2020-01-02,9\n")
