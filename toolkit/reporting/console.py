@@ -165,6 +165,7 @@ def check_summary(result: CheckResult, out: TextIO) -> None:
     c = result.comparison
     when = f" as of {c.as_of:%Y-%m-%d}" if c.as_of is not None else ""
     print(f"compared {len(c.table)} incident x measure pairs{when}: {c.status_text()}", file=out)
+    explanations(c, out)
     if c.series is not None:
         print(series_line(c.series), file=out)
     hint = unlinked_hint(c, result.linked.matching)
@@ -247,14 +248,72 @@ def matching_list(matching: Matching, out: TextIO) -> None:
         )
 
 
+def explanation_text(counts: dict[str, int]) -> str:
+    """Conflicts by explanation, in the order given (unexplained first), those with none
+    left out but the unexplained; "" when there is no conflict.
+
+    >>> explanation_text({"unexplained": 0, "definition": 14, "timing": 0, "breakdown": 2})
+    '0 unexplained, 14 definition, 2 breakdown'
+    >>> explanation_text({"unexplained": 0, "definition": 0})
+    ''
+    """
+    if not sum(counts.values()):
+        return ""
+    return ", ".join(
+        f"{n} {clean(name)}" for name, n in counts.items() if n or name == "unexplained"
+    )
+
+
+def patterns_of(c: Comparison) -> pd.DataFrame:
+    """The systematic patterns of a comparison (rows of its ``patterns`` that make one);
+    empty when it has none, or finds none (a view of a comparison without them)."""
+    found = getattr(c, "patterns", None)
+    if not isinstance(found, pd.DataFrame) or "pattern" not in found:
+        return pd.DataFrame(columns=["source", "measure", "explanation", "message"])
+    return found[found["pattern"].to_numpy(dtype=bool)]
+
+
+def explanations(c: Comparison, out: TextIO) -> None:
+    """``conflicts by explanation: 2 unexplained, 14 definition, 2 breakdown``, then one
+    ``pattern  …`` line per systematic pattern (what explains most of one source's
+    conflicts); nothing when nothing conflicts."""
+    counted = getattr(c, "explanation_counts", None)
+    said = explanation_text(counted()) if counted is not None else ""
+    if said:
+        print(f"conflicts by explanation: {said}", file=out)
+    for message in patterns_of(c)["message"]:
+        print(f"pattern  {clean(message)}", file=out)
+
+
+_EVIDENCE_WIDTH = 200
+
+
+def why(explanation: object, evidence: object) -> str:
+    """``definition: <evidence>``: a conflict's explanation and its evidence, made safe
+    (:func:`clean`) and the evidence cut to 200 characters; "" without an explanation.
+
+    >>> why("unexplained", None), why("timing", "JHU's deaths 90 is\nCTP's of 2 days later")
+    ('unexplained', "timing: JHU's deaths 90 is?CTP's of 2 days later")
+    """
+    name = clean(explanation)
+    text = clean(evidence).strip()
+    if len(text) > _EVIDENCE_WIDTH:
+        text = text[: _EVIDENCE_WIDTH - 1] + "…"
+    return f"{name}: {text}" if name and text else name
+
+
 def disagreements(comparison: Comparison, out: TextIO, limit: int, hint: str | None = None) -> None:
-    """Conflicts, then wide spreads, worst first: each source's figure on its own line;
-    how many more there are, and (``hint``: None when given) the option that writes them."""
+    """The conflicts by explanation and the patterns (:func:`explanations`); then the
+    conflicts, then wide spreads, worst first: each with its explanation and evidence and
+    each source's figure on its own line; how many more there are, and (``hint``: None
+    when given) the option that writes them."""
+    explanations(comparison, out)
     disagreeing = comparison.disagreements
     shown = disagreeing.head(limit)
     if shown.empty:
         return
     latest = comparison.latest.set_index(["incident", "measure"]).sort_index()
+    explained = "explanation" in shown
     print("where sources disagree (worst first):", file=out)
     for row in shown.itertuples(index=False):
         label = "conflict" if row.status == "conflict" else "far apart"
@@ -267,6 +326,9 @@ def disagreements(comparison: Comparison, out: TextIO, limit: int, hint: str | N
             f"{row.sources} sources, spread {row.spread:.2f}{extra}",
             file=out,
         )
+        said = why(row.explanation, getattr(row, "evidence", None)) if explained else ""
+        if said:
+            print(f"      why: {said}", file=out)
         for fig in latest.loc[[(row.incident, row.measure)]].itertuples(index=False):
             mark = " <- outlier" if fig.outlier else ""
             where = f"{clean(fig.origin_file)}:{clean(fig.origin_row)}"
