@@ -292,8 +292,8 @@ def why(explanation: object, evidence: object) -> str:
     """``definition: <evidence>``: a conflict's explanation and its evidence, made safe
     (:func:`clean`) and the evidence cut to 200 characters; "" without an explanation.
 
-    >>> why("unexplained", None), why("timing", "JHU's deaths 90 is\nCTP's of 2 days later")
-    ('unexplained', "timing: JHU's deaths 90 is?CTP's of 2 days later")
+    >>> why("unexplained", None), why("timing", "JHU's 90 is\\x1b[2JCTP's of 2 days later")
+    ('unexplained', "timing: JHU's 90 is?[2JCTP's of 2 days later")
     """
     name = clean(explanation)
     text = clean(evidence).strip()
