@@ -52,7 +52,7 @@ def spare_inputs(
             )
 
 
-def everything(result: CheckResult) -> dict[str, pd.DataFrame]:
+def everything(result: CheckResult) -> dict[str, pd.DataFrame | dict[str, int]]:
     """Every table of a run by name, as ``--json`` writes them."""
     rows = result.rows
     findings = result.findings
@@ -76,15 +76,35 @@ def everything(result: CheckResult) -> dict[str, pd.DataFrame]:
     rules = pd.DataFrame(
         [{"name": r.name, "family": r.family, "severity": r.severity} for r in result.rules]
     )
-    out = {"summary": summary, "files": files, "rules": rules, "findings": findings}
+    out: dict[str, pd.DataFrame | dict[str, int]] = {
+        "summary": summary,
+        "files": files,
+        "rules": rules,
+        "findings": findings,
+    }
     c = result.comparison
     out |= {
         "comparison": c.by_source(),  # the table, and a column per source
+        **explanations(c),
         "figures_compared": c.latest,
         "revisions": c.revisions,
         "scorecard": result.scorecard,
     }
     return out | over_time(c)
+
+
+def explanations(c: Comparison) -> dict[str, pd.DataFrame | dict[str, int]]:
+    """The comparison's conflicts by explanation (unexplained first) and its patterns
+    (per source, measure and reading; ``pattern`` marks the systematic ones); none from a
+    comparison without them."""
+    out: dict[str, pd.DataFrame | dict[str, int]] = {}
+    counted = getattr(c, "explanation_counts", None)
+    if counted is not None:
+        out["explanations"] = counted()
+    patterns = getattr(c, "patterns", None)
+    if isinstance(patterns, pd.DataFrame):
+        out["patterns"] = patterns
+    return out
 
 
 def over_time(c: Comparison) -> dict[str, pd.DataFrame]:

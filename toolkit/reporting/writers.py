@@ -6,11 +6,12 @@ open in a spreadsheet, Parquet, JSON. A path that cannot be written is an
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -214,14 +215,20 @@ def json_lines(df: pd.DataFrame, target: str | Path, append: bool = False) -> No
         f.write(text if text.endswith("\n") or not text else text + "\n")
 
 
-def write_json(path: str | Path, **tables: pd.DataFrame) -> Path:
-    """Write several tables as one JSON object: ``{"name": [records...], ...}``.
+def write_json(path: str | Path, **tables: pd.DataFrame | Mapping[str, int]) -> Path:
+    """Write several tables as one JSON object: ``{"name": [records...], ...}``; a mapping
+    (counts by name) as an object.
 
     Dates are ISO 8601; infinite bounds ("at least 128" has no upper bound) are null.
     """
     p = check_target(path, (".json",))
     parts = [
-        f'"{name}": ' + df.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
+        f"{json.dumps(name)}: "
+        + (
+            df.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
+            if isinstance(df, pd.DataFrame)
+            else json.dumps({str(k): int(v) for k, v in df.items()}, indent=1, ensure_ascii=False)
+        )
         for name, df in tables.items()
     ]
     return write_text(p, "{\n" + ",\n".join(parts) + "\n}\n")
