@@ -30,7 +30,7 @@ from toolkit.reporting.charts import (
     revision_chart,
     scorecard_chart,
 )
-from toolkit.reporting.console import unlinked_hint
+from toolkit.reporting.console import patterns_of, unlinked_hint
 from toolkit.reporting.htmlparts import (
     Totals,
     citations,
@@ -119,6 +119,9 @@ def _disagreement_rows(comparison: Comparison, shown: pd.DataFrame) -> list[dict
             "figures": figures_of.get((r.incident, r.measure), []),
             "outliers": _text(r.outliers),
             "notes": _text(r.notes),
+            # a conflict's explanation and its evidence (none on a table without them)
+            "explanation": _text(getattr(r, "explanation", None)),
+            "evidence": _text(getattr(r, "evidence", None)),
         }
         for r in _tuples(shown)
     ]
@@ -193,6 +196,7 @@ def context(
         "exit_code": fd.exit_code(findings, fail_on),
         "rows": result.rows,
         "compared": {"total": len(comparison.table), **comparison.counts()},
+        "explanations": explanations(comparison),
         "unlinked": unlinked_hint(comparison, result.linked.matching),
         "linking": _linking(result),
         "limit": limit,
@@ -209,6 +213,7 @@ def context(
         "findings_more": findings_more,
         **(_revisions(comparison, charts, limit) if totals is None else _NO_REVISIONS),
         **_scorecard(card, limit),
+        "patterns": _patterns(comparison, limit),
         "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
         "over_time": over_time(comparison, charts, limit),
         "new": new_counts(findings),
@@ -338,6 +343,33 @@ def _new(findings: pd.DataFrame) -> np.ndarray:
     if "new" not in findings:
         return np.zeros(len(findings), dtype=bool)
     return findings["new"].to_numpy(dtype=bool)
+
+
+def explanations(comparison: Comparison) -> list[tuple[str, int]]:
+    """The conflicts by explanation, unexplained first, as (explanation, count): those
+    with none left out but the unexplained; none when nothing conflicts or the comparison
+    does not count them (a dask run's view)."""
+    counted = getattr(comparison, "explanation_counts", None)
+    counts: dict[str, int] = counted() if counted is not None else {}
+    if not sum(counts.values()):
+        return []
+    return [(name, int(n)) for name, n in counts.items() if n or name == "unexplained"]
+
+
+def _patterns(comparison: Comparison, limit: int) -> list[dict[str, str]]:
+    """The systematic patterns (what explains most of one source's conflicts on a
+    measure), by source, at most ``limit``; none from a comparison without them."""
+    found = patterns_of(comparison)
+    listed = found.iloc[np.argsort(found["source"].astype("str").to_numpy(), kind="stable")]
+    return [
+        {
+            "source": _text(p.source),
+            "measure": _text(p.measure),
+            "explanation": _text(p.explanation),
+            "message": _text(p.message),
+        }
+        for p in _tuples(listed.head(limit))
+    ]
 
 
 def _scorecard(card: pd.DataFrame, limit: int) -> dict[str, Any]:
