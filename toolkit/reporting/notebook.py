@@ -10,6 +10,7 @@ import pandas as pd
 
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import SEVERITIES
+from toolkit.reporting.console import explanation_text
 from toolkit.reporting.html import disagreements as disagreement_rows
 from toolkit.reporting.html import environment, incident_svg
 
@@ -107,6 +108,10 @@ def comparison_text_summary(c: Comparison) -> str:
         f"{len(c.table)} incident x measure pairs compared: {c.status_text()}; "
         f"{c.counts()['far apart']} far apart"
     )
+    counted = getattr(c, "explanation_counts", None)  # not on a dask run's view
+    explained = explanation_text(counted()) if counted is not None else ""
+    if explained:
+        text += f"; conflicts by explanation: {explained}"
     if c.series is not None:
         text += f"; over time: {c.series.status_text()}"
     return text
@@ -141,5 +146,7 @@ def comparison_repr(c: Comparison) -> str:
             f"{s} {t}" for s, t in zip(figures["source"], figures["shown"], strict=True)
         )
         label = "conflict" if r["status"] == "conflict" else "far apart"
-        lines.append(f"  {label:<9} {r['incident']} / {r['measure']}: {said}")
+        why = r.get("explanation")
+        why = f" [{why}]" if isinstance(why, str) else ""
+        lines.append(f"  {label:<9} {r['incident']} / {r['measure']}: {said}{why}")
     return "\n".join(lines)
