@@ -302,7 +302,8 @@ def random_frame(seed: int, n: int = 60) -> pd.DataFrame:
 
 
 def comparable(c) -> pd.DataFrame:
-    t = c.table.drop(columns=["outliers", "stale"]).sort_values(["incident", "measure"])
+    # source names are in outliers, stale and the evidence; the explanation is not
+    t = c.table.drop(columns=["outliers", "stale", "evidence"]).sort_values(["incident", "measure"])
     return t.reset_index(drop=True)
 
 

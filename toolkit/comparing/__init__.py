@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from toolkit.comparing.explaining import explain
 from toolkit.comparing.latest import Coded, code_figures, latest_figures
 from toolkit.comparing.result import Comparison, compared_core, comparison_table
 from toolkit.errors import CrosscheckError
@@ -87,19 +88,21 @@ def compare_figures(
     coded = code_figures(figures, tolerance)
     latest = latest_figures(coded, when, suite)
     core = compared_core(coded, latest, suite)
+    explained = explain(core, figures, suite)
     series = None
     if suite.compare.over_time if over_time is None else over_time:
         from toolkit.comparing.over_time import compare_series
 
         series = compare_series(_up_to(coded, when), figures, suite)
     return Comparison(
-        table=comparison_table(core, suite),
+        table=comparison_table(core, suite, explained),
         figures=figures,
         suite=suite,
         core=core,
         as_of=when,
         check_findings=findings,
         series=series,
+        explained=explained,
     )
 
 

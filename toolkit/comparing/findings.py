@@ -12,7 +12,7 @@ from toolkit.columnar import join_runs, product_key, run_starts, take_names
 from toolkit.comparing.consensus import AGREE, STALE, in_conflict
 from toolkit.model import findings as fd
 from toolkit.model.intervals import interval_texts, number_texts
-from toolkit.model.vocabulary import FAMILIES
+from toolkit.model.vocabulary import EXPLANATIONS, FAMILIES
 
 if TYPE_CHECKING:
     from toolkit.comparing.latest import Latest
@@ -130,7 +130,7 @@ def _conflicts(c: Comparison) -> pd.DataFrame:
         dtype="str",
     )
     expected = expected.where(outlier, "overlap with the others")
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             **base_columns(rows, "conflict", c.suite),
             "column": "figure_text",
@@ -139,6 +139,12 @@ def _conflicts(c: Comparison) -> pd.DataFrame:
             "message": message.array,
         }
     )
+    if c.explained is not None:  # the group's explanation, on each of its findings
+        out["explanation"] = take_names(
+            c.explained.code[groups].astype(np.int64), pd.Series(EXPLANATIONS, dtype="str")
+        ).array
+        out["evidence"] = c.explained.evidence.take(groups).reset_index(drop=True).array
+    return out
 
 
 def _spreads(c: Comparison) -> pd.DataFrame:

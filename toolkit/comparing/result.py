@@ -22,12 +22,13 @@ from toolkit.comparing.consensus import (
 )
 from toolkit.comparing.latest import Coded, Latest
 from toolkit.model.intervals import interval_column
-from toolkit.model.vocabulary import ROW_STATUSES, STATUSES
+from toolkit.model.vocabulary import EXPLANATIONS, ROW_STATUSES, STATUSES
 from toolkit.suite import Suite
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from toolkit.comparing.explaining import Explained
     from toolkit.comparing.over_time import Series
 
 
@@ -108,9 +109,9 @@ def compared_on(k: Latest) -> np.ndarray:
     return newest
 
 
-def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
+def comparison_table(core: Core, suite: Suite, explained: Explained | None = None) -> pd.DataFrame:
     """One row per incident x measure, worst first: permute the numbers, then build each
-    text column once."""
+    text column once. With ``explained``, each conflict's explanation and evidence."""
     k, g, r = core.latest, core.groups, core.rank
     coded = core.coded
     measures = suite.taxonomy.measures
@@ -128,7 +129,7 @@ def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
     outliers = names_per_group(coded.src_names, k.src[idx], k.group[idx], len(g.status), r)
     old = np.flatnonzero(k.stale)
     stale = names_per_group(coded.src_names, k.src[old], k.group[old], len(g.status), r)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "incident": take_names(k.g_inc[r], coded.inc_names),
             "measure": take_names(k.g_mea[r], coded.mea_names),
@@ -152,6 +153,10 @@ def comparison_table(core: Core, suite: Suite) -> pd.DataFrame:
         },
         copy=False,  # every column is new here (gathered by rank): no need to copy it again
     )
+    if explained is not None:
+        table["explanation"] = categorical(explained.code[r], EXPLANATIONS)
+        table["evidence"] = explained.evidence.take(r).reset_index(drop=True)
+    return table
 
 
 @dataclass(frozen=True)
@@ -168,13 +173,16 @@ class Comparison:
         apart conflicting intervals are, relative to the higher one), ``difference`` (max -
         min, shown whether or not the figures agree), whether the figures are far apart
         (``wide_spread``), the outlier sources, the sources whose figure is stale (shown,
-        not counted), and the taxonomy's definition notes.
+        not counted), the taxonomy's definition notes, and for each conflict its
+        ``explanation`` (``definition``, ``timing``, ``breakdown``, ``link`` or
+        ``unexplained``; see :mod:`toolkit.comparing.explaining`) and ``evidence``.
     latest
         One row per incident × measure × source: the figure compared (the source's latest
         as of ``as_of``), its interval, whether it is stale or an outlier, and its relative
         distance from the median of the sources' figures.
     findings
-        ``discrepancy`` findings: conflicts, wide spreads, definition differences.
+        ``discrepancy`` findings: conflicts (with their explanations), wide spreads,
+        definition differences, and patterns of explanations across incidents.
     revisions
         Each source's dated figures per incident and measure, and how each moved.
     scorecard
@@ -191,6 +199,7 @@ class Comparison:
     as_of: pd.Timestamp | None = None
     check_findings: pd.DataFrame | None = field(default=None, repr=False)
     series: Series | None = field(default=None, repr=False)
+    explained: Explained | None = field(default=None, repr=False)
 
     @cached_property
     def latest(self) -> pd.DataFrame:
@@ -216,12 +225,39 @@ class Comparison:
     def findings(self) -> pd.DataFrame:
         """``discrepancy`` findings (conflicts, wide spreads, definition differences),
         worst first."""
+        from toolkit.comparing.patterns import pattern_findings
+        from toolkit.model import findings as fd
+
+        return fd.concat([self.incident_findings, pattern_findings(self.patterns, self.suite)])
+
+    @cached_property
+    def incident_findings(self) -> pd.DataFrame:
+        """The findings about incidents (all but the patterns across them): what a
+        comparison of part of the incidents can say on its own."""
         from toolkit.comparing.findings import discrepancies
         from toolkit.model import findings as fd
 
         if self.series is None:
             return discrepancies(self)
         return fd.concat([discrepancies(self), self.series.findings])
+
+    @cached_property
+    def patterns(self) -> pd.DataFrame:
+        """Per source, measure and reading of an explanation (``includes
+        killed.perpetrators``, ``equals killed``, ``lag``): the source's conflicts on the
+        measure, how many the reading explains, its share, whether that makes a pattern
+        (``compare.pattern_share`` of at least ``compare.pattern_min``), the measure its
+        figures then are (``instead``) and the pattern's words; most explained first."""
+        from toolkit.comparing.patterns import pattern_counts, patterns
+
+        return patterns(*pattern_counts(self), self.suite)
+
+    def explanation_counts(self) -> dict[str, int]:
+        """Conflicts (incident x measure) by explanation, unexplained first."""
+        if "explanation" not in self.table:
+            return {}
+        by = self.table["explanation"].value_counts()
+        return {e: int(by.get(e, 0)) for e in EXPLANATIONS}
 
     @cached_property
     def scorecard(self) -> pd.DataFrame:

@@ -79,6 +79,13 @@ class Matching:
         new = match.reindex(rows).to_numpy()
         out = figures.copy()
         out["source_incident"] = figures["incident"]
+        # the score of an automatic link (none where a person's crosswalk row decided)
+        proposed = walk[walk["status"] == "matched"] if "score" in walk else walk.iloc[:0]
+        score = pd.Series(
+            proposed["score"].to_numpy(dtype="float64") if len(proposed) else [],
+            index=pd.MultiIndex.from_frame(proposed[["source", "incident"]].astype("str")),
+        )
+        out["link_score"] = score.reindex(rows).to_numpy() if len(score) else np.nan
         out["incident"] = pd.Series(
             np.where(pd.isna(new), figures["incident"].to_numpy(dtype=object), new),
             index=figures.index,

@@ -32,6 +32,8 @@ COLUMNS = (
     "observed",
     "expected",
     "message",
+    "explanation",  # why sources conflict (conflicts and patterns; missing elsewhere)
+    "evidence",
 )
 _NOT_STR = ("origin_row", "reported_on")
 _STR = tuple(c for c in COLUMNS if c not in _NOT_STR)

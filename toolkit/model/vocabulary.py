@@ -48,6 +48,9 @@ KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
 STATUSES: tuple[str, ...] = (Status.CONFLICT, Status.AGREE, Status.SINGLE)  # of a group
 ROW_STATUSES: tuple[str, ...] = (*STATUSES, Status.STALE)  # of a compared figure
 FAIL_ON: tuple[str, ...] = (*SEVERITIES, "never")
+# why sources conflict, in the order reports list them (the ones a person must look at
+# first); explanations are tried in another order (see toolkit.comparing.explaining)
+EXPLANATIONS: tuple[str, ...] = ("unexplained", "definition", "timing", "breakdown", "link")
 
 
 def failing(fail_on: str) -> tuple[str, ...]:
@@ -133,6 +136,14 @@ FAMILIES: dict[str, Family] = {
             "conflict-episode", Kind.DISCREPANCY, WARNING, "sources conflicted for a run of dates"
         ),
         Family("lag", Kind.DISCREPANCY, WARNING, "a source gives the others' figures days late"),
+        # patterns across incidents: what explains most of one source's conflicts
+        Family(
+            "systematic-definition",
+            Kind.DISCREPANCY,
+            WARNING,
+            "a source's figures follow another definition",
+        ),
+        Family("systematic-lag", Kind.DISCREPANCY, WARNING, "a source's figures lag the others'"),
         # history: what changed since the previous run of the suite
         Family("silent-edit", Kind.HISTORY, WARNING, "a published figure changed silently"),
     )

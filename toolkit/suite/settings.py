@@ -39,6 +39,9 @@ class CompareSettings:
     over_time: bool = False  # also compare every report date, not only the latest figures
     lag_days: float = 7  # the longest lag looked for, in days
     lag_dates: float = 3  # the fewest dates a lag must hold on to be reported
+    review_threshold: float = 0.9  # automatic links scoring lower are worth a person's review
+    pattern_share: float = 0.6  # one explanation for this share of a source's conflicts...
+    pattern_min: float = 5  # ...of at least this many is a pattern (a source-level finding)
 
     def as_dict(self) -> dict[str, object]:
         """The settings by name, as suite.yaml spells them."""
@@ -145,12 +148,15 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "developing_days": (0.0, math.inf, False),
     "lag_days": (1.0, 366.0, True),
     "lag_dates": (2.0, math.inf, False),
+    "review_threshold": (0.0, 1.0, True),
+    "pattern_share": (0.0, 1.0, True),
+    "pattern_min": (1.0, math.inf, False),
     "relative": (0.0, 1.0, False),
     "absolute": (0.0, math.inf, False),
 }
 
 
-_WHOLE = ("lag_days", "lag_dates")  # counted in whole days and dates
+_WHOLE = ("lag_days", "lag_dates", "pattern_min")  # counted in whole days and dates
 
 
 def _exact_tolerance(value: object, path: Path | str) -> ExactTolerance:
