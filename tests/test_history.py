@@ -276,7 +276,7 @@ def test_an_older_history_is_upgraded_and_keeps_its_runs(tmp_path, history_url):
     assert store.runs()["suite_name"].tolist() == ["old"]  # nothing dropped
     engine = sa.create_engine(history_url)
     with engine.connect() as conn:
-        assert store.version(conn) == db.VERSION == 2
+        assert store.version(conn) == db.VERSION == 3
         assert {"snapshots", "snapshot_figures", "comparisons"} <= set(
             sa.inspect(conn).get_table_names()
         )
@@ -284,6 +284,42 @@ def test_an_older_history_is_upgraded_and_keeps_its_runs(tmp_path, history_url):
     # and records on top
     result = cc.check(_copy(tmp_path), history=history_url)
     assert store.runs()["id"].tolist() == [1, result.history.run_id]
+
+
+def test_a_version_2_history_gains_the_explanations_and_records_them(tmp_path, history_url, cli):
+    engine = sa.create_engine(history_url)
+    with engine.begin() as conn:  # version 2: findings and comparisons without explanations
+        db.MIGRATIONS[1](conn)
+        db.MIGRATIONS[2](conn)
+        for table, column in (
+            ("findings", "explanation"),
+            ("findings", "evidence"),
+            ("comparisons", "explanation"),
+        ):
+            conn.execute(sa.text(f'ALTER TABLE {table} DROP COLUMN "{column}"'))
+        conn.execute(sa.insert(db.meta).values(key="schema_version", value="2"))
+    engine.dispose()
+    run = cli("check", str(FIXTURES / "explaining"), "--history", history_url)
+    assert run.code == 1, run.err
+    engine = sa.create_engine(history_url)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("findings")}
+        assert {"explanation", "evidence"} <= columns
+        said = conn.execute(
+            sa.select(db.findings.c.explanation, sa.func.count())
+            .where(db.findings.c.code == "conflict")
+            .group_by(db.findings.c.explanation)
+        ).all()
+        kept = (
+            conn.execute(
+                sa.select(db.comparisons.c.explanation).where(db.comparisons.c.status == "conflict")
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert dict(said)["definition"] > 0  # the FBI's and the MSA's findings of 14 conflicts
+    assert sorted(set(kept)) == ["breakdown", "definition", "unexplained"]
 
 
 def test_a_newer_history_is_refused(tmp_path, history_url, cli):
@@ -296,7 +332,7 @@ def test_a_newer_history_is_refused(tmp_path, history_url, cli):
         Store(history_url)
     run = cli("check", str(_copy(tmp_path)), "--history", history_url)
     assert run.code == 2
-    assert "newer than this crosscheck's (2)" in run.err
+    assert f"newer than this crosscheck's ({db.VERSION})" in run.err
     assert "Traceback" not in run.err
 
 

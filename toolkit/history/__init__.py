@@ -159,11 +159,12 @@ class History:
                     "min",
                     "max",
                     "outliers",
+                    "explanation",
                 )
                 if c in comparison
             ]
         ].copy()
-        for c in ("incident", "measure", "status", "outliers"):
+        for c in ("incident", "measure", "status", "outliers", "explanation"):
             if c in table:
                 table[c] = table[c].astype("str")
         if "reported_on" in table:

@@ -2,7 +2,8 @@
 
 Version 1 recorded runs, their input files and their findings; version 2 adds what silent
 edits and the comparison need: each export's figures, stored once per distinct content
-(``snapshots``), and the comparison table of each run. A finding's texts are stored once
+(``snapshots``), and the comparison table of each run; version 3 each conflict's
+explanation (and a finding's evidence). A finding's texts are stored once
 (``findings``, unique on a hash of its content); a run lists the findings it had
 (``run_findings``) with the line each was at that run, and whether it was new.
 
@@ -17,7 +18,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-VERSION = 2
+VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -84,6 +85,8 @@ findings = sa.Table(
             "observed",
             "expected",
             "message",
+            "explanation",  # version 3
+            "evidence",  # version 3
         )
     ),
 )
@@ -144,6 +147,7 @@ comparisons = sa.Table(
     sa.Column("min", sa.Float, nullable=True),
     sa.Column("max", sa.Float, nullable=True),
     sa.Column("outliers", sa.Text, nullable=True),
+    sa.Column("explanation", sa.String(16), nullable=True),  # version 3
     sa.Index("comparisons_by_run", "run_id"),
 )
 
@@ -159,5 +163,17 @@ def _to_2(conn: sa.Connection) -> None:
     metadata.create_all(conn, tables=list(_V2))
 
 
+def _to_3(conn: sa.Connection) -> None:
+    """Each conflict's explanation: on findings (with its evidence) and comparisons. A
+    database created at this version has the columns already."""
+    for table, names in ((findings, ("explanation", "evidence")), (comparisons, ("explanation",))):
+        present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        for name in names:
+            if name not in present:
+                column = table.c[name]
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {kind}'))
+
+
 # MIGRATIONS[v] brings a database of version v - 1 (0: empty) to version v.
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _to_1, 2: _to_2}
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _to_1, 2: _to_2, 3: _to_3}
