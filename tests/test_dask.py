@@ -63,11 +63,31 @@ def same_findings(path: Path | str, client, **options) -> on_dask.DaskRun:
 @pytest.mark.parametrize(
     "fixture",
     [AQ, REAL, FIXTURES / "series", FIXTURES / "linking", FIXTURES / "matching",
-     FIXTURES / "shapes", FIXTURES / "hostile"],
+     FIXTURES / "shapes", FIXTURES / "hostile", FIXTURES / "explaining"],
     ids=lambda p: p.name,
 )  # fmt: skip
 def test_every_fixture_gives_the_native_findings_row_for_row(client, fixture):
     same_findings(fixture, client)
+
+
+def test_a_pattern_across_incidents_is_found_from_every_part(client, tmp_path):
+    """The explaining fixture's exports cut into one file per incident pair: the
+    pattern (the MSA's victims count the shooter) holds only over all the parts."""
+    data = tmp_path / "explaining"
+    shutil.copytree(FIXTURES / "explaining", data)
+    for name in ("fbi.csv", "msa.csv"):
+        whole = (data / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        (data / name).unlink()
+        for i, line in enumerate(whole[1:]):
+            stem = name.removesuffix(".csv")
+            (data / f"{stem}-{i:02d}.csv").write_text(whole[0] + line, encoding="utf-8")
+    run = same_findings(data, client)
+    assert run.parts > 2
+    found = run.findings.compute()
+    pattern = found[found["code"] == "systematic-definition"]
+    assert pattern["source"].tolist() == ["Stanford MSA"]
+    assert pattern["observed"].tolist() == ["14 of 14"]
+    assert run.patterns is not None and run.patterns["pattern"].sum() == 1
 
 
 def test_matching_and_the_series_give_the_native_findings_too(client):

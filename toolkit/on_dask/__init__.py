@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from toolkit.checking import suite_rules, within_mostly
+from toolkit.comparing.patterns import pattern_findings
 from toolkit.errors import CrosscheckError
 from toolkit.linking import Matching, link_mode, reviewed_matching
 from toolkit.linking.matching import incident_records, match_records
@@ -57,6 +58,7 @@ from toolkit.on_dask.parts import (
     incidents,
     kind_severity,
     kinds_added,
+    patterns_added,
     rule_counts,
     said_of,
     shared_columns,
@@ -169,6 +171,7 @@ class DaskRun:
     shuffled: bool
     streamed: bool = False
     given: pd.DataFrame | None = field(default=None, repr=False)  # per source: figures, incidents
+    patterns: pd.DataFrame | None = field(default=None, repr=False)  # explanations' patterns
     folder: Path | None = None  # where a streamed run's parts lie until it closes
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
 
@@ -258,8 +261,17 @@ def check(
         shuffled = shuffled or moved
     compared = client.map(compare_part, parts, suite=the_suite, as_of=as_of, over_time=over_time)
     found += client.map(get, compared, name="findings")
-    small = fd.concat([input_findings, matching.findings if matching is not None else fd.empty()])
-    return _result(client, the_suite, files, found, compared, small, matching, figures, shuffled)
+    patterns = patterns_added(client.gather(client.map(get, compared, name="patterns")), the_suite)
+    small = fd.concat(
+        [
+            input_findings,
+            matching.findings if matching is not None else fd.empty(),
+            pattern_findings(patterns, the_suite),
+        ]
+    )
+    done = _result(client, the_suite, files, found, compared, small, matching, figures, shuffled)
+    done.patterns = patterns
+    return done
 
 
 def _read(

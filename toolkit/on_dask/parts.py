@@ -12,6 +12,8 @@ import pandas as pd
 
 from toolkit.checking import check_figures
 from toolkit.comparing import compare_figures
+from toolkit.comparing.patterns import pattern_counts, patterns
+from toolkit.comparing.patterns import summed as pattern_sums
 from toolkit.comparing.scorecard import published
 from toolkit.errors import CrosscheckError
 from toolkit.model import figures as ft
@@ -137,10 +139,19 @@ def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: boo
     return {
         "table": c.table,
         "latest": c.latest,
-        "findings": cited(c.findings, part),
+        "findings": cited(c.incident_findings, part),
         "counts": c.counts(),
         "given": given(c.figures),
+        "patterns": pattern_counts(c),
     }
+
+
+def patterns_added(counts: list[tuple[pd.DataFrame, pd.DataFrame]], suite: Suite) -> pd.DataFrame:
+    """The parts' pattern counts (:func:`~toolkit.comparing.patterns.pattern_counts`)
+    added up: the patterns of the whole run."""
+    conflicts = pd.concat([c for c, _ in counts], ignore_index=True)
+    explained = pd.concat([e for _, e in counts], ignore_index=True)
+    return patterns(*pattern_sums(conflicts, explained), suite)
 
 
 def given(figures: pd.DataFrame) -> pd.DataFrame:
@@ -211,7 +222,7 @@ def whole(
         return said
     checked = check_figures(figures, suite).findings if rules else fd.empty()
     c = compare_figures(figures, suite, as_of, over_time=over_time)
-    findings = cited(fd.concat([checked, c.findings]), figures)
+    findings = cited(fd.concat([checked, c.incident_findings]), figures)
     for what, frame in zip(OUTPUTS, (findings, c.table, c.latest), strict=True):
         frame.to_parquet(Path(folder) / what / f"part-{index:06d}.parquet", index=False)
     return said | {
@@ -219,6 +230,7 @@ def whole(
         "counts": c.counts(),
         "given": given(c.figures),
         "kinds": kind_severity(findings),
+        "patterns": pattern_counts(c),
     }
 
 

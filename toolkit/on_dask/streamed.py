@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.checking import suite_rules
 from toolkit.checking.rules import missing_columns
+from toolkit.comparing.patterns import pattern_findings
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.on_dask.parts import (
@@ -22,9 +23,11 @@ from toolkit.on_dask.parts import (
     added,
     apart,
     cite_records,
+    cited,
     distributed_module,
     kind_severity,
     kinds_added,
+    patterns_added,
     summed,
     whole,
 )
@@ -100,7 +103,9 @@ def streamed(
         )
         if not apart([said[k]["incidents"] for k in kept]):
             return None
+        patterns = patterns_added([said[k]["patterns"] for k in kept], suite)
         small = cite_records(fd.sort(fd.from_records(records)), records)
+        small = fd.concat([small, cited(pattern_findings(patterns, suite), ft.empty())])
         small.to_parquet(folder / "findings" / "input.parquet", index=False)
         counts = added([said[k]["counts"] for k in kept])
         summary = kinds_added([said[k]["kinds"] for k in kept] + [kind_severity(small)])
@@ -120,6 +125,7 @@ def streamed(
             shuffled=False,
             streamed=True,
             given=summed([said[k]["given"] for k in kept]),
+            patterns=patterns,
             folder=folder,
         )
         run._stack.enter_context(stack.pop_all())
