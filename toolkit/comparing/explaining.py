@@ -32,6 +32,7 @@ import pandas as pd
 
 from toolkit.columnar import DAY_US, NAT_INT64, product_key, run_starts, take_names
 from toolkit.comparing.consensus import CONFLICT, in_conflict
+from toolkit.comparing.result import compared_on
 from toolkit.model.intervals import interval_texts
 from toolkit.model.vocabulary import EXPLANATIONS
 
@@ -128,15 +129,18 @@ def _rest_of(taxonomy: Taxonomy, whole: str, part: str) -> str | None:
 class Explained:
     """Per group (incident x measure, in ``Latest`` order): its explanation code (into
     ``EXPLANATIONS``; -1 where it is not in conflict) and its evidence (missing where
-    none). Per questioned figure (``figure``: positions in ``Latest``): the code of the
-    first explanation that holds for it, and how (``reading``: ``equals killed``,
-    ``includes killed.perpetrators``, ``earlier``, ``later``, ``stages``…; ``instead``:
-    the measure the figure then is), for the patterns across incidents."""
+    none). Per questioned figure (``figure``: positions in ``Latest``), the code of the
+    first explanation that holds for it (``figure_code``); per explained one (``at``:
+    positions in ``figure``) how it holds (``reading``: ``equals killed``, ``includes
+    killed.perpetrators``, ``earlier``, ``later``, ``stages``…), the measure the figure
+    then is (``instead``, None where none) and the days between the stages compared
+    (``lag_days``, timing), for the patterns across incidents."""
 
     code: np.ndarray
     evidence: pd.Series
     figure: np.ndarray
     figure_code: np.ndarray
+    at: np.ndarray
     reading: np.ndarray
     instead: np.ndarray
     lag_days: np.ndarray
@@ -148,44 +152,43 @@ def explain(core: Core, figures: pd.DataFrame, suite: Suite) -> Explained:
     n_groups = len(g.status)
     code = np.full(n_groups, -1, dtype=np.int8)
     code[g.status == CONFLICT] = UNEXPLAINED
-    evidence = pd.Series(pd.array([None] * n_groups, dtype="str"))
     q = _questioned(core)
+    none = np.zeros(0, dtype=object)
     if not len(q.figure):
-        return Explained(code, evidence, *_nothing())
+        empty = np.zeros(0, dtype=np.int64)
+        return Explained(
+            code, _texts_at(np.full(n_groups, -1), []), empty, empty.astype(np.int8), empty,
+            none, none, np.zeros(0),
+        )  # fmt: skip
     tests = _Tests(core, figures, suite, q)
-    found = np.full(len(q.figure), UNEXPLAINED, dtype=np.int8)
-    reading = np.full(len(q.figure), "", dtype=object)
-    instead = np.full(len(q.figure), None, dtype=object)
-    lag = np.full(len(q.figure), np.nan)
-    said = np.full(len(q.figure), None, dtype=object)
-    for tried, test in ((DEFINITION, tests.definition), (TIMING, tests.timing)):
-        open_ = found == UNEXPLAINED
-        if not open_.any():
-            break
-        hit, how, other, text, days = test(open_)
-        found[hit] = tried
-        reading[hit], instead[hit], said[hit], lag[hit] = how[hit], other[hit], text[hit], days[hit]
-    open_ = found == UNEXPLAINED
-    hit, text = tests.breakdown(open_)
-    found[hit], reading[hit], said[hit] = BREAKDOWN, "breakdown", text[hit]
-    open_ = found == UNEXPLAINED
-    hit, text = tests.link(open_)
-    found[hit], reading[hit], said[hit] = LINK, "link", text[hit]
-    # per group: the first explanation any of its questioned figures has
-    order = np.lexsort((_RANK[found], q.group))
-    first = order[run_starts(q.group[order])]
+    tests.definition()
+    tests.timing()
+    tests.breakdown()
+    tests.link()
+    found = tests.found
+    at, reading, instead, said, lag = tests.recorded()
+    # per group: the first explanation (in the order tried) any questioned figure has
+    n = len(found)
+    starts = run_starts(q.group)
+    best = np.minimum.reduceat(_RANK[found].astype(np.int64) * n + np.arange(n), starts)
+    first = best % n
     groups = q.group[first]
     code[groups] = found[first]
-    words = said[first]
-    has = words != None  # noqa: E711 - an object array
-    if has.any():
-        evidence.iloc[groups[has]] = pd.array(words[has].astype(str), dtype="str")
-    return Explained(code, evidence, q.figure, found, reading, instead, lag)
+    record = np.full(n, -1, dtype=np.int64)
+    record[at] = np.arange(len(at))
+    where = np.full(n_groups, -1, dtype=np.int64)
+    where[groups] = record[first]
+    return Explained(
+        code, _texts_at(where, said.tolist()), q.figure, found, at, reading, instead, lag
+    )
 
 
-def _nothing() -> tuple[np.ndarray, ...]:
-    empty = np.zeros(0, dtype=object)
-    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), empty, empty, np.zeros(0)
+def _texts_at(at: np.ndarray, texts: list[str]) -> pd.Series:
+    """A text column: ``texts[at[i]]``, missing where ``at[i]`` is -1 (one Arrow take)."""
+    import pyarrow as pa
+
+    taken = pa.array(texts, type=pa.large_string()).take(pa.array(at, mask=at < 0))
+    return pd.Series(taken.to_pandas(types_mapper=None), dtype="str")
 
 
 @dataclass(frozen=True)
@@ -200,32 +203,31 @@ class _Questioned:
 
 
 def _questioned(core: Core) -> _Questioned:
+    """The figures in question: a conflict's outliers, tested against the others'
+    consensus; where no majority agrees, every figure. Then, in a conflict of two, each
+    is tested against the other; in one of three or more without a majority, the others
+    never meet (if all but one met, they would be a majority and that one an outlier),
+    so only the tests that need no target apply."""
     k = core.latest
     part = np.flatnonzero(in_conflict(k, core.groups))
     grp = k.group[part]
     has = core.outliers.has_outlier[grp]
-    out = core.outlier[part]
+    keep = core.outlier[part] | ~has
+    part, grp, has = part[keep], grp[keep], has[keep]
     t_lo = core.outliers.inner_lo[grp].astype(np.float64)
     t_hi = core.outliers.inner_hi[grp].astype(np.float64)
-    loo = ~has  # no majority: each figure against all the others
-    if loo.any():
-        sub, sg = part[loo], grp[loo]
-        starts = run_starts(sg)
-        t_lo[loo] = _leave_one_out(np.maximum, k.lo[sub], starts, -np.inf)
-        t_hi[loo] = _leave_one_out(np.minimum, k.hi[sub], starts, np.inf)
-    keep = out | ~has
-    return _Questioned(part[keep], grp[keep], t_lo[keep], t_hi[keep])
-
-
-def _leave_one_out(op: np.ufunc, v: np.ndarray, starts: np.ndarray, identity: float) -> np.ndarray:
-    """Per element, ``op`` over the other elements of its run (runs of two or more)."""
-    size = np.diff(np.r_[starts, len(v)])
-    best = np.repeat(op.reduceat(v, starts), size)
-    is_best = v == best
-    ties = np.repeat(np.add.reduceat(is_best.astype(np.int64), starts), size)
-    second = np.repeat(op.reduceat(np.where(is_best, identity, v), starts), size)
-    out: np.ndarray = np.where(is_best & (ties == 1), second, best)
-    return out
+    nobody = ~has
+    if nobody.any():
+        t_lo[nobody] = t_hi[nobody] = np.nan
+        # a conflict of two: runs of two in ``grp`` (sorted), each the other's target
+        starts = run_starts(grp)
+        size = np.diff(np.r_[starts, len(grp)])
+        two = starts[(size == 2) & nobody[starts]]
+        if len(two):
+            first, second = part[two], part[two + 1]
+            t_lo[two], t_hi[two] = k.lo[second], k.hi[second]
+            t_lo[two + 1], t_hi[two + 1] = k.lo[first], k.hi[first]
+    return _Questioned(part, grp, t_lo, t_hi)
 
 
 def _meets(lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> np.ndarray:
@@ -245,8 +247,9 @@ def _day_texts(ticks: np.ndarray) -> np.ndarray:
 
 
 class _Tests:
-    """The explanations' tests over the questioned figures; each takes a mask of those
-    still unexplained and returns which it explains and their evidence."""
+    """The explanations' tests over the questioned figures, in the order tried: each
+    looks at those no explanation holds for yet and records those it explains, with
+    their evidence."""
 
     def __init__(self, core: Core, figures: pd.DataFrame, suite: Suite, q: _Questioned) -> None:
         self.core, self.figures, self.suite, self.q = core, figures, suite, q
@@ -261,6 +264,59 @@ class _Tests:
         self.names = [str(m) for m in coded.mea_names]
         self.n_mea = max(len(self.names), 1)
         self.group_key = k.g_inc * self.n_mea + k.g_mea  # sorted: groups in name order
+        span = (int(k.g_inc.max(initial=0)) + 1) * self.n_mea
+        self.dense: np.ndarray | None = None
+        if span <= 4 * max(len(self.group_key), 1):  # a group's position by its key
+            self.dense = np.full(span, -1, dtype=np.int64)
+            self.dense[self.group_key] = np.arange(len(self.group_key))
+        self._past: pd.DataFrame | None = None
+        self.newest = compared_on(k).view(np.int64)  # per group, its newest figure's day
+        self.found = np.full(self.n, UNEXPLAINED, dtype=np.int8)
+        self._said: list[tuple[np.ndarray, object, object, np.ndarray, np.ndarray]] = []
+
+    def _open(self) -> np.ndarray:
+        """The questioned figures no explanation holds for yet."""
+        out: np.ndarray = self.found == UNEXPLAINED
+        return out
+
+    def _record(
+        self,
+        rows: np.ndarray,
+        code: int,
+        reading: object,
+        instead: object,
+        said: np.ndarray,
+        days: np.ndarray | None = None,
+    ) -> None:
+        """Explanation ``code`` holds for questioned figures ``rows``: how (``reading``,
+        one or per row), the measure then meant, the evidence and the days apart."""
+        if not len(rows):
+            return
+        self.found[rows] = code
+        lag = np.full(len(rows), np.nan) if days is None else np.asarray(days, dtype=np.float64)
+        self._said.append((rows, reading, instead, np.asarray(said, dtype=object), lag))
+
+    def recorded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every figure explained: its position, reading, measure meant, evidence, days."""
+        if not self._said:
+            none = np.zeros(0, dtype=object)
+            return np.zeros(0, dtype=np.int64), none, none, none, np.zeros(0)
+
+        def each(value: object, n: int) -> np.ndarray:
+            if isinstance(value, np.ndarray):
+                return value.astype(object)
+            out = np.empty(n, dtype=object)
+            out[:] = [value] * n
+            return out
+
+        rows = [r for r, *_ in self._said]
+        return (
+            np.concatenate(rows),
+            np.concatenate([each(h, len(r)) for r, h, *_ in self._said]),
+            np.concatenate([each(m, len(r)) for r, _, m, *_ in self._said]),
+            np.concatenate([t for *_, t, _ in self._said]),
+            np.concatenate([d for *_, d in self._said]),
+        )
 
     # --- shared pieces ---------------------------------------------------------------
 
@@ -282,6 +338,9 @@ class _Tests:
     def _group_of(self, inc: np.ndarray, mea: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The group of each (incident, measure) asked, and whether there is one."""
         keys = inc * self.n_mea + mea
+        if self.dense is not None:
+            where = self.dense[keys]
+            return np.maximum(where, 0), where >= 0
         at = np.minimum(np.searchsorted(self.group_key, keys), max(len(self.group_key) - 1, 0))
         found: np.ndarray = (len(self.group_key) > 0) & (self.group_key[at] == keys)
         return at, found
@@ -297,44 +356,37 @@ class _Tests:
 
     # --- definition --------------------------------------------------------------------
 
-    def definition(
-        self, open_: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def definition(self) -> None:
         core = self.core
-        hit = np.zeros(self.n, dtype=bool)
-        how = np.full(self.n, "", dtype=object)
-        instead = np.full(self.n, None, dtype=object)
-        text = np.full(self.n, None, dtype=object)
         code = {m: i for i, m in enumerate(self.names)}
+        usable = ~np.isnan(core.g_lo) & (core.g_lo <= core.g_hi) & (core.g_lo > 0)
         for rel in relations(self.suite.taxonomy, self.names):
-            rows = np.flatnonzero(open_ & ~hit & (self.mea == code[rel.m]))
+            rows = np.flatnonzero(self._open() & (self.mea == code[rel.m]))
             if not len(rows):
                 continue
             r = np.full(len(rows), code[rel.r])
             at, found = self._group_of(self.inc[rows], r)
+            found &= usable[at]  # the others give r, and agree on it
+            if rel.how != "equals":  # the others agree on m too, and a count on both sides
+                found &= self.target[rows] & (self.lo[rows] > 0)
+            rows, at, r = rows[found], at[found], r[found]
             r_lo, r_hi = core.g_lo[at], core.g_hi[at]
-            known = found & ~np.isnan(r_lo) & (r_lo <= r_hi)
             lo, hi = self.lo[rows], self.hi[rows]
             t_lo, t_hi = self.q.t_lo[rows], self.q.t_hi[rows]
             if rel.how == "equals":
                 # its figure is the others' r; a source that gives r too defines them apart
-                ok = known & (r_lo > 0) & _meets(lo, hi, r_lo, r_hi)
-                ok &= ~self._gives(self.inc[rows], r, self.src[rows])
-            else:
-                # a count on both sides (0 + the whole, or the whole - itself, says nothing)
-                ok = known & self.target[rows] & (r_lo > 0) & (lo > 0)
-                if rel.how == "includes":
-                    ok &= _meets(lo - r_hi, hi - r_lo, t_lo, t_hi)
-                else:  # omits: a part smaller than the whole the others give
-                    ok &= (r_hi < t_lo) & _meets(lo + r_lo, hi + r_hi, t_lo, t_hi)
-            if not ok.any():
-                continue
-            chosen = rows[ok]
-            hit[chosen] = True
-            how[chosen] = f"{rel.how} {rel.r}"
-            instead[chosen] = rel.instead
-            text[chosen] = self._definition_text(chosen, rel, r_lo[ok], r_hi[ok])
-        return hit, how, instead, text, np.full(self.n, np.nan)
+                ok = _meets(lo, hi, r_lo, r_hi)
+                if ok.any():
+                    maybe = np.flatnonzero(ok)
+                    ok[maybe] = ~self._gives(self.inc[rows[maybe]], r[maybe], self.src[rows[maybe]])
+            elif rel.how == "includes":
+                ok = _meets(lo - r_hi, hi - r_lo, t_lo, t_hi)
+            else:  # omits: a part smaller than the whole the others give
+                ok = (r_hi < t_lo) & _meets(lo + r_lo, hi + r_hi, t_lo, t_hi)
+            if ok.any():
+                chosen = rows[ok]
+                said = self._definition_text(chosen, rel, r_lo[ok], r_hi[ok])
+                self._record(chosen, DEFINITION, f"{rel.how} {rel.r}", rel.instead, said)
 
     def _definition_text(
         self, rows: np.ndarray, rel: Relation, r_lo: np.ndarray, r_hi: np.ndarray
@@ -368,46 +420,54 @@ class _Tests:
 
     # --- timing ------------------------------------------------------------------------
 
-    def timing(
-        self, open_: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        hit = np.zeros(self.n, dtype=bool)
-        how = np.full(self.n, "", dtype=object)
-        text = np.full(self.n, None, dtype=object)
-        lag = np.full(self.n, np.nan)
+    def timing(self) -> None:
         for name, test in (
             ("earlier", self._earlier),
             ("later", self._later),
             ("stages", self._stages),
         ):
-            rows = np.flatnonzero(open_ & ~hit)
+            rows = np.flatnonzero(self._open())
             if not len(rows):
-                break
+                return
             ok, said, days = test(rows)
-            chosen = rows[ok]
-            hit[chosen], how[chosen], text[chosen], lag[chosen] = True, name, said, days
-        return hit, how, np.full(self.n, None, dtype=object), text, lag
+            self._record(rows[ok], TIMING, name, None, said, days)
 
-    def _history(self, rows: np.ndarray) -> pd.DataFrame:
-        """The dated figures of the groups of questioned figures ``rows`` that are not
-        the figures compared (earlier reports), with their group and source codes."""
+    def _history(self) -> pd.DataFrame:
+        """The dated figures of groups in conflict that are not the figures compared
+        (other reports), with their group key and source code; computed once."""
+        if self._past is not None:
+            return self._past
         coded, k = self.coded, self.k
-        keys = np.unique(self.group_key[self.q.group[rows]])
-        row_key = coded.inc.astype(np.int64) * self.n_mea + coded.mea
-        where = np.flatnonzero(np.isin(row_key, keys) & (coded.src >= 0))
         compared = np.zeros(len(coded.lo), dtype=bool)
         compared[k.rep] = True
         day = coded.dates.view(np.int64)
-        where = where[~compared[where] & (day[where] != NAT_INT64) & ~np.isnan(coded.lo[where])]
-        return pd.DataFrame(
+        where = np.flatnonzero(~compared)
+        where = where[
+            (day[where] != NAT_INT64) & ~np.isnan(coded.lo[where]) & (coded.src[where] >= 0)
+        ]
+        row_key = coded.inc[where].astype(np.int64) * self.n_mea + coded.mea[where]
+        keys = self.group_key[self.core.groups.status == CONFLICT]  # sorted, unique
+        at = np.minimum(np.searchsorted(keys, row_key), max(len(keys) - 1, 0))
+        inside = (len(keys) > 0) & (keys[at] == row_key)
+        where, row_key = where[inside], row_key[inside]
+        self._past = pd.DataFrame(
             {
-                "key": row_key[where],
+                "key": row_key,
                 "src": coded.src[where],
                 "day": day[where],
                 "lo": coded.lo[where],
                 "hi": coded.hi[where],
             }
         )
+        return self._past
+
+    def _with_history(self, rows: np.ndarray) -> np.ndarray:
+        """Which of the questioned figures ``rows`` have other reports in their group."""
+        keys = self._history()["key"].to_numpy()
+        flag = np.zeros(len(self.group_key), dtype=bool)
+        flag[np.searchsorted(self.group_key, keys)] = True  # every key is a group's
+        out: np.ndarray = flag[self.q.group[rows]]
+        return out
 
     def _earlier(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Its figure meets one another source published earlier for the incident (before
@@ -415,18 +475,19 @@ class _Tests:
         none = np.zeros(len(rows), dtype=bool), np.zeros(0, dtype=object), np.zeros(0)
         if len(self.coded.lo) == len(self.k.rep):
             return none  # one figure per source and group: no earlier report anywhere
-        past = self._history(rows)
-        if past.empty:
+        past = self._history()
+        i = np.flatnonzero(self._with_history(rows))
+        if past.empty or not len(i):
             return none
         k = self.k
         mine = pd.DataFrame(
             {
-                "i": np.arange(len(rows)),
-                "key": self.group_key[self.q.group[rows]],
-                "me": self.src[rows],
-                "my_lo": self.lo[rows],
-                "my_hi": self.hi[rows],
-                "my_day": k.day[self.q.figure[rows]],
+                "i": i,
+                "key": self.group_key[self.q.group[rows[i]]],
+                "me": self.src[rows[i]],
+                "my_lo": self.lo[rows[i]],
+                "my_hi": self.hi[rows[i]],
+                "my_day": k.day[self.q.figure[rows[i]]],
             }
         )
         pairs = mine.merge(past, on="key")
@@ -458,7 +519,7 @@ class _Tests:
         if pairs.empty:
             return none
         # the latest such figure per questioned figure
-        pairs = pairs.sort_values(["i", "day"]).drop_duplicates("i", keep="last")
+        pairs = pairs.sort_values(["i", "day", "src", "lo", "hi"]).drop_duplicates("i", keep="last")
         ok = np.zeros(len(rows), dtype=bool)
         i = pairs["i"].to_numpy()
         ok[i] = True
@@ -495,20 +556,22 @@ class _Tests:
         if len(self.coded.lo) == len(self.k.rep):
             return none
         k = self.k
+        i = np.flatnonzero(
+            self._with_history(rows) & self.target[rows] & (k.day[self.q.figure[rows]] != NAT_INT64)
+        )
+        if not len(i):
+            return none
         mine = pd.DataFrame(
             {
-                "i": np.arange(len(rows)),
-                "key": self.group_key[self.q.group[rows]],
-                "src": self.src[rows],
-                "my_day": k.day[self.q.figure[rows]],
-                "t_lo": self.q.t_lo[rows],
-                "t_hi": self.q.t_hi[rows],
+                "i": i,
+                "key": self.group_key[self.q.group[rows[i]]],
+                "src": self.src[rows[i]],
+                "my_day": k.day[self.q.figure[rows[i]]],
+                "t_lo": self.q.t_lo[rows[i]],
+                "t_hi": self.q.t_hi[rows[i]],
             }
         )
-        mine = mine[self.target[rows] & (mine["my_day"].to_numpy() != NAT_INT64)]
-        if mine.empty:
-            return none
-        pairs = mine.merge(self._history(rows), on=["key", "src"])
+        pairs = mine.merge(self._history(), on=["key", "src"])
         after = (pairs["day"].to_numpy() - pairs["my_day"].to_numpy()) / float(DAY_US)
         pairs = pairs[
             (after > 0)
@@ -522,7 +585,7 @@ class _Tests:
         ]
         if pairs.empty:
             return none
-        pairs = pairs.sort_values(["i", "day"]).drop_duplicates("i", keep="first")
+        pairs = pairs.sort_values(["i", "day", "lo", "hi"]).drop_duplicates("i", keep="first")
         ok[pairs["i"].to_numpy()] = True  # i ascends: the same order as rows[ok]
         chosen = rows[ok]
         said = (
@@ -543,13 +606,16 @@ class _Tests:
         """An earlier, lower figure of a cumulative toll still developing: the others
         published later."""
         k, q = self.k, self.q
-        cumulative = self.coded.cumulative(self.suite)[self.mea[rows]]
+        ok = self.target[rows]  # a lower figure needs the others to agree on a higher one
+        some = np.flatnonzero(ok)
+        ok[some] = (self.hi[rows[some]] < q.t_lo[rows[some]]) & self.coded.cumulative(self.suite)[
+            self.mea[rows[some]]
+        ]
         my_day = k.day[q.figure[rows]]
-        newest = np.maximum.reduceat(k.day, k.starts)[q.group[rows]]
-        lower = self.target[rows] & (self.hi[rows] < q.t_lo[rows])
-        earlier = (my_day != NAT_INT64) & (my_day < newest)
-        developing = ~self._final(rows, my_day)
-        ok = cumulative & lower & earlier & developing
+        newest = self.newest[q.group[rows]]
+        ok &= (my_day != NAT_INT64) & (my_day < newest)
+        maybe = np.flatnonzero(ok)
+        ok[maybe] = ~self._final(rows[maybe], my_day[maybe])  # still developing
         chosen = rows[ok]
         said = (
             self._who(chosen)
@@ -567,9 +633,11 @@ class _Tests:
         """Whether each figure was reported more than ``developing_days`` after the latest
         event end any source gives for its incident (unknown: still developing)."""
         coded = self.coded
+        final = np.zeros(len(rows), dtype=bool)
+        if not len(rows):
+            return final
         ends = coded.ends.to_numpy(dtype="datetime64[us]").view(np.int64)
         known = ends != NAT_INT64
-        final = np.zeros(len(rows), dtype=bool)
         if not known.any():
             return final
         last = pd.Series(ends[known]).groupby(coded.inc[known]).max()
@@ -581,38 +649,36 @@ class _Tests:
 
     # --- breakdown and link ------------------------------------------------------------
 
-    def breakdown(self, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def breakdown(self) -> None:
         """A whole derived from its source's parts, below the others: the sum misses a
         part the source did not publish."""
-        text = np.full(self.n, None, dtype=object)
         if "derived" not in self.figures:
-            return np.zeros(self.n, dtype=bool), text
-        rep = self.k.rep[self.q.figure]
-        derived = self.figures["derived"].take(rep).reset_index(drop=True)
-        is_derived = derived.notna().to_numpy()
-        hit = open_ & is_derived & self.target & (self.hi < self.q.t_lo)
-        rows = np.flatnonzero(hit)
-        if len(rows):
-            short = self.q.t_lo[rows] - self.hi[rows]
-            text[rows] = (
-                self._who(rows)
-                + " is the sum of its "
-                + derived.take(rows).reset_index(drop=True)
-                + "; the others' "
-                + self._others(rows)
-                + " leaves "
-                + pd.Series(_texts(np.ceil(short - _SLACK), np.ceil(short - _SLACK)), dtype="str")
-                + " in no part it published"
-            ).to_numpy(dtype=object)
-        return hit, text
+            return
+        rows = np.flatnonzero(self._open() & self.target & (self.hi < self.q.t_lo))
+        derived = self.figures["derived"].take(self.k.rep[self.q.figure[rows]])
+        derived = derived.reset_index(drop=True)
+        ok = derived.notna().to_numpy()
+        rows, derived = rows[ok], derived[ok].reset_index(drop=True)
+        if not len(rows):
+            return
+        short = np.ceil(self.q.t_lo[rows] - self.hi[rows] - _SLACK)
+        said = (
+            self._who(rows)
+            + " is the sum of its "
+            + derived
+            + "; the others' "
+            + self._others(rows)
+            + " leaves "
+            + pd.Series(_texts(short, short), dtype="str")
+            + " in no part it published"
+        )
+        self._record(rows, BREAKDOWN, "breakdown", None, said.to_numpy(dtype=object))
 
-    def link(self, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def link(self) -> None:
         """The incident's figures were linked by an automatic proposal scoring below the
         review threshold: per group, its lowest-scored figure."""
-        text = np.full(self.n, None, dtype=object)
-        hit = np.zeros(self.n, dtype=bool)
         if "link_score" not in self.figures:
-            return hit, text
+            return
         k, q = self.k, self.q
         score = self.figures["link_score"].to_numpy(dtype="float64", na_value=np.nan)
         threshold = self.suite.compare.review_threshold
@@ -620,7 +686,7 @@ class _Tests:
         s = score[k.rep[member]]
         weak = ~np.isnan(s) & (s < threshold)
         if not weak.any():
-            return hit, text
+            return
         # the weakest link of each group in conflict
         wm, ws = member[weak], s[weak]
         order = np.lexsort((ws, k.group[wm]))
@@ -628,10 +694,9 @@ class _Tests:
         weakest = pd.Series(ws[first], index=k.group[wm][first])
         at = wm[first]
         per_group = pd.Series(np.arange(len(first)), index=k.group[wm][first])
-        rows = np.flatnonzero(open_ & np.isin(q.group, per_group.index.to_numpy()))
+        rows = np.flatnonzero(self._open() & np.isin(q.group, per_group.index.to_numpy()))
         if not len(rows):
-            return hit, text
-        hit[rows] = True
+            return
         pick = per_group.reindex(q.group[rows]).to_numpy()
         key_of = (
             self.figures["source_incident"].take(k.rep[at[pick]]).reset_index(drop=True)
@@ -639,15 +704,15 @@ class _Tests:
             else pd.Series(pd.array([None] * len(pick), dtype="str"))
         )
         scores = weakest.reindex(q.group[rows]).to_numpy()
-        text[rows] = (
+        said = (
             take_names(k.src[at[pick]], self.coded.src_names)
             + "'s incident "
             + key_of.fillna("?")
             + " was linked by a proposal scoring "
-            + pd.Series([f"{x:.2f}" for x in scores], dtype="str")
+            + pd.Series([f"{x:.3f}" for x in scores], dtype="str")
             + f", below the review threshold {threshold:.2f}: no person reviewed the link"
-        ).to_numpy(dtype=object)
-        return hit, text
+        )
+        self._record(rows, LINK, "link", None, said.to_numpy(dtype=object))
 
 
 def _distance(lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> np.ndarray:

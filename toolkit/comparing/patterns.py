@@ -57,11 +57,12 @@ def pattern_counts(c: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     if e is None or not len(e.figure):
         return conflicts, _no_explained()
-    kept = np.isin(e.figure_code, [DEFINITION, TIMING])
+    code = e.figure_code[e.at]
+    kept = np.isin(code, [DEFINITION, TIMING])
     if not kept.any():
         return conflicts, _no_explained()
-    at = e.figure[kept]
-    code = e.figure_code[kept]
+    at = e.figure[e.at[kept]]
+    code = code[kept]
     reading = np.where(code == TIMING, "lag", e.reading[kept]).astype(object)
     instead = np.array([_NONE if x is None else x for x in e.instead[kept]], dtype=object)
     rows = pd.DataFrame(
