@@ -87,7 +87,8 @@ def test_a_pattern_across_incidents_is_found_from_every_part(client, tmp_path):
     pattern = found[found["code"] == "systematic-definition"]
     assert pattern["source"].tolist() == ["Stanford MSA"]
     assert pattern["observed"].tolist() == ["14 of 14"]
-    assert run.patterns is not None and run.patterns["pattern"].sum() == 1
+    assert run.patterns is not None
+    assert run.patterns["pattern"].sum() == 1
 
 
 def test_matching_and_the_series_give_the_native_findings_too(client):

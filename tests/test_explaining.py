@@ -53,7 +53,8 @@ def test_victims_that_count_the_shooter_are_a_definition_with_the_sum_as_evidenc
     assert sandy.endswith("(read it as killed)")
     # the incidents where no shooter died agree: nothing to explain
     agree = explaining.table[explaining.table["status"] == "agree"]
-    assert agree["explanation"].isna().all() and agree["evidence"].isna().all()
+    assert agree["explanation"].isna().all()
+    assert agree["evidence"].isna().all()
 
 
 def test_the_other_conflicts_get_breakdown_or_stay_unexplained(explaining):
@@ -99,7 +100,8 @@ def test_the_pattern_names_the_outlet_the_count_and_the_suite_change(explaining)
         "killed.victims",
         "14 of 14",
     )
-    assert pd.isna(row["incident"]) and pd.isna(row["origin_file"])
+    assert pd.isna(row["incident"])
+    assert pd.isna(row["origin_file"])
     assert row["severity"] == "warning"
     assert row["message"] == (
         "Stanford MSA's killed.victims figures equal the others' killed.victims + "
@@ -173,7 +175,8 @@ def test_a_figure_the_other_outlet_gave_a_day_earlier_is_timing():
     )
     # Colorado: the same day, 968 against 1,257 (JHU counts probable deaths): unexplained
     colorado = found.loc[("covid-19 US-CO", "deaths")]
-    assert colorado["explanation"] == "unexplained" and pd.isna(colorado["evidence"])
+    assert colorado["explanation"] == "unexplained"
+    assert pd.isna(colorado["evidence"])
 
 
 def test_a_figure_its_source_later_revised_to_meet_the_others_is_timing():
