@@ -1,0 +1,330 @@
+"""The figures in question in each conflict, what they are tested against, and the tests
+that need no history: ``definition``, ``breakdown``, ``link`` (see the package notes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from toolkit.columnar import NAT_INT64, product_key, run_starts, take_names
+from toolkit.comparing.consensus import in_conflict
+from toolkit.comparing.explaining.relations import Relation, relations
+from toolkit.comparing.result import compared_on
+from toolkit.model.intervals import interval_texts
+from toolkit.model.vocabulary import EXPLANATIONS
+
+if TYPE_CHECKING:
+    from toolkit.comparing.result import Core
+    from toolkit.suite import Suite
+
+# the order explanations are tried in (codes into EXPLANATIONS)
+DEFINITION, TIMING, BREAKDOWN, LINK, UNEXPLAINED = (
+    EXPLANATIONS.index(e) for e in ("definition", "timing", "breakdown", "link", "unexplained")
+)
+TRIED = (DEFINITION, TIMING, BREAKDOWN, LINK, UNEXPLAINED)
+RANK = np.argsort(np.array(TRIED))  # code -> its place in the order tried
+SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class Questioned:
+    """The questioned figures (positions in ``Latest``, in group order), their groups,
+    and the intersection of the other figures they are tested against."""
+
+    figure: np.ndarray
+    group: np.ndarray
+    t_lo: np.ndarray
+    t_hi: np.ndarray
+
+
+def questioned(core: Core) -> Questioned:
+    """The figures in question: a conflict's outliers, tested against the others'
+    consensus; where no majority agrees, every figure. Then, in a conflict of two, each
+    is tested against the other; in one of three or more without a majority, the others
+    never meet (if all but one met, they would be a majority and that one an outlier),
+    so only the tests that need no target apply."""
+    k = core.latest
+    part = np.flatnonzero(in_conflict(k, core.groups))
+    grp = k.group[part]
+    has = core.outliers.has_outlier[grp]
+    keep = core.outlier[part] | ~has
+    part, grp, has = part[keep], grp[keep], has[keep]
+    t_lo = core.outliers.inner_lo[grp].astype(np.float64)
+    t_hi = core.outliers.inner_hi[grp].astype(np.float64)
+    nobody = ~has
+    if nobody.any():
+        t_lo[nobody] = t_hi[nobody] = np.nan
+        # a conflict of two: runs of two in ``grp`` (sorted), each the other's target
+        starts = run_starts(grp)
+        size = np.diff(np.r_[starts, len(grp)])
+        two = starts[(size == 2) & nobody[starts]]
+        if len(two):
+            first, second = part[two], part[two + 1]
+            t_lo[two], t_hi[two] = k.lo[second], k.hi[second]
+            t_lo[two + 1], t_hi[two + 1] = k.lo[first], k.hi[first]
+    return Questioned(part, grp, t_lo, t_hi)
+
+
+def meets(lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> np.ndarray:
+    slack = SLACK * np.maximum(1.0, np.abs(np.nan_to_num(t_lo, posinf=0.0, neginf=0.0)))
+    out: np.ndarray = (lo <= t_hi + slack) & (t_lo <= hi + slack)
+    return out
+
+
+def interval_strs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return interval_texts(np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64))
+
+
+def day_texts(ticks: np.ndarray) -> np.ndarray:
+    days = ticks.astype("datetime64[us]").astype("datetime64[D]").astype(str)
+    out: np.ndarray = np.where(ticks == NAT_INT64, "undated", days).astype(object)
+    return out
+
+
+class Readings:
+    """The explanations' tests over the questioned figures, in the order tried: each
+    looks at those no explanation holds for yet and records those it explains, with
+    their evidence."""
+
+    def __init__(self, core: Core, figures: pd.DataFrame, suite: Suite, q: Questioned) -> None:
+        self.core, self.figures, self.suite, self.q = core, figures, suite, q
+        k, coded = core.latest, core.coded
+        self.k, self.coded = k, coded
+        self.n = len(q.figure)
+        self.src = k.src[q.figure]
+        self.inc = k.g_inc[q.group]
+        self.mea = k.g_mea[q.group]
+        self.lo, self.hi = k.lo[q.figure], k.hi[q.figure]
+        self.target = (q.t_lo <= q.t_hi + SLACK) & ~np.isnan(q.t_lo)
+        self.names = [str(m) for m in coded.mea_names]
+        self.n_mea = max(len(self.names), 1)
+        self.group_key = k.g_inc * self.n_mea + k.g_mea  # sorted: groups in name order
+        span = (int(k.g_inc.max(initial=0)) + 1) * self.n_mea
+        self.dense: np.ndarray | None = None
+        if span <= 4 * max(len(self.group_key), 1):  # a group's position by its key
+            self.dense = np.full(span, -1, dtype=np.int64)
+            self.dense[self.group_key] = np.arange(len(self.group_key))
+        self._past: pd.DataFrame | None = None
+        self.newest = compared_on(k).view(np.int64)  # per group, its newest figure's day
+        self.found = np.full(self.n, UNEXPLAINED, dtype=np.int8)
+        self._said: list[tuple[np.ndarray, object, object, np.ndarray, np.ndarray]] = []
+
+    def _open(self) -> np.ndarray:
+        """The questioned figures no explanation holds for yet."""
+        out: np.ndarray = self.found == UNEXPLAINED
+        return out
+
+    def _record(
+        self,
+        rows: np.ndarray,
+        code: int,
+        reading: object,
+        instead: object,
+        said: np.ndarray,
+        days: np.ndarray | None = None,
+    ) -> None:
+        """Explanation ``code`` holds for questioned figures ``rows``: how (``reading``,
+        one or per row), the measure then meant, the evidence and the days apart."""
+        if not len(rows):
+            return
+        self.found[rows] = code
+        lag = np.full(len(rows), np.nan) if days is None else np.asarray(days, dtype=np.float64)
+        self._said.append((rows, reading, instead, np.asarray(said, dtype=object), lag))
+
+    def recorded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every figure explained: its position, reading, measure meant, evidence, days."""
+        if not self._said:
+            none = np.zeros(0, dtype=object)
+            return np.zeros(0, dtype=np.int64), none, none, none, np.zeros(0)
+
+        def each(value: object, n: int) -> np.ndarray:
+            if isinstance(value, np.ndarray):
+                return value.astype(object)
+            out = np.empty(n, dtype=object)
+            out[:] = [value] * n
+            return out
+
+        rows = [r for r, *_ in self._said]
+        return (
+            np.concatenate(rows),
+            np.concatenate([each(h, len(r)) for r, h, *_ in self._said]),
+            np.concatenate([each(m, len(r)) for r, _, m, *_ in self._said]),
+            np.concatenate([t for *_, t, _ in self._said]),
+            np.concatenate([d for *_, d in self._said]),
+        )
+
+    # --- shared pieces ---------------------------------------------------------------
+
+    def _who(self, rows: np.ndarray) -> pd.Series:
+        """``Source's measure figure`` of questioned figures ``rows``."""
+        k, coded = self.k, self.coded
+        at = self.q.figure[rows]
+        return (
+            take_names(k.src[at], coded.src_names)
+            + "'s "
+            + take_names(self.mea[rows], coded.mea_names)
+            + " "
+            + pd.Series(interval_strs(k.published_lo[at], k.published_hi[at]), dtype="str")
+        )
+
+    def _others(self, rows: np.ndarray) -> pd.Series:
+        return pd.Series(interval_strs(self.q.t_lo[rows], self.q.t_hi[rows]), dtype="str")
+
+    def _group_of(self, inc: np.ndarray, mea: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The group of each (incident, measure) asked, and whether there is one."""
+        keys = inc * self.n_mea + mea
+        if self.dense is not None:
+            where = self.dense[keys]
+            return np.maximum(where, 0), where >= 0
+        at = np.minimum(np.searchsorted(self.group_key, keys), max(len(self.group_key) - 1, 0))
+        found: np.ndarray = (len(self.group_key) > 0) & (self.group_key[at] == keys)
+        return at, found
+
+    def _gives(self, inc: np.ndarray, mea: np.ndarray, src: np.ndarray) -> np.ndarray:
+        """Whether each source gives a compared figure for (incident, measure)."""
+        n_src = max(len(self.coded.src_names), 1)
+        keys = product_key([(inc, 0), (mea, self.n_mea), (src, n_src)])
+        given = self.k.key
+        at = np.minimum(np.searchsorted(given, keys), max(len(given) - 1, 0))
+        out: np.ndarray = (len(given) > 0) & (given[at] == keys)
+        return out
+
+    # --- definition --------------------------------------------------------------------
+
+    def definition(self) -> None:
+        core = self.core
+        code = {m: i for i, m in enumerate(self.names)}
+        usable = ~np.isnan(core.g_lo) & (core.g_lo <= core.g_hi) & (core.g_lo > 0)
+        for rel in relations(self.suite.taxonomy, self.names):
+            rows = np.flatnonzero(self._open() & (self.mea == code[rel.m]))
+            if not len(rows):
+                continue
+            r = np.full(len(rows), code[rel.r])
+            at, found = self._group_of(self.inc[rows], r)
+            found &= usable[at]  # the others give r, and agree on it
+            if rel.how != "equals":  # the others agree on m too, and a count on both sides
+                found &= self.target[rows] & (self.lo[rows] > 0)
+            rows, at, r = rows[found], at[found], r[found]
+            r_lo, r_hi = core.g_lo[at], core.g_hi[at]
+            lo, hi = self.lo[rows], self.hi[rows]
+            t_lo, t_hi = self.q.t_lo[rows], self.q.t_hi[rows]
+            if rel.how == "equals":
+                # its figure is the others' r; a source that gives r too defines them apart
+                ok = meets(lo, hi, r_lo, r_hi)
+                if ok.any():
+                    maybe = np.flatnonzero(ok)
+                    ok[maybe] = ~self._gives(self.inc[rows[maybe]], r[maybe], self.src[rows[maybe]])
+            elif rel.how == "includes":
+                ok = meets(lo - r_hi, hi - r_lo, t_lo, t_hi)
+            else:  # omits: a part smaller than the whole the others give
+                ok = (r_hi < t_lo) & meets(lo + r_lo, hi + r_hi, t_lo, t_hi)
+            if ok.any():
+                chosen = rows[ok]
+                said = self._definition_text(chosen, rel, r_lo[ok], r_hi[ok])
+                self._record(chosen, DEFINITION, f"{rel.how} {rel.r}", rel.instead, said)
+
+    def _definition_text(
+        self, rows: np.ndarray, rel: Relation, r_lo: np.ndarray, r_hi: np.ndarray
+    ) -> np.ndarray:
+        who = self._who(rows)
+        r_text = pd.Series(interval_strs(r_lo, r_hi), dtype="str")
+        m, r = rel.m, rel.r
+        if rel.how == "equals":
+            said = who + f" meets the others' {r} (" + r_text + f"): it gives {r} as {m}"
+        elif rel.how == "includes":
+            said = (
+                who
+                + f" = the others' {m} ("
+                + self._others(rows)
+                + f") + {r} ("
+                + r_text
+                + f"): its {m} includes {r}"
+            )
+        else:
+            said = (
+                who
+                + f" + {r} ("
+                + r_text
+                + f") meets the others' {m} ("
+                + self._others(rows)
+                + f"): its {m} leaves out {r}"
+            )
+        if rel.instead:
+            said = said + f" (read it as {rel.instead})"
+        return said.to_numpy(dtype=object)
+
+    # --- timing ------------------------------------------------------------------------
+
+    def breakdown(self) -> None:
+        """A whole derived from its source's parts, below the others: the sum misses a
+        part the source did not publish."""
+        if "derived" not in self.figures:
+            return
+        rows = np.flatnonzero(self._open() & self.target & (self.hi < self.q.t_lo))
+        derived = self.figures["derived"].take(self.k.rep[self.q.figure[rows]])
+        derived = derived.reset_index(drop=True)
+        ok = derived.notna().to_numpy()
+        rows, derived = rows[ok], derived[ok].reset_index(drop=True)
+        if not len(rows):
+            return
+        short = np.ceil(self.q.t_lo[rows] - self.hi[rows] - SLACK)
+        said = (
+            self._who(rows)
+            + " is the sum of its "
+            + derived
+            + "; the others' "
+            + self._others(rows)
+            + " leaves "
+            + pd.Series(interval_strs(short, short), dtype="str")
+            + " in no part it published"
+        )
+        self._record(rows, BREAKDOWN, "breakdown", None, said.to_numpy(dtype=object))
+
+    def link(self) -> None:
+        """The incident's figures were linked by an automatic proposal scoring below the
+        review threshold: per group, its lowest-scored figure."""
+        if "link_score" not in self.figures:
+            return
+        k, q = self.k, self.q
+        score = self.figures["link_score"].to_numpy(dtype="float64", na_value=np.nan)
+        threshold = self.suite.compare.review_threshold
+        member = np.flatnonzero(in_conflict(k, self.core.groups))
+        s = score[k.rep[member]]
+        weak = ~np.isnan(s) & (s < threshold)
+        if not weak.any():
+            return
+        # the weakest link of each group in conflict
+        wm, ws = member[weak], s[weak]
+        order = np.lexsort((ws, k.group[wm]))
+        first = order[run_starts(k.group[wm][order])]
+        weakest = pd.Series(ws[first], index=k.group[wm][first])
+        at = wm[first]
+        per_group = pd.Series(np.arange(len(first)), index=k.group[wm][first])
+        rows = np.flatnonzero(self._open() & np.isin(q.group, per_group.index.to_numpy()))
+        if not len(rows):
+            return
+        pick = per_group.reindex(q.group[rows]).to_numpy()
+        key_of = (
+            self.figures["source_incident"].take(k.rep[at[pick]]).reset_index(drop=True)
+            if "source_incident" in self.figures
+            else pd.Series(pd.array([None] * len(pick), dtype="str"))
+        )
+        scores = weakest.reindex(q.group[rows]).to_numpy()
+        said = (
+            take_names(k.src[at[pick]], self.coded.src_names)
+            + "'s incident "
+            + key_of.fillna("?")
+            + " was linked by a proposal scoring "
+            + pd.Series([f"{x:.3f}" for x in scores], dtype="str")
+            + f", below the review threshold {threshold:.2f}: no person reviewed the link"
+        )
+        self._record(rows, LINK, "link", None, said.to_numpy(dtype=object))
+
+
+def distance(lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> np.ndarray:
+    """How far apart two intervals are (0 where they meet)."""
+    out: np.ndarray = np.maximum(np.maximum(t_lo - hi, lo - t_hi), 0.0)
+    return out
