@@ -142,7 +142,7 @@ def _history_newer(folder: Path) -> list[str]:
     Store(url).close()
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.exec_driver_sql("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     engine.dispose()
     return ["check", str(aq(folder)), "--history", url]
 
@@ -190,10 +190,10 @@ CASES = [
     Case(
         "history-newer-schema",
         "crash",
-        "`--history URL` of a database a newer crosscheck wrote (schema version 3)",
+        "`--history URL` of a database a newer crosscheck wrote (schema version 4)",
         _history_newer,
         2,
-        "its schema is version 3, newer than this crosscheck's (2): upgrade crosscheck",
+        "its schema is version 4, newer than this crosscheck's (3): upgrade crosscheck",
     ),
     Case(
         "dask-scheduler-not-an-address",

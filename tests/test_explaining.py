@@ -179,6 +179,28 @@ def test_a_figure_the_other_outlet_gave_a_day_earlier_is_timing():
     assert pd.isna(colorado["evidence"])
 
 
+def test_an_outlet_a_day_behind_on_eight_states_is_a_systematic_lag():
+    """fixtures/lagging: JHU CSSE's deaths of 26-29 April 2020 are the Tracking
+    Project's of the day before, in eight places."""
+    c = cc.compare(cc.read(FIXTURES / "lagging"))
+    assert c.explanation_counts()["timing"] == 8
+    assert c.explanation_counts()["unexplained"] == 0
+    evidence = conflicts(c)["evidence"]
+    assert evidence.str.contains(
+        r"^JHU CSSE's deaths [\d,]+ \(2020-04-29\) is what COVID "
+        r"Tracking Project gave on 2020-04-28",
+        regex=True,
+    ).all()
+    f = c.findings
+    lag = f[f["code"] == "systematic-lag"]
+    assert lag["source"].tolist() == ["JHU CSSE"]
+    assert lag["observed"].tolist() == ["8 of 8"]
+    assert "1.0 days apart on average: it lags" in lag["message"].iloc[0]
+    # its figures are as new as the others': a shorter window would not help, so none is named
+    assert "window_days" not in lag["message"].iloc[0]
+    assert (f["code"] == "systematic-definition").sum() == 0
+
+
 def test_a_figure_its_source_later_revised_to_meet_the_others_is_timing():
     c = cc.compare(cc.read(FIXTURES / "series"), as_of="2020-05-05")
     ohio = conflicts(c).loc[("covid-19 US-OH", "deaths")]

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import take_names
+from toolkit.columnar import DAY_US, take_names
 from toolkit.comparing.explaining import DEFINITION, TIMING
+from toolkit.comparing.result import compared_on
 from toolkit.comparing.findings import base_columns
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import EXPLANATIONS
@@ -35,7 +36,9 @@ def pattern_counts(c: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
     where its figure is questioned) and its figures compared with another source's
     (``compared``). Per source, measure, explanation, reading and the measure it implies
     (``instead``, "" for none): how many conflicts it explains (``explained``) and the
-    days of lag summed (``lag_days``, timing only)."""
+    days of lag summed (``lag_days``: how far apart the stages compared are) and the days
+    its figures were older than their conflict's newest, summed (``age_days``; timing
+    only)."""
     k, coded, e = c.core.latest, c.core.coded, c.explained
     compared = c.core.groups.status[k.group] < 2  # conflict or agree
     compared &= ~k.stale
@@ -73,11 +76,20 @@ def pattern_counts(c: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
             "reading": pd.Series(reading, dtype="str"),
             "instead": pd.Series(instead, dtype="str"),
             "lag_days": np.nan_to_num(e.lag_days[kept]),
+            "age_days": np.where(
+                code == TIMING,
+                (compared_on(k).view(np.int64)[k.group[at]] - k.day[at]) / float(DAY_US),
+                0.0,
+            ),
         }
     )
     explained = (
         rows.groupby(list(EXPLAINED_COLUMNS), observed=True)
-        .agg(explained=("lag_days", "size"), lag_days=("lag_days", "sum"))
+        .agg(
+            explained=("lag_days", "size"),
+            lag_days=("lag_days", "sum"),
+            age_days=("age_days", "sum"),
+        )
         .reset_index()
     )
     return conflicts, explained
@@ -89,6 +101,7 @@ def _no_explained() -> pd.DataFrame:
             **{col: pd.Series([], dtype="str") for col in EXPLAINED_COLUMNS},
             "explained": pd.Series([], dtype="int64"),
             "lag_days": pd.Series([], dtype="float64"),
+            "age_days": pd.Series([], dtype="float64"),
         }
     )
 
@@ -98,7 +111,7 @@ def summed(conflicts: pd.DataFrame, explained: pd.DataFrame) -> tuple[pd.DataFra
     c = conflicts.groupby(["source", "measure"], as_index=False)[["conflicts", "compared"]].sum()
     if explained.empty:
         return c, _no_explained()
-    e = explained.groupby(list(EXPLAINED_COLUMNS), as_index=False)[["explained", "lag_days"]].sum()
+    e = explained.groupby(list(EXPLAINED_COLUMNS), as_index=False)[["explained", "lag_days", "age_days"]].sum()
     return c, e
 
 
@@ -113,6 +126,7 @@ def patterns(conflicts: pd.DataFrame, explained: pd.DataFrame, suite: Suite) -> 
         table["share"] >= settings.pattern_share - 1e-12
     )
     table["lag_days"] = table["lag_days"] / table["explained"]
+    table["age_days"] = table["age_days"] / table["explained"]
     table = table.sort_values(
         ["pattern", "explained", "source", "measure", "reading"],
         ascending=[False, False, True, True, True],
@@ -166,15 +180,15 @@ def _message(r: Any, window_days: float) -> str:
     reading, instead = str(r.reading), str(r.instead)
     count = f"in {r.explained} of its {r.conflicts} conflicts ({r.compared} figures compared)"
     if r.explanation == "timing":
-        days = float(r.lag_days)
+        days, age = float(r.lag_days), float(r.age_days)
         said = (
             f"{source}'s {measure} figures are the others' at another stage of a developing "
             f"toll {count}, {days:.1f} days apart on average: it lags. Compare over time "
             "(compare: {over_time: true}) to follow its lag"
         )
-        if 1 <= days < window_days:
+        if 1 <= age < window_days:  # its figures are older than the others': stale sooner
             said += (
-                f"; with compare.window_days under {days:.0f} (now {window_days:g}) its older "
+                f"; with compare.window_days under {age:.0f} (now {window_days:g}) its older "
                 "figures count as lower bounds"
             )
         return said
