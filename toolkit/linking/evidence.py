@@ -26,6 +26,8 @@ NAME_UNKNOWN = 0.5
 # Weights of the evidence score, for pairs in one known state.
 EVIDENCE = {"date": 0.35, "country": 0.1, "admin1": 0.15, "toll": 0.25, "words": 0.15}
 DISTINCT_TOLL = 3  # a toll this high, the same on both sides, says much; a lower one, half
+BLOCK_DAYS = 7  # a block's window of days, at least
+MAX_DAYS = 400  # an event's days paired on, at most (a campaign: its first 400 days)
 SAME_PLACE = 0.85  # one source's records on one day with places this alike: listed twice?
 _WORD = re.compile(r"[^\w]+")
 _STOP = frozenset(
@@ -88,19 +90,25 @@ def _tolls(f: pd.DataFrame, recs: pd.DataFrame) -> list[dict[str, float]]:
     return [per.get((s, i), {}) for s, i in zip(sources, incidents, strict=True)]
 
 
+def event_days(recs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The records that have a date (positions), and each one's first and last day (days
+    since 1970), the last capped so that a months-long campaign does not explode the
+    pairs. Records without a date are never paired."""
+    start = recs["event_start"].to_numpy(dtype="datetime64[D]")
+    end = recs["event_end"].to_numpy(dtype="datetime64[D]")
+    idx = np.flatnonzero(~np.isnat(start))
+    first = start[idx].astype(np.int64)
+    last = np.minimum(np.maximum(end[idx].astype(np.int64), first), first + MAX_DAYS)
+    return idx, first, last
+
+
 def candidates(recs: pd.DataFrame, days: float) -> pd.DataFrame:
     """Candidate pairs (i < j, positions in ``recs``) by blocking: a shared day within
     ``days`` of each other's event dates, the same country and the same state where both
     are known."""
-    start = recs["event_start"].to_numpy(dtype="datetime64[D]")
-    end = recs["event_end"].to_numpy(dtype="datetime64[D]")
-    ok = ~np.isnat(start)
-    idx = np.flatnonzero(ok)
+    idx, first, last = event_days(recs)
     if len(idx) < 2:
         return pd.DataFrame({"i": [], "j": []}, dtype=np.int64)
-    first = start[idx].astype(np.int64)
-    # an event's days, capped so that a months-long campaign does not explode the pairs
-    last = np.minimum(np.maximum(end[idx].astype(np.int64), first), first + 400)
     length = last - first + 1
     rec = np.repeat(idx, length)
     day = np.repeat(first, length) + (
@@ -126,6 +134,79 @@ def candidates(recs: pd.DataFrame, days: float) -> pd.DataFrame:
         keep &= ~known | (a == b)
     kept: pd.DataFrame = pairs[keep].reset_index(drop=True)
     return kept
+
+
+def block_width(days: float) -> int:
+    """The days of a block's window: at least the pairing distance (two records paired lie
+    in one window or two neighbouring ones), and at least ``BLOCK_DAYS``."""
+    return max(int(np.ceil(days)), BLOCK_DAYS)
+
+
+def block_keys(recs: pd.DataFrame, days: float, places: pd.DataFrame) -> pd.DataFrame:
+    """The blocks each dated record goes to (``row``: its position in ``recs``; ``block``:
+    a key) so that two records :func:`candidates` pairs meet in a block, the one
+    :func:`pair_blocks` names for them. A block is a place (country and state) and a window
+    of days: a record goes to the windows its days lie in and the next one; to its own
+    place where country and state are known, else to every place it may be paired with
+    (``places``: the distinct country and admin1 of all the records), met on what the two
+    know together."""
+    idx, first, last = event_days(recs)
+    width = block_width(days)
+    low = first // width
+    count = last // width + 1 - low + 1
+    starts = np.repeat(np.cumsum(count) - count, count)
+    windows = pd.DataFrame(
+        {
+            "row": np.repeat(idx, count),
+            "window": np.repeat(low, count) + (np.arange(count.sum()) - starts),
+        }
+    )
+    country, admin1 = _known(recs["country"])[idx], _known(recs["admin1"])[idx]
+    own = [_place_key(c, a) for c, a in zip(country, admin1, strict=True)]
+    every = list(zip(_known(places["country"]), _known(places["admin1"]), strict=True))
+    met: dict[str, list[str]] = {}
+    for c, a in set(zip(country, admin1, strict=True)):
+        if c is not None and a is not None:  # a known place: its own block only
+            met[_place_key(c, a)] = [_place_key(c, a)]
+            continue
+        met[_place_key(c, a)] = sorted(
+            {
+                _place_key(c if c is not None else x, a if a is not None else y)
+                for x, y in every
+                if (c is None or x is None or c == x) and (a is None or y is None or a == y)
+            }
+            | {_place_key(c, a)}
+        )
+    to = pd.DataFrame({"row": idx, "place": [met[k] for k in own]}).explode("place")
+    out = windows.merge(to, on="row")
+    block = out["place"].astype("str") + "|" + out["window"].astype("str")
+    return pd.DataFrame({"row": out["row"].to_numpy(dtype=np.int64), "block": block})
+
+
+def pair_blocks(recs: pd.DataFrame, pairs: pd.DataFrame, days: float) -> pd.Series:
+    """Per candidate pair (``i``, ``j``: positions in ``recs``), the one block of
+    :func:`block_keys` it is scored in: the place the two know together, the first window
+    both lie in."""
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    start = recs["event_start"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    width = block_width(days)
+    window = np.maximum(start[i] // width, start[j] // width)
+    country, admin1 = _known(recs["country"]), _known(recs["admin1"])
+    c = np.where(pd.isna(country[i]), country[j], country[i])
+    a = np.where(pd.isna(admin1[i]), admin1[j], admin1[i])
+    keys = [f"{_place_key(x, y)}|{w}" for x, y, w in zip(c, a, window, strict=True)]
+    return pd.Series(keys, index=pairs.index, dtype="str")
+
+
+def _known(values: pd.Series) -> np.ndarray:
+    """The values as objects, None where missing."""
+    out: np.ndarray = values.to_numpy(dtype=object, copy=True)
+    out[pd.isna(out)] = None
+    return out
+
+
+def _place_key(country: object, admin1: object) -> str:
+    return repr((country, admin1))
 
 
 def _words(title: object) -> frozenset[str]:

@@ -10,6 +10,7 @@ of it, and is written back as it was reviewed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,13 +151,27 @@ def incident_records(figures: pd.DataFrame, suite: Suite) -> pd.DataFrame:
 
 def match_records(recs: pd.DataFrame, the_suite: Suite, threshold: float | None = None) -> Matching:
     """:func:`match` on incident records (:func:`incident_records`)."""
-    cut = float(threshold if threshold is not None else the_suite.compare.match_threshold)
     days = the_suite.compare.match_days
+    return match_scored(recs, score(recs, candidates(recs, days), days), the_suite, threshold)
+
+
+def match_scored(
+    recs: pd.DataFrame,
+    scored: pd.DataFrame,
+    the_suite: Suite,
+    threshold: float | None = None,
+    complete: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> Matching:
+    """:func:`match` on candidate pairs scored already (``scored``: :func:`score`'s
+    columns, ``i`` and ``j`` positions in ``recs``). Where ``scored`` has a ``why`` column
+    (what each pair rests on, at least for every record's best candidate), ``recs`` needs
+    only the crosswalk's columns (tolls and titles are not read); ``complete`` then turns
+    the crosswalk of these records into the whole one (see :func:`crosswalk_rows`)."""
+    cut = float(threshold if threshold is not None else the_suite.compare.match_threshold)
     # the reviewed crosswalk: (source, incident) -> shared id, None keeping it apart
     reviewed = read_crosswalk_table(the_suite.crosswalk) if the_suite.crosswalk else None
     fixed = crosswalk_links(reviewed) if reviewed is not None else {}
     keys = list(zip(recs["source"].astype("str"), recs["incident"].astype("str"), strict=True))
-    scored = score(recs, candidates(recs, days), days)
     src = recs["source"].to_numpy(dtype=object)
     same_source = src[scored["i"].to_numpy()] == src[scored["j"].to_numpy()]
     is_fixed = np.array([key in fixed for key in keys], dtype=bool)
@@ -166,17 +181,7 @@ def match_records(recs: pd.DataFrame, the_suite: Suite, threshold: float | None 
     size = np.bincount(cluster, minlength=len(recs))
     status, best_score, other = _statuses(len(recs), best, size[cluster] > 1)
     ids = _match_ids(recs, cluster, size[cluster] > 1)
-    # one source's two rows for one incident: same precise day, places nearly the same,
-    # and more: the same toll, or the same title words (one city has many shootings a day)
-    more = (scored["toll"] > 0).to_numpy() | (scored["words"] >= 0.5).to_numpy()
-    twice = scored[
-        same_source
-        & free
-        & (scored["gap_days"] == 0)
-        & scored["precise"].to_numpy()
-        & (scored["name"] >= SAME_PLACE)
-        & more
-    ]
+    twice = scored[same_source & free & listed_twice(scored)]
     for i, j, s in zip(twice["i"], twice["j"], twice["score"], strict=True):
         for a, b in ((i, j), (j, i)):
             if status[a] in ("unmatched", "uncertain"):
@@ -184,6 +189,8 @@ def match_records(recs: pd.DataFrame, the_suite: Suite, threshold: float | None 
     for r in np.flatnonzero(is_fixed):
         ids[r], status[r] = fixed[keys[r]], "crosswalk"
     walk = _crosswalk(recs, ids, status, best_score, other, _why_of(recs, scored, other))
+    if complete is not None:
+        walk = complete(walk)
     return Matching(
         crosswalk=walk,
         pairs=_pairs_table(recs, scored),
@@ -191,6 +198,46 @@ def match_records(recs: pd.DataFrame, the_suite: Suite, threshold: float | None 
         suite=the_suite,
         reviewed=reviewed,
     )
+
+
+def listed_twice(scored: pd.DataFrame) -> np.ndarray:
+    """Which pairs look like one incident listed twice, were they of one source: the same
+    precise day, places nearly the same, and more: the same toll, or the same title words
+    (one city has many shootings a day)."""
+    more = (scored["toll"] > 0).to_numpy() | (scored["words"] >= 0.5).to_numpy()
+    twice: np.ndarray = (
+        (scored["gap_days"] == 0).to_numpy()
+        & scored["precise"].to_numpy(dtype=bool)
+        & (scored["name"] >= SAME_PLACE).to_numpy()
+        & more
+    )
+    return twice
+
+
+DECIDED = ("match", "status", "score", "why", "candidate_source", "candidate_incident")
+
+
+def crosswalk_rows(
+    recs: pd.DataFrame, decided: pd.DataFrame, fixed: dict[tuple[str, str], str | None]
+) -> pd.DataFrame:
+    """The crosswalk rows of ``recs`` (any of the records, a part of them): as ``decided``
+    says (the crosswalk of the records that were in a candidate pair), else ``crosswalk``
+    where the reviewed crosswalk (``fixed``) lists the record, else ``unmatched``."""
+    pairs = list(zip(recs["source"].astype("str"), recs["incident"].astype("str"), strict=True))
+    keys = pd.MultiIndex.from_tuples(pairs, names=["source", "incident"])
+    at = pd.MultiIndex.from_arrays(
+        [decided["source"].astype("str"), decided["incident"].astype("str")]
+    )
+    found = decided.set_axis(at)[list(DECIDED)].reindex(keys)
+    out = {c: found[c].to_numpy(dtype=object) for c in DECIDED}
+    for values in out.values():
+        values[pd.isna(values)] = None
+    known = at.get_indexer(keys) >= 0
+    out["status"][~known] = "unmatched"
+    for r in np.flatnonzero(~known):
+        if pairs[r] in fixed:
+            out["match"][r], out["status"][r] = fixed[pairs[r]], "crosswalk"
+    return _walk(recs, out)
 
 
 def _with_wholes(figures: pd.DataFrame, suite: Suite) -> pd.DataFrame:
@@ -214,7 +261,11 @@ def _why_of(recs: pd.DataFrame, scored: pd.DataFrame, other: np.ndarray) -> np.n
     b = np.maximum(has, other[has])
     rows = position.reindex(pd.MultiIndex.from_arrays([a, b])).to_numpy()
     found = ~np.isnan(rows)
-    why[has[found]] = explain(recs, scored, rows[found].astype(np.int64))
+    at = rows[found].astype(np.int64)
+    if "why" in scored:  # explained where the pairs were scored
+        why[has[found]] = scored["why"].to_numpy(dtype=object)[at]
+    else:
+        why[has[found]] = explain(recs, scored, at)
     return why
 
 
@@ -282,17 +333,29 @@ def _crosswalk(
 ) -> pd.DataFrame:
     n = len(recs)
     has = other >= 0
-    walk = recs.drop(columns=["toll"])
-    walk["match"] = pd.array(ids, dtype="str")
-    walk["status"] = pd.array(status, dtype="str")
-    walk["score"] = best_score
-    walk["why"] = pd.array(why, dtype="str")
     candidate_source = np.full(n, None, dtype=object)
     candidate_incident = np.full(n, None, dtype=object)
     candidate_source[has] = recs["source"].to_numpy(dtype=object)[other[has]]
     candidate_incident[has] = recs["incident"].astype("str").to_numpy(dtype=object)[other[has]]
-    walk["candidate_source"] = pd.array(candidate_source, dtype="str")
-    walk["candidate_incident"] = pd.array(candidate_incident, dtype="str")
+    decided = {
+        "match": ids,
+        "status": status,
+        "score": best_score,
+        "why": why,
+        "candidate_source": candidate_source,
+        "candidate_incident": candidate_incident,
+    }
+    return _walk(recs, decided)
+
+
+def _walk(recs: pd.DataFrame, decided: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The crosswalk: each record's columns (its toll aside) and what was decided of it."""
+    walk = recs.drop(columns=["toll"], errors="ignore")
+    for column in DECIDED:
+        if column == "score":
+            walk["score"] = np.asarray(decided["score"], dtype="float64")
+        else:
+            walk[column] = pd.array(decided[column], dtype="str")
     walk["incident"] = walk["incident"].astype("str")
     return walk[list(CROSSWALK_COLUMNS)].reset_index(drop=True)
 

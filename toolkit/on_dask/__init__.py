@@ -36,10 +36,10 @@ from toolkit.checking import suite_rules, within_mostly
 from toolkit.comparing.patterns import pattern_findings
 from toolkit.errors import CrosscheckError
 from toolkit.linking import Matching, link_mode, reviewed_matching
-from toolkit.linking.matching import incident_records, match_records
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import STATUSES
+from toolkit.on_dask.matching import match_on_cluster
 from toolkit.on_dask.parts import (
     CITED,
     Client,
@@ -323,13 +323,12 @@ def _checked(client: Client, parts: list[Future], suite: Suite) -> list[Future]:
 
 
 def _matching(client: Client, parts: list[Future], suite: Suite, mode: str) -> Matching:
-    """The crosswalk for ``crosswalk`` or ``auto`` linking, made on the client from each
-    part's incident records (one row per source and incident)."""
+    """The crosswalk for ``crosswalk`` or ``auto`` linking: ``auto`` pairs and scores the
+    incident records block by block on the cluster, and accepts the scored pairs on the
+    client (:mod:`toolkit.on_dask.matching`)."""
     if mode == "crosswalk":
         return reviewed_matching(suite)
-    recs = pd.concat(client.gather(client.map(incident_records, parts, suite=suite)))
-    recs = recs.sort_values(["source", "incident"], kind="stable").reset_index(drop=True)
-    return match_records(recs, suite)
+    return match_on_cluster(client, parts, suite)
 
 
 def _result(
