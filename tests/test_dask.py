@@ -63,7 +63,7 @@ def same_findings(path: Path | str, client, **options) -> on_dask.DaskRun:
 @pytest.mark.parametrize(
     "fixture",
     [AQ, REAL, FIXTURES / "series", FIXTURES / "linking", FIXTURES / "matching",
-     FIXTURES / "shapes", FIXTURES / "hostile", FIXTURES / "explaining"],
+     FIXTURES / "shapes", FIXTURES / "hostile", FIXTURES / "explaining", FIXTURES / "lagging"],
     ids=lambda p: p.name,
 )  # fmt: skip
 def test_every_fixture_gives_the_native_findings_row_for_row(client, fixture):
@@ -364,7 +364,9 @@ def _table(html: str, table_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "fixture", [AQ, FIXTURES / "series", FIXTURES / "linking"], ids=lambda p: p.name
+    "fixture",
+    [AQ, FIXTURES / "series", FIXTURES / "linking", FIXTURES / "explaining"],
+    ids=lambda p: p.name,
 )
 def test_the_html_report_of_a_dask_run_is_the_native_one_but_revisions(
     tmp_path, cli, browser, fixture
@@ -388,6 +390,15 @@ def test_the_html_report_of_a_dask_run_is_the_native_one_but_revisions(
     assert charts.findall(b) == charts.findall(a)  # the same incidents, the same measures
     figures = re.compile(r"figures <b>([\d,]+)</b>")
     assert figures.findall(b) == figures.findall(a)
+    # the conflicts by explanation and the patterns: sums and counts of every part
+    expected = {  # conflicts (and so explanations) in three fixtures, a pattern in one
+        r'<p id="explanations">.*?</p>': fixture.name != "al-qaryatayn",
+        r'<ul id="patterns">.*?</ul>': fixture.name == "explaining",
+    }
+    for block, present in expected.items():
+        mine, theirs = re.search(block, a, re.S), re.search(block, b, re.S)
+        assert (mine is not None) == present, block
+        assert (theirs is None) if mine is None else (theirs.group(0) == mine.group(0))
     assert 'id="partial"' in b
     assert 'id="revisions"' not in b
     view = Page(browser, remote)

@@ -284,3 +284,12 @@ def test_the_notebook_summary_counts_the_explanations():
     summary = "126 incident x measure pairs compared: 18 conflict, 24 agree, 84 single"
     assert f"<p>{summary}; 0 far apart; {COUNTS}</p>" in c._repr_html_()
     assert "by explanation" not in repr(cc.compare(cc.read(AQ)))
+
+
+def test_the_compare_commands_json_has_them_too(cli, tmp_path):
+    out = tmp_path / "compare.json"
+    run = cli("compare", str(EXPLAINING), "--json", str(out), "--fail-on", "never")
+    assert run.code == 0, run.err
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["explanations"]["definition"] == 14
+    assert [p["message"] for p in data["patterns"] if p["pattern"]] == [PATTERN]

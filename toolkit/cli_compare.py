@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from toolkit.model.findings import exit_code
     from toolkit.pipeline import read_and_link
     from toolkit.reporting import console
-    from toolkit.reporting.outputs import over_time
+    from toolkit.reporting.outputs import explanations, over_time
     from toolkit.reporting.writers import write_json, write_table
 
     if args.engine == "dask":
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 figures=comparison.latest,
                 revisions=comparison.revisions,
                 findings=comparison.findings,
+                **explanations(comparison),
                 **over_time(comparison),
             )
         )

@@ -20,7 +20,7 @@ from toolkit.comparing.scorecard import (
 )
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
-from toolkit.model.vocabulary import STATUSES
+from toolkit.model.vocabulary import EXPLANATIONS, STATUSES
 from toolkit.reading import ReadResult
 from toolkit.reporting.bounds import head_per_group
 from toolkit.reporting.console import unpaired_hint
@@ -94,6 +94,8 @@ class _Compared:
         return pd.DataFrame()
 
     card: pd.DataFrame = field(default_factory=pd.DataFrame)
+    patterns: pd.DataFrame | None = None  # the run's patterns of explanations
+    explained: dict[str, int] = field(default_factory=dict)  # conflicts by explanation
 
     @property
     def scorecard(self) -> pd.DataFrame:
@@ -101,6 +103,23 @@ class _Compared:
 
     def counts(self) -> dict[str, int]:
         return dict(self.counted)
+
+    def explanation_counts(self) -> dict[str, int]:
+        return dict(self.explained)
+
+
+def _explained(table: pd.DataFrame) -> pd.DataFrame:
+    if "explanation" not in table:
+        return pd.DataFrame({"explanation": pd.Series([], dtype="str"), "n": []})
+    said = table["explanation"].dropna().astype("str")
+    return said.value_counts().rename("n").rename_axis("explanation").reset_index()
+
+
+def explanation_counts(run: DaskRun) -> dict[str, int]:
+    """The run's conflicts by explanation (unexplained first), summed over its parts."""
+    parts = run.table.map_partitions(_explained, meta=_explained(run.table._meta)).compute()
+    by = parts.groupby("explanation")["n"].sum() if len(parts) else pd.Series(dtype="int64")
+    return {e: int(by.get(e, 0)) for e in EXPLANATIONS}
 
 
 def _shares(latest: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +164,14 @@ def report_view(run: DaskRun, limit: int, rules: bool = True) -> tuple[CheckResu
     latest = run.latest[run.latest["incident"].isin(shown)].compute()
     sources = int(run.latest["source"].nunique().compute())
     card = scorecard(run, rules)
-    compared = _Compared(table.reset_index(drop=True), latest, dict(run.counts), card=card)
+    compared = _Compared(
+        table.reset_index(drop=True),
+        latest,
+        dict(run.counts),
+        card=card,
+        patterns=run.patterns,
+        explained=explanation_counts(run),
+    )
     read = ReadResult(ft.empty(), fd.empty(), run.files, (), run.suite)
     result = CheckResult(
         findings=top,
