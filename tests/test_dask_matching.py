@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FIXTURES
+from conftest import AQ, FIXTURES, REAL
 
 import toolkit as cc
 from toolkit import on_dask
@@ -54,8 +54,15 @@ def same_matching(path: Path, client) -> on_dask.DaskRun:
     return run
 
 
-@pytest.mark.parametrize("fixture", [FIXTURES / "matching", FIXTURES / "linking"], ids=str)
-def test_the_fixtures_give_the_native_crosswalk_pairs_and_findings(client, fixture):
+@pytest.mark.parametrize(
+    "fixture",
+    [FIXTURES / "matching", FIXTURES / "linking", AQ, REAL, FIXTURES / "series",
+     FIXTURES / "shapes", FIXTURES / "hostile", FIXTURES / "explaining"],
+    ids=lambda p: p.name,
+)  # fmt: skip
+def test_every_fixture_gives_the_native_crosswalk_pairs_and_findings(client, fixture):
+    """``explaining`` has a reviewed crosswalk (its records are never paired), ``shapes``
+    no candidate pair, ``real`` one source's incidents listed twice."""
     same_matching(fixture, client)
 
 
