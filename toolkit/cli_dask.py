@@ -7,10 +7,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-_NOT_YET = ("json", "junit", "history", "new_only")
+if TYPE_CHECKING:
+    import pandas as pd
+
+_NOT_YET = ("json", "history", "new_only")
 
 
 def options(p: argparse.ArgumentParser) -> None:
@@ -38,6 +42,11 @@ def refuse_unsupported(args: argparse.Namespace) -> None:
                 "--csv FILE (.csv, .jsonl, or .parquet for a Parquet dataset) and the report "
                 "with --html FILE, or run the native engine"
             )
+    if getattr(args, "junit", None) and getattr(args, "as_of", None):
+        raise CrosscheckError(
+            "--junit with --as-of is not available with --engine dask yet (an incident whose "
+            "figures all come after the date would lose its test cases): run the native engine"
+        )
 
 
 def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
@@ -75,11 +84,19 @@ def _refuse_for_suite(args: argparse.Namespace, rules: bool) -> None:
     """What the suite asks that the dask engine does not do yet: a usage error before a
     cluster starts."""
     from toolkit.errors import CrosscheckError
+    from toolkit.linking import link_mode
     from toolkit.on_dask import refuse_history
     from toolkit.suite import find_suite
 
     suite = find_suite(args.paths, args.suite)
     refuse_history(suite)
+    crosswalk = link_mode(suite, args.link) == "crosswalk" and suite.crosswalk
+    if rules and getattr(args, "junit", None) and crosswalk:
+        raise CrosscheckError(
+            "--junit with crosswalk linking is not available with --engine dask yet (the "
+            "sources' own incident keys, which have test cases too, are not kept): link "
+            "with --match or --no-match, or run the native engine"
+        )
     over_time = args.over_time if args.over_time is not None else suite.compare.over_time
     if not rules and over_time and args.csv:
         raise CrosscheckError(
@@ -109,6 +126,8 @@ def _report(result: Any, args: argparse.Namespace, out: TextIO, rules: bool) -> 
         view, totals = report_view(result, limit)
         options = {"charts": args.charts, "max_findings": limit, "totals": totals}
         written.append(html.write(view, args.html, fail_on=args.fail_on, **options))
+    if getattr(args, "junit", None):
+        written.append(write_junit(result, args.junit, fail_on=args.fail_on))
     console.wrote(written, out)
     r = result.rows
     print(
@@ -186,3 +205,57 @@ def write_frame(frame: Any, path: str | Path) -> Path:
         shutil.rmtree(temporary, ignore_errors=True)
         raise OutputError(f"cannot write here: {exc.strerror or exc}", target) from None
     return target
+
+
+def write_junit(result: Any, path: str | Path, fail_on: str = "error") -> Path:
+    """The JUnit XML of a dask run, as the native engine writes it for the same run: the
+    findings taken from the cluster a part at a time (:func:`findings_parts`) and put aside
+    beside the file rule by rule (:func:`toolkit.reporting.junit.write_frames`); the file
+    is written under a temporary name and renamed when whole."""
+    from toolkit.checking import suite_rules
+    from toolkit.reporting import junit
+    from toolkit.reporting.writers import check_target
+
+    target = check_target(path)
+    ran = [r.name for r in suite_rules(result.suite)]
+    incidents = figure_incidents(result)
+    return junit.write_frames(target, ran, incidents, findings_parts(result.findings), fail_on)
+
+
+def findings_parts(findings: Any) -> Iterator[pd.DataFrame]:
+    """A Dask DataFrame's parts, computed one at a time."""
+    for part in findings.to_delayed():
+        yield part.compute()
+
+
+def figure_incidents(result: Any) -> set[str]:
+    """The incidents of a dask run's figures, from what stayed on the cluster: the latest
+    figures' and the comparison's incidents (each unique value once), and the sources' own
+    keys, which the crosswalk of a matching lists (one row per source and incident of the
+    figures; it has scores). A :class:`~toolkit.errors.CrosscheckError` where they cannot
+    be told: a reviewed crosswalk alone (it lists keys whether the figures have them or
+    not), or some source's incident without a latest figure (none on or before
+    ``as_of``, or none usable as a number)."""
+    from toolkit.errors import CrosscheckError
+
+    unsure = "the JUnit file would not be the native engine's: run the native engine"
+    walk = None if result.matching is None else result.matching.crosswalk
+    if walk is not None and "score" not in walk:  # a reviewed crosswalk's, not a matching's
+        raise CrosscheckError(
+            "--junit with --engine dask and crosswalk linking: the sources' own incident "
+            f"keys are not kept; {unsure}"
+        )
+    latest = result.latest
+    keys: set[str] = set()
+    for frame in (latest, result.table):
+        keys.update(str(i) for i in frame["incident"].dropna().unique().compute())
+    if walk is not None:
+        keys.update(str(i) for i in walk["incident"].dropna())
+    compared = len(latest[["source", "incident"]].dropna().drop_duplicates())
+    given = None if result.given is None else int(result.given["incidents"].sum())
+    if given != compared:
+        raise CrosscheckError(
+            f"--junit with --engine dask: {given} of the sources' incidents were given, "
+            f"{compared} have a figure compared; {unsure}"
+        )
+    return keys

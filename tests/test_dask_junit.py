@@ -1,0 +1,209 @@
+"""``check --engine dask --junit FILE``: the native engine's JUnit file, byte for byte and
+case for case, written from a real cluster of two process workers a part of the findings
+at a time, and atomically."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import AQ, FIXTURES, REAL
+from generate import write_parts  # fixtures/ is on the path (conftest)
+
+import toolkit as cc
+from toolkit import cli_dask, on_dask
+from toolkit.errors import CrosscheckError
+from toolkit.reporting import junit
+
+
+@pytest.fixture(scope="module")
+def client():
+    with on_dask.cluster("local:2") as c:
+        assert len(c.scheduler_info()["workers"]) == 2
+        yield c
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A generated table over several files: one export per source (the incidents must
+    be shuffled together) and one per group of incidents (each file a part)."""
+    root = tmp_path_factory.mktemp("generated")
+    write_parts(root / "by-source", 3000, 10, by_incident=False, seed=4)
+    write_parts(root / "by-incident", 3000, 4, by_incident=True, seed=3)
+    return root
+
+
+def header(root: ET.Element) -> list[tuple[str, ...]]:
+    """The counts of the file and of each test suite, in order."""
+    counts = [("testsuites", root.get("tests"), root.get("failures"), root.get("errors"))]
+    for suite in root:
+        counts.append(
+            (suite.get("name"), suite.get("tests"), suite.get("failures"), suite.get("skipped"))
+        )
+    return counts
+
+
+def cases_of(root: ET.Element) -> set[tuple[str | None, ...]]:
+    """Each test case as (class, name, its failure's message or None)."""
+    out = set()
+    for case in root.iter("testcase"):
+        failure = case.find("failure")
+        message = None if failure is None else failure.get("message")
+        out.add((case.get("classname"), case.get("name"), message))
+    return out
+
+
+def both(cli, client, data: Path, tmp_path: Path, *options: str) -> tuple[Path, Path]:
+    """The JUnit files of the native run and of the dask run of ``data``; the same exit."""
+    native, dask = tmp_path / "native.xml", tmp_path / "reports" / "dask.xml"
+    by_native = cli("check", str(data), "--junit", str(native), *options)
+    by_dask = cli("check", str(data), "--engine", "dask", "--scheduler",
+                  client.scheduler.address, "--junit", str(dask), *options)  # fmt: skip
+    assert by_dask.code == by_native.code, by_dask.err
+    assert by_dask.code == 1  # each run has findings that fail its build
+    assert f"wrote {dask}" in by_dask.out.replace("\n", " ")
+    return native, dask
+
+
+@pytest.mark.parametrize(
+    ("data", "options"),
+    [
+        (FIXTURES / "series", []),
+        (FIXTURES / "series", ["--fail-on", "warning"]),
+        (FIXTURES / "linking", []),  # auto linking: the sources' own keys have cases too
+        (FIXTURES / "matching", ["--match"]),
+        (FIXTURES / "explaining", ["--match"]),  # the reviewed crosswalk decides every link
+        ("by-source", []),
+        ("by-incident", []),
+    ],
+    ids=["series", "series-warning", "linking", "matching", "explaining-matched", "by-source",
+         "by-incident"],
+)  # fmt: skip
+def test_the_dask_runs_junit_file_is_the_native_engines(
+    cli, client, generated, tmp_path, data, options
+):
+    data = generated / data if isinstance(data, str) else data
+    native, dask = both(cli, client, data, tmp_path, *options)
+    expected, got = ET.parse(native).getroot(), ET.parse(dask).getroot()
+    assert header(got) == header(expected)
+    assert cases_of(got) == cases_of(expected)
+    assert int(got.get("failures") or 0) > 0
+    assert dask.read_bytes() == native.read_bytes()  # and in the same order
+    assert sorted(p.name for p in dask.parent.iterdir()) == ["dask.xml"]  # nothing left
+
+
+@pytest.mark.parametrize(
+    "data", [FIXTURES / "series", REAL, FIXTURES / "linking"], ids=lambda p: p.name
+)
+def test_findings_in_any_order_over_many_frames_give_the_native_file(tmp_path, data):
+    """The frames put aside and read back by rule are put in the native order: a run's
+    findings shuffled and cut in four give the file of the run, byte for byte."""
+    result = cc.check(data)
+    native = junit.write(result, tmp_path / "native.xml", fail_on="warning")
+    shuffled = result.findings.take(np.random.default_rng(7).permutation(len(result.findings)))
+    cuts = np.linspace(0, len(shuffled), 5).astype(int)
+    frames = [shuffled.iloc[a:b] for a, b in itertools.pairwise(cuts)]
+    ran = [r.name for r in result.rules]
+    incidents = [
+        str(i) for t in (result.figures, result.linked.figures) for i in t["incident"].dropna()
+    ]
+    got = junit.write_frames(tmp_path / "frames.xml", ran, incidents, frames, "warning")
+    assert len(frames[0]) > 1
+    assert got.read_bytes() == native.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames.xml", "native.xml"]
+
+
+def test_the_findings_are_taken_a_part_at_a_time_and_put_aside_beside_the_file(
+    client, generated, tmp_path, monkeypatch
+):
+    target = tmp_path / "reports" / "junit.xml"
+    target.parent.mkdir()
+    taken = cli_dask.findings_parts
+    seen: list[tuple[int, list[str]]] = []
+
+    def watched(findings):
+        for n, part in enumerate(taken(findings)):
+            beside = [p.name for p in target.parent.rglob("*")]
+            seen.append((n, beside))
+            yield part
+
+    monkeypatch.setattr(cli_dask, "findings_parts", watched)
+    with on_dask.check(generated / "by-source", client=client) as run:
+        parts = run.findings.npartitions
+        cli_dask.write_junit(run, target)
+    assert parts > 2
+    assert [n for n, _ in seen] == list(range(parts))
+    _, last = seen[-1]
+    assert any(name.endswith(".tmp") for name in last)  # the file, under a hidden name
+    assert any(name.startswith("rule-") for name in last)  # the parts' findings, by rule
+    assert sorted(p.name for p in target.parent.iterdir()) == ["junit.xml"]
+
+
+def test_a_failure_half_way_leaves_no_file_and_the_previous_one_whole(
+    client, tmp_path, monkeypatch
+):
+    taken = cli_dask.findings_parts
+
+    def breaking(findings):
+        for n, part in enumerate(taken(findings)):
+            if n == 1:
+                raise RuntimeError("a worker was lost")
+            yield part
+
+    monkeypatch.setattr(cli_dask, "findings_parts", breaking)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with on_dask.check(FIXTURES / "series", client=client) as run:
+        assert run.findings.npartitions > 1
+        with pytest.raises(RuntimeError, match="a worker was lost"):
+            cli_dask.write_junit(run, folder / "junit.xml")
+        assert list(folder.iterdir()) == []
+        previous = folder / "junit.xml"
+        previous.write_text("<testsuites/>", encoding="utf-8")
+        with pytest.raises(RuntimeError, match="a worker was lost"):
+            cli_dask.write_junit(run, previous)
+    assert previous.read_text(encoding="utf-8") == "<testsuites/>"
+    assert [p.name for p in folder.iterdir()] == ["junit.xml"]
+
+
+def test_cases_that_cannot_be_told_from_the_cluster_are_refused_not_guessed(client, tmp_path):
+    target = tmp_path / "junit.xml"
+    # as of a date, incidents whose figures all came later have no figure compared
+    with (
+        on_dask.check(AQ, client=client, as_of="2017-10-22") as run,
+        pytest.raises(CrosscheckError, match="have a figure compared; the JUnit file"),
+    ):
+        cli_dask.write_junit(run, target)
+    # a reviewed crosswalk lists keys whether or not the figures have them
+    with (
+        on_dask.check(FIXTURES / "explaining", client=client) as run,
+        pytest.raises(CrosscheckError, match="crosswalk linking"),
+    ):
+        cli_dask.write_junit(run, target)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "args", "says"),
+    [
+        (AQ, ["--json", "r.json"], "--json is not available with --engine dask"),
+        (AQ, ["--history"], "--history is not available with --engine dask"),
+        (AQ, ["--junit", "j.xml", "--as-of", "2017-10-22"], "--junit with --as-of"),
+        (FIXTURES / "explaining", ["--junit", "j.xml"], "--junit with crosswalk linking"),
+    ],
+    ids=["json", "history", "junit-as-of", "junit-crosswalk"],
+)
+def test_what_the_dask_engine_still_does_not_take_is_a_usage_error(
+    cli, tmp_path, monkeypatch, data, args, says
+):
+    monkeypatch.chdir(tmp_path)
+    run = cli("check", str(data), "--engine", "dask", "--scheduler", "local:1", *args)
+    assert run.code == 2, run.out
+    assert says in run.err
+    assert "dask:" not in run.out  # refused before a cluster starts
+    assert "Traceback" not in run.err
+    assert list(tmp_path.iterdir()) == []
