@@ -395,7 +395,14 @@ def test_compare_command_prints_conflicts_worst_first_and_writes_files(cli, tmp_
     table = pd.read_csv(tmp_path / "t.csv")
     assert table.loc[0, "status"] == "conflict"
     document = json.loads((tmp_path / "c.json").read_text())
-    assert set(document) == {"table", "figures", "revisions", "findings"}
+    assert set(document) == {
+        "table",
+        "figures",
+        "revisions",
+        "findings",
+        "explanations",
+        "patterns",
+    }
     assert document["findings"][0]["rule"] == "sources conflict"
     ok = cli("compare", str(AQ))
     assert ok.code == 0, ok.err

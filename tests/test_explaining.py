@@ -340,3 +340,23 @@ def test_shuffling_rows_and_sources_changes_no_explanation(seed, rnd):
         a.table.set_index(key).sort_index()[["explanation", "evidence"]],
         shuffled_only.table.set_index(key).sort_index()[["explanation", "evidence"]],
     )
+
+
+def test_a_conflict_is_explained_only_when_every_figure_in_question_is():
+    def victims(*given: tuple[str, str]) -> pd.Series:
+        rows = [("i", s, "killed.victims", v, "2024-03-02") for s, v in given]
+        rows += [("i", "E", "killed", "30", "2024-03-02")]  # E alone gives everyone killed
+        return compare_figures(frame(*rows), SUITE).table.set_index("measure").loc[
+            "killed.victims"
+        ]
+
+    # no majority among three: A's 30 is E's killed, but B and C still disagree
+    row = victims(("A", "30"), ("B", "20"), ("C", "10"))
+    assert (row["status"], row["explanation"]) == ("conflict", "unexplained")
+    # a majority at 10 and two outliers: A's 30 is E's killed; F's 20 is unexplained
+    row = victims(("A", "30"), ("B", "10"), ("C", "10"), ("D", "10"), ("F", "20"))
+    assert row["explanation"] == "unexplained"
+    # in a conflict of two, either side's reading settles it
+    row = victims(("A", "30"), ("B", "10"))
+    assert row["explanation"] == "definition"
+    assert row["evidence"].startswith("A's killed.victims 30 meets the others' killed (30)")

@@ -16,9 +16,11 @@ In this order:
   ``compare.review_threshold`` (no person reviewed it);
 - ``unexplained``: none holds: the conflicts a person must look at.
 
-The *questioned* figures of a conflict are its outliers, or every figure where no majority
-agrees; each is tested against the intersection of the other figures (the consensus of
-the non-outliers). Explaining never changes a status. Everything is arrays over the
+The *questioned* figures of a conflict are its outliers, each tested against the others'
+consensus (the conflict is explained when every outlier is), or, in a conflict of two,
+either side against the other. In a conflict of three or more where no majority agrees,
+no one figure's reading reconciles the rest: only the link test applies. Explaining never
+changes a status. Everything is arrays over the
 figures in conflict; evidence is written for the explained groups only.
 """
 
@@ -105,17 +107,20 @@ def explain(core: Core, figures: pd.DataFrame, suite: Suite) -> Explained:
     tests.link()
     found = tests.found
     at, reading, instead, said, lag = tests.recorded()
-    # per group: the first explanation (in the order tried) any questioned figure has
+    # per group: the first explanation (in the order tried) any questioned figure has;
+    # a conflict with outliers is explained only when each of them is
     n = len(found)
     starts = run_starts(q.group)
     best = np.minimum.reduceat(RANK[found].astype(np.int64) * n + np.arange(n), starts)
     first = best % n
     groups = q.group[first]
-    code[groups] = found[first]
+    missed = np.maximum.reduceat((found == UNEXPLAINED).astype(np.int8), starts) > 0
+    missed &= core.outliers.has_outlier[groups]
+    code[groups] = np.where(missed, UNEXPLAINED, found[first])
     record = np.full(n, -1, dtype=np.int64)
     record[at] = np.arange(len(at))
     where = np.full(n_groups, -1, dtype=np.int64)
-    where[groups] = record[first]
+    where[groups] = np.where(missed, -1, record[first])
     return Explained(
         code, _texts_at(where, said.tolist()), q.figure, found, at, reading, instead, lag
     )

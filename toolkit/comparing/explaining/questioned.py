@@ -32,40 +32,44 @@ SLACK = 1e-9
 @dataclass(frozen=True)
 class Questioned:
     """The questioned figures (positions in ``Latest``, in group order), their groups,
-    and the intersection of the other figures they are tested against."""
+    the intersection of the other figures they are tested against (NaN: none), and
+    which stand for a whole conflict that no one figure's reading can settle
+    (``alone``: only the link test applies)."""
 
     figure: np.ndarray
     group: np.ndarray
     t_lo: np.ndarray
     t_hi: np.ndarray
+    alone: np.ndarray
 
 
 def questioned(core: Core) -> Questioned:
-    """The figures in question: a conflict's outliers, tested against the others'
-    consensus; where no majority agrees, every figure. Then, in a conflict of two, each
-    is tested against the other; in one of three or more without a majority, the others
-    never meet (if all but one met, they would be a majority and that one an outlier),
-    so only the tests that need no target apply."""
+    """The figures in question: a conflict's outliers, each tested against the others'
+    consensus (the conflict is explained when every outlier is); in a conflict of two
+    without a majority, each side against the other (either explains it). In one of three
+    or more without a majority no single figure's reading can reconcile the rest (if all
+    but one met, they would be a majority and that one an outlier): its first figure
+    stands for it, for the link test alone."""
     k = core.latest
     part = np.flatnonzero(in_conflict(k, core.groups))
     grp = k.group[part]
     has = core.outliers.has_outlier[grp]
-    keep = core.outlier[part] | ~has
-    part, grp, has = part[keep], grp[keep], has[keep]
+    starts = run_starts(grp)
+    size = np.repeat(np.diff(np.r_[starts, len(grp)]), np.diff(np.r_[starts, len(grp)]))
+    head = np.zeros(len(grp), dtype=bool)
+    head[starts] = True
+    alone = ~has & (size > 2) & head
+    keep = core.outlier[part] | (~has & (size == 2)) | alone
+    part, grp, has, size, alone = part[keep], grp[keep], has[keep], size[keep], alone[keep]
     t_lo = core.outliers.inner_lo[grp].astype(np.float64)
     t_hi = core.outliers.inner_hi[grp].astype(np.float64)
-    nobody = ~has
-    if nobody.any():
-        t_lo[nobody] = t_hi[nobody] = np.nan
-        # a conflict of two: runs of two in ``grp`` (sorted), each the other's target
-        starts = run_starts(grp)
-        size = np.diff(np.r_[starts, len(grp)])
-        two = starts[(size == 2) & nobody[starts]]
-        if len(two):
-            first, second = part[two], part[two + 1]
-            t_lo[two], t_hi[two] = k.lo[second], k.hi[second]
-            t_lo[two + 1], t_hi[two + 1] = k.lo[first], k.hi[first]
-    return Questioned(part, grp, t_lo, t_hi)
+    t_lo[~has] = t_hi[~has] = np.nan
+    two = np.flatnonzero(~has & (size == 2))[::2]  # each conflict of two: the other side
+    if len(two):
+        first, second = part[two], part[two + 1]
+        t_lo[two], t_hi[two] = k.lo[second], k.hi[second]
+        t_lo[two + 1], t_hi[two + 1] = k.lo[first], k.hi[first]
+    return Questioned(part, grp, t_lo, t_hi, alone)
 
 
 def meets(lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> np.ndarray:
@@ -112,10 +116,11 @@ class Readings:
         self.found = np.full(self.n, UNEXPLAINED, dtype=np.int8)
         self._said: list[tuple[np.ndarray, object, object, np.ndarray, np.ndarray]] = []
 
-    def _open(self) -> np.ndarray:
-        """The questioned figures no explanation holds for yet."""
+    def _open(self, alone_too: bool = False) -> np.ndarray:
+        """The questioned figures no explanation holds for yet (and, ``alone_too``, the
+        conflicts no one figure's reading can settle)."""
         out: np.ndarray = self.found == UNEXPLAINED
-        return out
+        return out if alone_too else out & ~self.q.alone
 
     def _record(
         self,
@@ -303,7 +308,7 @@ class Readings:
         weakest = pd.Series(ws[first], index=k.group[wm][first])
         at = wm[first]
         per_group = pd.Series(np.arange(len(first)), index=k.group[wm][first])
-        rows = np.flatnonzero(self._open() & np.isin(q.group, per_group.index.to_numpy()))
+        rows = np.flatnonzero(self._open(True) & np.isin(q.group, per_group.index.to_numpy()))
         if not len(rows):
             return
         pick = per_group.reindex(q.group[rows]).to_numpy()
