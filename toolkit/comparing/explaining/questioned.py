@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.columnar import NAT_INT64, product_key, run_starts, take_names
-from toolkit.comparing.consensus import in_conflict
+from toolkit.comparing.consensus import CONFLICT, in_conflict
 from toolkit.comparing.explaining.relations import Relation, relations
 from toolkit.comparing.result import compared_on
 from toolkit.model.intervals import interval_texts
@@ -51,16 +51,21 @@ def questioned(core: Core) -> Questioned:
     but one met, they would be a majority and that one an outlier): its first figure
     stands for it, for the link test alone."""
     k = core.latest
-    part = np.flatnonzero(in_conflict(k, core.groups))
-    grp = k.group[part]
+    if k.a is None:  # every figure takes part: whole groups, found from the groups alone
+        part, grp, size, alone = _by_group(core)
+    else:
+        part = np.flatnonzero(in_conflict(k, core.groups))
+        grp = k.group[part]
+        starts = run_starts(grp)
+        runs = np.diff(np.r_[starts, len(grp)])
+        size = np.repeat(runs, runs)
+        head = np.zeros(len(grp), dtype=bool)
+        head[starts] = True
+        has = core.outliers.has_outlier[grp]
+        alone = ~has & (size > 2) & head
+        keep = core.outlier[part] | (~has & (size == 2)) | alone
+        part, grp, size, alone = part[keep], grp[keep], size[keep], alone[keep]
     has = core.outliers.has_outlier[grp]
-    starts = run_starts(grp)
-    size = np.repeat(np.diff(np.r_[starts, len(grp)]), np.diff(np.r_[starts, len(grp)]))
-    head = np.zeros(len(grp), dtype=bool)
-    head[starts] = True
-    alone = ~has & (size > 2) & head
-    keep = core.outlier[part] | (~has & (size == 2)) | alone
-    part, grp, has, size, alone = part[keep], grp[keep], has[keep], size[keep], alone[keep]
     t_lo = core.outliers.inner_lo[grp].astype(np.float64)
     t_hi = core.outliers.inner_hi[grp].astype(np.float64)
     t_lo[~has] = t_hi[~has] = np.nan
@@ -70,6 +75,25 @@ def questioned(core: Core) -> Questioned:
         t_lo[two], t_hi[two] = k.lo[second], k.hi[second]
         t_lo[two + 1], t_hi[two + 1] = k.lo[first], k.hi[first]
     return Questioned(part, grp, t_lo, t_hi, alone)
+
+
+def _by_group(core: Core) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`questioned`'s figures where every figure of a group takes part: the
+    outliers, both figures of a conflict of two, the first of a larger one without a
+    majority; their groups, their groups' sizes, and which stand alone."""
+    k, g = core.latest, core.groups
+    conflict = g.status == CONFLICT
+    has = core.outliers.has_outlier
+    out = np.flatnonzero(core.outlier)
+    two = np.flatnonzero(conflict & ~has & (g.active == 2))
+    many = np.flatnonzero(conflict & ~has & (g.active > 2))
+    part = np.concatenate([out, k.starts[two], k.starts[two] + 1, k.starts[many]])
+    alone = np.zeros(len(part), dtype=bool)
+    alone[len(part) - len(many) :] = True
+    order = np.argsort(part, kind="stable")
+    part, alone = part[order], alone[order]
+    grp = k.group[part]
+    return part, grp, g.active[grp], alone
 
 
 def meets(lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> np.ndarray:
