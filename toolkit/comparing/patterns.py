@@ -18,8 +18,8 @@ import pandas as pd
 
 from toolkit.columnar import DAY_US, take_names
 from toolkit.comparing.explaining import DEFINITION, TIMING
-from toolkit.comparing.result import compared_on
 from toolkit.comparing.findings import base_columns
+from toolkit.comparing.result import compared_on
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import EXPLANATIONS
 
@@ -111,7 +111,9 @@ def summed(conflicts: pd.DataFrame, explained: pd.DataFrame) -> tuple[pd.DataFra
     c = conflicts.groupby(["source", "measure"], as_index=False)[["conflicts", "compared"]].sum()
     if explained.empty:
         return c, _no_explained()
-    e = explained.groupby(list(EXPLAINED_COLUMNS), as_index=False)[["explained", "lag_days", "age_days"]].sum()
+    e = explained.groupby(list(EXPLAINED_COLUMNS), as_index=False)[
+        ["explained", "lag_days", "age_days"]
+    ].sum()
     return c, e
 
 

@@ -8,10 +8,14 @@ and the native engine's findings.
   it compares — one source's incident, its reports and measures — in one part; where the
   exports are split by incident already, they are not moved. Each part is checked by the
   native engine; a rule's ``mostly`` is decided on the whole table's counts;
-- **link**: ``none`` moves nothing; ``crosswalk`` and ``auto`` take each part's incident
-  records (one row per source × incident), match them on the client, and send the
-  crosswalk to every part; the linked figures are split again by shared incident;
-- **compare**: each part is compared natively (no comparison looks across incidents);
+- **link**: ``none`` moves nothing; ``crosswalk`` applies the suite's reviewed crosswalk;
+  ``auto`` shuffles each part's incident records (one row per source × incident) by block
+  (place × window of days), scores the candidate pairs of each block on the cluster, and
+  accepts them on the client (only the scored pairs come back; see
+  :mod:`toolkit.on_dask.matching`); the crosswalk goes to every part and the linked
+  figures are split again by shared incident;
+- **compare**: each part is compared natively (no comparison looks across incidents); the
+  patterns of explanations across incidents come from counts summed over the parts;
 - **results**: findings, the comparison table and the figures compared stay on the
   cluster, as Dask DataFrames, and are written from it (Parquet, CSV); the console gets
   aggregates computed there (counts, the worst findings and disagreements).
