@@ -285,7 +285,7 @@ class Readings:
             said = said + f" (read it as {rel.instead})"
         return said.to_numpy(dtype=object)
 
-    # --- timing ------------------------------------------------------------------------
+    # --- breakdown and link (timing, which reads other reports, is in .timing) ----------
 
     def breakdown(self) -> None:
         """A whole derived from its source's parts, below the others: the sum misses a
