@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import pandas as pd
 
-_NOT_YET = ("json", "history", "new_only")
+_NOT_YET = ("json",)  # options refused with --engine dask
 
 
 def options(p: argparse.ArgumentParser) -> None:
@@ -77,7 +77,10 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
         )
         progress.done()
         with result:  # the parts it wrote are removed at the end
-            return _report(result, args, out, rules)
+            from toolkit.on_dask.history import after_report, before_report
+
+            seen = before_report(result, args, out, rules)  # the history: new, silent edits
+            return after_report(result, seen, _report(result, args, out, rules), args, out)
 
 
 def _refuse_for_suite(args: argparse.Namespace, rules: bool) -> None:
@@ -89,7 +92,8 @@ def _refuse_for_suite(args: argparse.Namespace, rules: bool) -> None:
     from toolkit.suite import find_suite
 
     suite = find_suite(args.paths, args.suite)
-    refuse_history(suite)
+    if rules:  # check: --new-only without a history, or a history that cannot be had
+        refuse_history(suite, getattr(args, "history", None), getattr(args, "new_only", False))
     crosswalk = link_mode(suite, args.link) == "crosswalk" and suite.crosswalk
     if rules and getattr(args, "junit", None) and crosswalk:
         raise CrosscheckError(

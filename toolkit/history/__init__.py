@@ -138,37 +138,8 @@ class History:
         """Record this run (its findings as reported, ``new`` marked) in one transaction."""
         from toolkit import __version__
 
-        text = keys.texts(findings)
-        rows = text.assign(
-            content=keys.contents(text),
-            fingerprint=keys.fingerprints(text),
-            origin_row=findings["origin_row"].astype("Int64").to_numpy(),
-            new=findings["new"].to_numpy(dtype=bool) if "new" in findings else None,
-        )
-        table = comparison[
-            [
-                c
-                for c in (
-                    "incident",
-                    "measure",
-                    "reported_on",
-                    "sources",
-                    "status",
-                    "consensus_low",
-                    "consensus_high",
-                    "min",
-                    "max",
-                    "outliers",
-                    "explanation",
-                )
-                if c in comparison
-            ]
-        ].copy()
-        for c in ("incident", "measure", "status", "outliers", "explanation"):
-            if c in table:
-                table[c] = table[c].astype("str")
-        if "reported_on" in table:
-            table["reported_on"] = pd.to_datetime(table["reported_on"]).dt.strftime("%Y-%m-%d")
+        rows = finding_rows(findings)
+        table = comparison_rows(comparison)
         self.run_id = self.store.record(
             RunRecord(
                 started_at=self.started_at,
@@ -186,6 +157,44 @@ class History:
             )
         )
         return self.run_id
+
+
+def finding_rows(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings as the history records them: their texts, content hash, fingerprint, line
+    and whether each is new (None where the run could not tell)."""
+    text = keys.texts(findings)
+    return text.assign(
+        content=keys.contents(text),
+        fingerprint=keys.fingerprints(text),
+        origin_row=findings["origin_row"].astype("Int64").to_numpy(),
+        new=findings["new"].to_numpy(dtype=bool) if "new" in findings else None,
+    )
+
+
+_COMPARED = (
+    "incident",
+    "measure",
+    "reported_on",
+    "sources",
+    "status",
+    "consensus_low",
+    "consensus_high",
+    "min",
+    "max",
+    "outliers",
+    "explanation",
+)
+
+
+def comparison_rows(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison table's columns the history records, as it keeps them."""
+    table = comparison[[c for c in _COMPARED if c in comparison]].copy()
+    for c in ("incident", "measure", "status", "outliers", "explanation"):
+        if c in table:
+            table[c] = table[c].astype("str")
+    if "reported_on" in table:
+        table["reported_on"] = pd.to_datetime(table["reported_on"]).dt.strftime("%Y-%m-%d")
+    return table
 
 
 def _files_and_snapshots(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,10 +134,17 @@ class RunRecord:
     command: str
     exit_status: int
     files: pd.DataFrame  # path, sha256, rows_read, rows_accepted, rows_rejected
-    snapshots: dict[str, pd.DataFrame]  # sha256 -> its figures (snapshot columns)
-    findings: pd.DataFrame  # finding texts (keys.texts) + content, fingerprint, origin_row, new
-    comparison: pd.DataFrame
+    # sha256 -> its figures (snapshot columns); a mapping may fetch a value when asked
+    snapshots: Mapping[str, pd.DataFrame]
+    # finding texts (keys.texts) + content, fingerprint, origin_row, new: one frame, or
+    # frames one after another (a cluster's parts), inserted as they come
+    findings: pd.DataFrame | Iterable[pd.DataFrame]
+    comparison: pd.DataFrame | Iterable[pd.DataFrame]
     figures: int
+
+
+def _frames(given: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterable[pd.DataFrame]:
+    return [given] if isinstance(given, pd.DataFrame) else given
 
 
 class Store:
@@ -221,21 +228,38 @@ class Store:
         return sqlite_insert(table).on_conflict_do_nothing()
 
     def record(self, run: RunRecord) -> int:
-        """Record one run in one transaction; returns its id."""
+        """Record one run in one transaction; returns its id. Findings and comparison
+        given as frames one after another are inserted as they come (one frame at a time
+        in memory); the run's counts are set once the last has been inserted."""
         with _reaching(self.url), self.engine.begin() as conn:
             run_id = self._run_row(conn, run)
             if len(run.files):
                 conn.execute(sa.insert(db.run_files), _records(run.files.assign(run_id=run_id)))
             self._snapshots(conn, run.snapshots, run.suite_hash)
-            self._findings(conn, run_id, run.findings)
-            if len(run.comparison):
-                rows = run.comparison.assign(run_id=run_id)
-                conn.execute(sa.insert(db.comparisons), _records(rows))
+            counts = {"findings": 0, "errors": 0, "warnings": 0, "infos": 0}
+            new: int | None = None
+            for chunk in _frames(run.findings):
+                self._findings(conn, run_id, chunk)
+                severity = chunk["severity"] if len(chunk) else pd.Series([], dtype="str")
+                counts["findings"] += len(chunk)
+                for name, level in (
+                    ("errors", "error"),
+                    ("warnings", "warning"),
+                    ("infos", "info"),
+                ):
+                    counts[name] += int((severity == level).sum())
+                if "new" in chunk:
+                    new = (new or 0) + int(chunk["new"].sum())
+            for chunk in _frames(run.comparison):
+                if len(chunk):
+                    conn.execute(sa.insert(db.comparisons), _records(chunk.assign(run_id=run_id)))
+            conn.execute(
+                sa.update(db.runs).where(db.runs.c.id == run_id).values(**counts, new_findings=new)
+            )
         return run_id
 
     def _run_row(self, conn: sa.Connection, run: RunRecord) -> int:
-        severity = run.findings["severity"] if len(run.findings) else pd.Series([], dtype="str")
-        new = run.findings.get("new")
+        """The run's row; its findings' counts are set after they are inserted."""
         row = {
             "started_at": run.started_at,
             "recorded_at": datetime.now(UTC),
@@ -247,19 +271,20 @@ class Store:
             "exit_status": run.exit_status,
             "files": len(run.files),
             "figures": run.figures,
-            "findings": len(run.findings),
-            "errors": int((severity == "error").sum()),
-            "warnings": int((severity == "warning").sum()),
-            "infos": int((severity == "info").sum()),
-            "new_findings": int(new.sum()) if new is not None else None,
+            "findings": 0,
+            "errors": 0,
+            "warnings": 0,
+            "infos": 0,
+            "new_findings": None,
         }
         run_id: int = conn.execute(sa.insert(db.runs).returning(db.runs.c.id), row).scalar_one()
         return run_id
 
     def _snapshots(
-        self, conn: sa.Connection, snapshots: dict[str, pd.DataFrame], suite_hash: str
+        self, conn: sa.Connection, snapshots: Mapping[str, pd.DataFrame], suite_hash: str
     ) -> None:
-        """Each export's figures, once per distinct content and suite."""
+        """Each export's figures, once per distinct content and suite (a snapshot already
+        stored is not asked of ``snapshots``)."""
         if not snapshots:
             return
         sn = db.snapshots
@@ -270,9 +295,10 @@ class Store:
                 .where(sn.c.sha256.in_(list(snapshots)))
             ).scalars()
         )
-        for sha, figures in snapshots.items():
+        for sha in snapshots:
             if sha in present:
                 continue
+            figures = snapshots[sha]
             claimed = conn.execute(
                 self._insert_ignoring(sn)
                 .values(sha256=sha, suite_hash=suite_hash, figures=len(figures))
@@ -371,6 +397,20 @@ class Store:
         )
         return self._frame(query).rename(columns={"column_name": "column"})
 
+    def fingerprints(self, run_id: int) -> np.ndarray:
+        """One run's findings' fingerprints (distinct, sorted int64): what a later run
+        needs to tell its new findings, without their texts."""
+        f, rf = db.findings, db.run_findings
+        query = (
+            sa.select(f.c.fingerprint)
+            .distinct()
+            .select_from(rf.join(f, rf.c.finding_id == f.c.id))
+            .where(rf.c.run_id == run_id)
+        )
+        with _reaching(self.url), self.engine.connect() as conn:
+            found = conn.execute(query).scalars().all()
+        return np.unique(np.asarray(found, dtype=np.int64))
+
     def files(self, run_id: int) -> pd.DataFrame:
         return self._frame(
             sa.select(db.run_files).where(db.run_files.c.run_id == run_id).order_by("path")
@@ -378,6 +418,21 @@ class Store:
 
     def figures(self, run_id: int) -> pd.DataFrame:
         """The figures of a run's exports (as snapshots keep them), each with its file."""
+        return self._frame(self._figures_query(run_id))
+
+    def figures_in_chunks(self, run_id: int, size: int = 100_000) -> Iterator[pd.DataFrame]:
+        """:meth:`figures`, ``size`` rows at a time (the rows streamed from the database,
+        not fetched whole)."""
+        with _reaching(self.url), self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True).execute(
+                self._figures_query(run_id)
+            )
+            names = list(result.keys())
+            while rows := result.fetchmany(size):
+                columns = list(zip(*rows, strict=True))
+                yield pd.DataFrame({n: list(c) for n, c in zip(names, columns, strict=True)})
+
+    def _figures_query(self, run_id: int) -> sa.Select[Any]:
         rf, sn, sf, r = db.run_files, db.snapshots, db.snapshot_figures, db.runs
         query = (
             sa.select(*(c for c in sf.c if c.name != "snapshot_id"), rf.c.path.label("origin_file"))
@@ -388,7 +443,7 @@ class Store:
             )
             .where(rf.c.run_id == run_id)
         )
-        return self._frame(query)
+        return query
 
     def silent_edits_per_source(self, run_ids: Sequence[int]) -> pd.DataFrame:
         """Per run and source: how many silent edits the run saw."""

@@ -214,13 +214,13 @@ class DaskRun:
         return ", ".join(f"{self.counts.get(s, 0)} {s}" for s in STATUSES)
 
 
-def refuse_history(suite: Suite) -> None:
-    """A suite that records its runs: the dask engine does not record them yet."""
-    if suite.history:
-        raise CrosscheckError(
-            f"suite {suite.name!r} records its runs in a history (history:), which the dask "
-            "engine does not take yet: run the native engine, or leave history: out"
-        )
+def refuse_history(suite: Suite, url: str | None = None, new_only: bool = False) -> None:
+    """Before a cluster starts: ``--new-only`` with no history, or a history (``url``, else
+    the suite's ``history:``) that cannot be had, is an error. The command consults and
+    records the run itself (:mod:`toolkit.on_dask.history`); :func:`check` records nothing."""
+    from toolkit.on_dask.history import check_url
+
+    check_url(suite, url, new_only)
 
 
 def check(
@@ -245,7 +245,6 @@ def check(
     if not paths:
         raise CrosscheckError("no files to read")
     the_suite = find_suite(paths, suite)
-    refuse_history(the_suite)
     mode = link_mode(the_suite, link)
     if streamable(client, the_suite, mode, rules):
         done = streamed(client, paths, the_suite, as_of, over_time, rules, on_part)
