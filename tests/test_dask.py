@@ -245,7 +245,6 @@ def test_a_running_scheduler_is_reached_by_its_address(tmp_path, cli):
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--engine", "dask", "--history"], "--history is not available with --engine dask"),
         (["--scheduler", "local:2"], "--scheduler needs --engine dask"),
         (["--engine", "dask", "--scheduler", "local:0"], "local:N takes a number of workers"),
         (["--engine", "dask", "--scheduler", "nowhere"], "expected local, local:N or a"),
@@ -326,8 +325,6 @@ def test_an_exports_own_column_is_typed_across_every_export(client, tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "args", "says"),
     [
-        ("link: none\n", "link: none\nhistory: sqlite:///h.sqlite\n", ["check"],
-         "does not take yet: run the native engine"),
         ("compare:\n", "compare:\n  over_time: true\n", ["compare", "--csv", "t.csv"],
          "compare --over-time --csv is not available with --engine dask"),
     ],
