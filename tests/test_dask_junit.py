@@ -15,7 +15,6 @@ from generate import write_parts  # fixtures/ is on the path (conftest)
 
 import toolkit as cc
 from toolkit import cli_dask, on_dask
-from toolkit.errors import CrosscheckError
 from toolkit.reporting import junit
 
 
@@ -78,9 +77,13 @@ def both(cli, client, data: Path, tmp_path: Path, *options: str) -> tuple[Path, 
         (FIXTURES / "explaining", ["--match"]),  # the reviewed crosswalk decides every link
         ("by-source", []),
         ("by-incident", []),
+        # incidents whose figures all came later have cases too
+        (AQ, ["--as-of", "2017-10-22", "--fail-on", "warning"]),
+        (FIXTURES / "series", ["--as-of", "2020-05-10", "--fail-on", "warning"]),
+        (FIXTURES / "explaining", []),  # a reviewed crosswalk: the sources' own keys too
     ],
     ids=["series", "series-warning", "linking", "matching", "explaining-matched", "by-source",
-         "by-incident"],
+         "by-incident", "as-of", "series-as-of", "crosswalk"],
 )  # fmt: skip
 def test_the_dask_runs_junit_file_is_the_native_engines(
     cli, client, generated, tmp_path, data, options
@@ -169,41 +172,20 @@ def test_a_failure_half_way_leaves_no_file_and_the_previous_one_whole(
     assert [p.name for p in folder.iterdir()] == ["junit.xml"]
 
 
-def test_cases_that_cannot_be_told_from_the_cluster_are_refused_not_guessed(client, tmp_path):
-    target = tmp_path / "junit.xml"
-    # as of a date, incidents whose figures all came later have no figure compared
-    with (
-        on_dask.check(AQ, client=client, as_of="2017-10-22") as run,
-        pytest.raises(CrosscheckError, match="have a figure compared; the JUnit file"),
-    ):
-        cli_dask.write_junit(run, target)
-    # a reviewed crosswalk lists keys whether or not the figures have them
-    with (
-        on_dask.check(FIXTURES / "explaining", client=client) as run,
-        pytest.raises(CrosscheckError, match="crosswalk linking"),
-    ):
-        cli_dask.write_junit(run, target)
-    assert not target.exists()
-    assert list(tmp_path.iterdir()) == []
-
-
 @pytest.mark.parametrize(
-    ("data", "args", "says"),
-    [
-        (AQ, ["--json", "r.json"], "--json is not available with --engine dask"),
-        (AQ, ["--history"], "--history is not available with --engine dask"),
-        (AQ, ["--junit", "j.xml", "--as-of", "2017-10-22"], "--junit with --as-of"),
-        (FIXTURES / "explaining", ["--junit", "j.xml"], "--junit with crosswalk linking"),
-    ],
-    ids=["json", "history", "junit-as-of", "junit-crosswalk"],
+    ("data", "options"),
+    [(AQ, {"as_of": "2017-10-22"}), (FIXTURES / "explaining", {})],
+    ids=["as-of", "crosswalk"],
 )
-def test_what_the_dask_engine_still_does_not_take_is_a_usage_error(
-    cli, tmp_path, monkeypatch, data, args, says
-):
-    monkeypatch.chdir(tmp_path)
-    run = cli("check", str(data), "--engine", "dask", "--scheduler", "local:1", *args)
-    assert run.code == 2, run.out
-    assert says in run.err
-    assert "dask:" not in run.out  # refused before a cluster starts
-    assert "Traceback" not in run.err
-    assert list(tmp_path.iterdir()) == []
+def test_the_incidents_of_the_cases_are_the_native_ones(client, data, options):
+    """As of a date, an incident whose figures all came later has no figure compared; a
+    reviewed crosswalk replaces the sources' own keys: the parts keep both."""
+    native = cc.check(data, **options)
+    expected = {
+        str(i) for t in (native.figures, native.linked.figures) for i in t["incident"].dropna()
+    }
+    with on_dask.check(data, client=client, **options) as run:
+        got = cli_dask.figure_incidents(run)
+        compared = set(run.latest["incident"].dropna().astype("str").compute())
+    assert got == expected
+    assert compared < got  # the figures compared do not tell them all

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import pandas as pd
 
-_NOT_YET = ("json",)  # options refused with --engine dask
+_NOT_YET: tuple[str, ...] = ()  # options refused with --engine dask
 
 
 def options(p: argparse.ArgumentParser) -> None:
@@ -42,11 +42,6 @@ def refuse_unsupported(args: argparse.Namespace) -> None:
                 "--csv FILE (.csv, .jsonl, or .parquet for a Parquet dataset) and the report "
                 "with --html FILE, or run the native engine"
             )
-    if getattr(args, "junit", None) and getattr(args, "as_of", None):
-        raise CrosscheckError(
-            "--junit with --as-of is not available with --engine dask yet (an incident whose "
-            "figures all come after the date would lose its test cases): run the native engine"
-        )
 
 
 def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
@@ -86,27 +81,12 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
 def _refuse_for_suite(args: argparse.Namespace, rules: bool) -> None:
     """What the suite asks that the dask engine does not do yet: a usage error before a
     cluster starts."""
-    from toolkit.errors import CrosscheckError
-    from toolkit.linking import link_mode
     from toolkit.on_dask import refuse_history
     from toolkit.suite import find_suite
 
     suite = find_suite(args.paths, args.suite)
     if rules:  # check: --new-only without a history, or a history that cannot be had
         refuse_history(suite, getattr(args, "history", None), getattr(args, "new_only", False))
-    crosswalk = link_mode(suite, args.link) == "crosswalk" and suite.crosswalk
-    if rules and getattr(args, "junit", None) and crosswalk:
-        raise CrosscheckError(
-            "--junit with crosswalk linking is not available with --engine dask yet (the "
-            "sources' own incident keys, which have test cases too, are not kept): link "
-            "with --match or --no-match, or run the native engine"
-        )
-    over_time = args.over_time if args.over_time is not None else suite.compare.over_time
-    if not rules and over_time and args.csv:
-        raise CrosscheckError(
-            "compare --over-time --csv is not available with --engine dask yet (it would "
-            "write the latest table, not the table of dates): run the native engine"
-        )
 
 
 def _report(result: Any, args: argparse.Namespace, out: TextIO, rules: bool) -> int:
@@ -119,8 +99,13 @@ def _report(result: Any, args: argparse.Namespace, out: TextIO, rules: bool) -> 
         worst, out, limit=None, total=total, hint=None if args.csv else "--csv FILE"
     )
     written = []
-    if args.csv:
-        table = result.findings if rules else result.table
+    if getattr(args, "json", None):
+        from toolkit.on_dask.outputs import write_json
+
+        written.append(write_json(result, args.json, rules))
+    if args.csv:  # compare: the table, a column per source (over time: a row per date)
+        tables = result.tables
+        table = result.findings if rules else tables.get("over_time", tables["comparison"])
         written.append(write_frame(table, args.csv))
     if getattr(args, "html", None):
         from toolkit.on_dask.view import report_view
@@ -233,33 +218,10 @@ def findings_parts(findings: Any) -> Iterator[pd.DataFrame]:
 
 
 def figure_incidents(result: Any) -> set[str]:
-    """The incidents of a dask run's figures, from what stayed on the cluster: the latest
-    figures' and the comparison's incidents (each unique value once), and the sources' own
-    keys, which the crosswalk of a matching lists (one row per source and incident of the
-    figures; it has scores). A :class:`~toolkit.errors.CrosscheckError` where they cannot
-    be told: a reviewed crosswalk alone (it lists keys whether the figures have them or
-    not), or some source's incident without a latest figure (none on or before
-    ``as_of``, or none usable as a number)."""
-    from toolkit.errors import CrosscheckError
-
-    unsure = "the JUnit file would not be the native engine's: run the native engine"
-    walk = None if result.matching is None else result.matching.crosswalk
-    if walk is not None and "score" not in walk:  # a reviewed crosswalk's, not a matching's
-        raise CrosscheckError(
-            "--junit with --engine dask and crosswalk linking: the sources' own incident "
-            f"keys are not kept; {unsure}"
-        )
-    latest = result.latest
-    keys: set[str] = set()
-    for frame in (latest, result.table):
-        keys.update(str(i) for i in frame["incident"].dropna().unique().compute())
-    if walk is not None:
-        keys.update(str(i) for i in walk["incident"].dropna())
-    compared = len(latest[["source", "incident"]].dropna().drop_duplicates())
-    given = None if result.given is None else int(result.given["incidents"].sum())
-    if given != compared:
-        raise CrosscheckError(
-            f"--junit with --engine dask: {given} of the sources' incidents were given, "
-            f"{compared} have a figure compared; {unsure}"
-        )
-    return keys
+    """The incidents of a dask run's figures, which the native JUnit file has test cases
+    for: each source's own keys and, linked, the shared ones (the run's ``keys``, one row
+    per source and incident, kept from its parts)."""
+    keys = result.keys
+    if keys is None:
+        return set()
+    return {str(i) for c in ("incident", "own") for i in keys[c].dropna().unique()}

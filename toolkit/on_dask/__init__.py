@@ -176,6 +176,10 @@ class DaskRun:
     streamed: bool = False
     given: pd.DataFrame | None = field(default=None, repr=False)  # per source: figures, incidents
     patterns: pd.DataFrame | None = field(default=None, repr=False)  # explanations' patterns
+    # per source x incident of the figures: the incident compared and the source's own key
+    keys: pd.DataFrame | None = field(default=None, repr=False)
+    # the comparison's other tables (Dask DataFrames, see toolkit.on_dask.outputs)
+    tables: dict[str, Any] = field(default_factory=dict, repr=False)
     folder: Path | None = None  # where a streamed run's parts lie until it closes
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
 
@@ -346,6 +350,9 @@ def _result(
     shuffled: bool,
 ) -> DaskRun:
     import dask.dataframe as dd
+    from dask.delayed import delayed
+
+    from toolkit.on_dask.outputs import side_tables
 
     if "citation" not in small:  # no input finding: the link stage's, or none
         small = cited(small, ft.empty())
@@ -359,6 +366,13 @@ def _result(
     counts = added(client.gather(client.map(get, compared, name="counts")))
     summary = kinds_added(client.gather(client.map(kind_severity, parts)))
     shares = summed(client.gather(client.map(get, compared, name="given")))
+    keys = pd.concat(client.gather(client.map(get, compared, name="keys")), ignore_index=True)
+
+    over_time = bool(client.submit(operator.contains, compared[0], "series").result())
+
+    def pieces(name: str) -> list[Any]:
+        return [delayed(get)(c, name) for c in compared]
+
     return DaskRun(
         client=client,
         suite=suite,
@@ -374,6 +388,8 @@ def _result(
         parts=len(compared),
         shuffled=shuffled,
         given=shares,
+        keys=keys.drop_duplicates(ignore_index=True),
+        tables=side_tables(pieces, first, shares.index, over_time),
     )
 
 

@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 
 from toolkit.checking import check_figures
-from toolkit.comparing import compare_figures
+from toolkit.columnar import take_names
+from toolkit.comparing import Comparison, compare_figures
+from toolkit.comparing.by_source import published_texts, source_columns
+from toolkit.comparing.over_time import Series
 from toolkit.comparing.patterns import pattern_counts, patterns
 from toolkit.comparing.patterns import summed as pattern_sums
 from toolkit.comparing.scorecard import published
@@ -143,7 +146,78 @@ def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: boo
         "counts": c.counts(),
         "given": given(c.figures),
         "patterns": pattern_counts(c),
+        "keys": keys_of(part),
+        **sides(c),
     }
+
+
+def keys_of(part: pd.DataFrame) -> pd.DataFrame:
+    """One row per source x incident of a part's figures: the incident compared and the
+    source's own key (``own``: its ``source_incident`` where linked), as text. Every
+    incident a native JUnit file has test cases for, before linking and after."""
+    own = part["source_incident"] if "source_incident" in part else part["incident"]
+    keys = pd.DataFrame(
+        {
+            "source": part["source"].astype("str"),
+            "incident": part["incident"].astype("str"),
+            "own": own.astype("str"),
+        }
+    )
+    return keys.drop_duplicates(ignore_index=True)
+
+
+def texts_of(c: Comparison | Series) -> pd.DataFrame:
+    """Each compared figure's text as its source published it (what
+    :func:`~toolkit.comparing.by_source.by_source` puts in the source's column): its row of
+    ``c.table`` (``row``), its ``source`` and ``text``. Long, so that parts with other
+    sources give the same columns; :func:`widened` makes the columns."""
+    k = c.core.latest
+    texts, position = published_texts(c)
+    n = len(c.table)
+    row_of_group = np.empty(n, dtype=np.int64)
+    row_of_group[c.core.rank] = np.arange(n)
+    return pd.DataFrame(
+        {
+            "row": row_of_group[k.group],
+            "source": take_names(k.src, c.core.coded.src_names).astype("str"),
+            "text": texts.take(position).reset_index(drop=True),
+        }
+    )
+
+
+def widened(table: pd.DataFrame, texts: pd.DataFrame, sources: list[str]) -> pd.DataFrame:
+    """A part's ``table`` with a column per source of the whole run (``sources``, in name
+    order, named as :func:`~toolkit.comparing.by_source.source_columns` names them) from
+    its :func:`texts_of`: the native ``by_source`` table of the part, its columns the
+    whole run's (a source without a figure in the part has an empty column)."""
+    table = table.reset_index(drop=True)
+    code = pd.Categorical(texts["source"].astype("str"), categories=sources).codes
+    rows = texts["row"].to_numpy(dtype=np.int64)
+    said = texts["text"].astype("str").reset_index(drop=True)
+    columns = {}
+    for i, column in enumerate(source_columns(sources, {str(c) for c in table.columns})):
+        cells = pd.Series(pd.array([None] * len(table), dtype="str"), index=table.index)
+        at = np.flatnonzero(code == i)
+        if len(at):
+            cells.iloc[rows[at]] = said.iloc[at].to_numpy()
+        columns[column] = cells
+    return pd.concat([table, pd.DataFrame(columns, index=table.index)], axis=1)
+
+
+def sides(c: Comparison) -> dict[str, pd.DataFrame]:
+    """What the JSON of a comparison has besides its tables (``texts``: the sources'
+    published texts of :func:`texts_of`) and, over time, the series' table and texts,
+    episodes and lags."""
+    out = {"texts": texts_of(c)}
+    s = c.series
+    if s is not None:
+        out |= {
+            "series": s.table,
+            "series_texts": texts_of(s),
+            "episodes": s.episodes,
+            "lags": s.lags,
+        }
+    return out
 
 
 def patterns_added(counts: list[tuple[pd.DataFrame, pd.DataFrame]], suite: Suite) -> pd.DataFrame:
@@ -223,9 +297,12 @@ def whole(
     checked = check_figures(figures, suite).findings if rules else fd.empty()
     c = compare_figures(figures, suite, as_of, over_time=over_time)
     findings = cited(fd.concat([checked, c.incident_findings]), figures)
-    for what, frame in zip(OUTPUTS, (findings, c.table, c.latest), strict=True):
+    written = dict(zip(OUTPUTS, (findings, c.table, c.latest), strict=True)) | sides(c)
+    for what, frame in written.items():
+        (Path(folder) / what).mkdir(exist_ok=True)
         frame.to_parquet(Path(folder) / what / f"part-{index:06d}.parquet", index=False)
     return said | {
+        "keys": keys_of(figures),
         "incidents": incidents(figures),
         "counts": c.counts(),
         "given": given(c.figures),

@@ -71,8 +71,11 @@ def streamed(
     """The run file by file (see :func:`streamable`); None when the exports turn out not
     to be split by incident (one incident in two files: its figures must meet first)."""
     import dask.dataframe as dd
+    import pandas as pd
+    from dask.delayed import delayed
 
     from toolkit.on_dask import DaskRun
+    from toolkit.on_dask.outputs import side_tables
 
     found, skipped = discover(paths, suite)
     stack = ExitStack()
@@ -109,13 +112,19 @@ def streamed(
         small.to_parquet(folder / "findings" / "input.parquet", index=False)
         counts = added([said[k]["counts"] for k in kept])
         summary = kinds_added([said[k]["kinds"] for k in kept] + [kind_severity(small)])
+        shares = summed([said[k]["given"] for k in kept])
+        table = dd.read_parquet(str(folder / "table"))
+
+        def pieces(name: str) -> list[Any]:
+            return [delayed(pd.read_parquet)(folder / name / f"part-{k:06d}.parquet") for k in kept]
+
         run = DaskRun(
             client=client,
             suite=suite,
             files=tuple(reports),
             findings=dd.read_parquet(str(folder / "findings"), columns=list(fd.COLUMNS)),
             cited=dd.read_parquet(str(folder / "findings")),
-            table=dd.read_parquet(str(folder / "table")),
+            table=table,
             latest=dd.read_parquet(str(folder / "latest")),
             matching=None,
             counts=counts,
@@ -124,8 +133,10 @@ def streamed(
             parts=len(kept),
             shuffled=False,
             streamed=True,
-            given=summed([said[k]["given"] for k in kept]),
+            given=shares,
             patterns=patterns,
+            keys=pd.concat([said[k]["keys"] for k in kept], ignore_index=True) if kept else None,
+            tables=side_tables(pieces, table._meta, shares.index, (folder / "series").is_dir()),
             folder=folder,
         )
         run._stack.enter_context(stack.pop_all())

@@ -11,8 +11,9 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -232,3 +233,48 @@ def write_json(path: str | Path, **tables: pd.DataFrame | Mapping[str, int]) -> 
         for name, df in tables.items()
     ]
     return write_text(p, "{\n" + ",\n".join(parts) + "\n}\n")
+
+
+def _records(df: pd.DataFrame) -> str:
+    text: str = df.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
+    return text
+
+
+def _array(frames: Iterable[pd.DataFrame], out: TextIO) -> None:
+    """Frames one after another as one JSON array of records (each frame's records
+    written as it comes, none held after)."""
+    out.write("[")
+    first = True
+    for frame in frames:
+        body = _records(frame).strip()[1:-1].strip("\n") if len(frame) else ""
+        if body:
+            out.write(("\n" if first else ",\n") + body)
+            first = False
+    out.write("]" if first else "\n]")
+
+
+def write_json_parts(
+    path: str | Path,
+    tables: Mapping[str, pd.DataFrame | Mapping[str, int] | Iterable[pd.DataFrame]],
+) -> Path:
+    """:func:`write_json`'s object, its tables given whole (a frame), as counts (a
+    mapping) or as frames one after another (an iterable of frames, e.g. the parts of a
+    cluster's table, each written as it comes): into a temporary file beside ``path``,
+    renamed when whole (removed on any error)."""
+    p = check_target(path, (".json",))
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write("{\n")
+            for i, (name, table) in enumerate(tables.items()):
+                out.write((",\n" if i else "") + f"{json.dumps(name)}: ")
+                if isinstance(table, pd.DataFrame):
+                    out.write(_records(table))
+                elif isinstance(table, Mapping):
+                    counts = {str(k): int(v) for k, v in table.items()}
+                    out.write(json.dumps(counts, indent=1, ensure_ascii=False))
+                else:
+                    _array(table, out)
+            out.write("\n}\n")
+
+    return write_with(p, write)
