@@ -151,8 +151,9 @@ def _scheduler_nowhere(folder: Path) -> list[str]:
     return ["check", str(aq(folder)), "--engine", "dask", "--scheduler", "nowhere"]
 
 
-def _dask_json(folder: Path) -> list[str]:
-    return ["check", str(aq(folder)), "--engine", "dask", "--json", str(folder / "r.json")]
+def _dask_into_an_export(folder: Path) -> list[str]:
+    data = aq(folder)
+    return ["compare", str(data), "--engine", "dask", "--csv", str(data / "sohr.csv")]
 
 
 def _plugin_unreadable(folder: Path) -> list[str]:
@@ -204,12 +205,13 @@ CASES = [
         "--scheduler 'nowhere': expected local, local:N or a scheduler's address (tcp://host:8786)",
     ),
     Case(
-        "dask-json-not-yet",
-        "crash",
-        "`--engine dask --json FILE` (the dask engine writes no JSON of everything yet)",
-        _dask_json,
+        "dask-output-is-an-input",
+        "trust",
+        "`compare --engine dask --csv` naming an export the run reads (before a cluster starts)",
+        _dask_into_an_export,
         2,
-        "--json is not available with --engine dask yet",
+        "DIR/aq/sohr.csv: is a file this run reads (an export or a suite file); crosscheck "
+        "never writes its inputs: name another file",
     ),
     Case(
         "output-is-a-folder",

@@ -322,26 +322,6 @@ def test_an_exports_own_column_is_typed_across_every_export(client, tmp_path):
     assert where == [("x.csv", 3), ("y.csv", 4)]  # notes 9 and 7.25
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "args", "says"),
-    [
-        ("compare:\n", "compare:\n  over_time: true\n", ["compare", "--csv", "t.csv"],
-         "compare --over-time --csv is not available with --engine dask"),
-    ],
-)  # fmt: skip
-def test_what_a_suite_asks_that_dask_does_not_do_is_refused(tmp_path, cli, old, new, args, says):
-    data = tmp_path / "series"
-    shutil.copytree(FIXTURES / "series", data)
-    suite = data / "expectations" / "suite.yaml"
-    assert old in suite.read_text()
-    suite.write_text(suite.read_text().replace(old, new, 1))
-    command, *rest = args
-    outputs = [str(tmp_path / a) if a.endswith(".csv") else a for a in rest]
-    run = cli(command, str(data), "--engine", "dask", *outputs)
-    assert run.code == 2, run.out
-    assert says in run.err
-
-
 def _more(html: str, list_id: str) -> list[str]:
     """What a report's "not every row is listed" note says, per group."""
     import re

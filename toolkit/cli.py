@@ -191,12 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def spare_outputs(args: argparse.Namespace, read: ReadResult | None, suite: Any = None) -> None:
-    """Refuse an output that would replace a file the run reads."""
+def spare_outputs(
+    args: argparse.Namespace, read: ReadResult | None, suite: Any = None, files: Any = ()
+) -> None:
+    """Refuse an output that would replace a file the run reads (``files``: exports
+    found, read elsewhere)."""
     from toolkit.reporting.outputs import spare_inputs
 
     outputs = [getattr(args, o, None) for o in _OUTPUT_OPTIONS]
-    spare_inputs([o for o in outputs if o is not None], read, suite)
+    spare_inputs([o for o in outputs if o is not None], read, suite, files)
 
 
 def _exit_code(findings: pd.DataFrame, fail_on: str) -> int:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
     from toolkit.reporting.progress import Progress
 
     refuse_unsupported(args)
-    _refuse_for_suite(args, rules)
+    _refuse_before_start(args, rules)
     with on_dask.cluster(args.scheduler) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         link = getattr(client, "dashboard_link", None)
@@ -78,13 +78,17 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
             return after_report(result, seen, _report(result, args, out, rules), args, out)
 
 
-def _refuse_for_suite(args: argparse.Namespace, rules: bool) -> None:
-    """What the suite asks that the dask engine does not do yet: a usage error before a
-    cluster starts."""
+def _refuse_before_start(args: argparse.Namespace, rules: bool) -> None:
+    """What cannot run, a usage error before a cluster starts: an output that would
+    replace an input, and a history that cannot be had."""
+    from toolkit.cli import spare_outputs
     from toolkit.on_dask import refuse_history
+    from toolkit.reading import discover
     from toolkit.suite import find_suite
 
     suite = find_suite(args.paths, args.suite)
+    found, _ = discover(args.paths, suite)  # no output may replace an export or suite file
+    spare_outputs(args, None, suite, [path for path, _ in found])
     if rules:  # check: --new-only without a history, or a history that cannot be had
         refuse_history(suite, getattr(args, "history", None), getattr(args, "new_only", False))
 

@@ -21,17 +21,22 @@ if TYPE_CHECKING:
 
 
 def spare_inputs(
-    outputs: Iterable[str | Path], read: ReadResult | None, suite: Suite | None = None
+    outputs: Iterable[str | Path],
+    read: ReadResult | None,
+    suite: Suite | None = None,
+    files: Iterable[str | Path] = (),
 ) -> None:
     """Refuse an output that would replace a file the run reads, an export or a suite
     file (of ``suite``, else of the read's): crosscheck never writes its inputs; and one
     file named for two outputs.
 
     Outputs are compared by the file they name (links followed), so ``./a.csv`` and a
-    link to it are the export ``a.csv``.
+    link to it are the export ``a.csv``. ``files``: exports found but not read here (a
+    dask run reads them on its workers).
     """
     suite = suite if suite is not None else read.suite if read is not None else None
     inputs = {os.path.realpath(f.path) for f in (read.files if read is not None else ())}
+    inputs |= {os.path.realpath(f) for f in files}
     if suite is not None:  # its YAML files, and the rules and crosswalk it names
         inputs |= {os.path.realpath(r.path) for r in suite.rule_files}
         inputs |= {os.path.realpath(suite.crosswalk)} if suite.crosswalk else set()
