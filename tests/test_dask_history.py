@@ -205,3 +205,26 @@ def test_a_suites_history_is_recorded_and_a_bad_one_refused_before_the_cluster(t
     assert bad.code == 2
     assert "only sqlite and postgresql are supported" in bad.err
     assert "dask:" not in bad.out  # refused before a cluster starts
+
+
+def test_cc_check_with_the_dask_engine_consults_and_records_its_history(tmp_path, client):
+    """In Python too: ``cc.check(..., engine="dask", history=URL)`` records the run (it
+    used to be silently ignored) and says which findings are new."""
+    data = _copy(tmp_path)
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    first = cc.check(data, engine="dask", scheduler=client, history=url)
+    second = cc.check(data, engine="dask", scheduler=client, history=url)
+    try:
+        assert first.history.run_id == 1
+        assert second.history.run_id == 2
+        assert second.history.previous == 1
+        assert sum(first.history.new.values()) > 0
+        assert sum(second.history.new.values()) == 0  # the same exports: nothing new
+    finally:
+        first.close()
+        second.close()
+    store = Store(url)
+    try:
+        assert store.runs()["command"].tolist() == ["toolkit.check", "toolkit.check"]
+    finally:
+        store.close()

@@ -238,7 +238,16 @@ def check(
     (True, '0 conflict, 4 agree, 7 single')
     """
     if engine == "dask":
-        return _on_dask(data, suite, scheduler, link=link, as_of=as_of, over_time=over_time)
+        done = _on_dask(data, suite, scheduler, link=link, as_of=as_of, over_time=over_time)
+        url = history if history is not None else done.suite.history
+        if url:  # new findings and silent edits, then the run recorded (part by part)
+            from toolkit.on_dask import history as on_cluster
+
+            paths = [data] if isinstance(data, (str, Path)) else list(data)  # type: ignore[arg-type]
+            done.history = on_cluster.consult(done.client, done, [str(p) for p in paths], url)
+            if record:
+                on_cluster.record(done, done.history, 0 if done.ok else 1, "toolkit.check")
+        return done
     if engine not in ENGINES:
         choices = ", ".join((*ENGINES, "dask"))
         raise CrosscheckError(f"unknown engine {engine!r}; choose one of {choices}")

@@ -181,6 +181,7 @@ class DaskRun:
     # the comparison's other tables (Dask DataFrames, see toolkit.on_dask.outputs)
     tables: dict[str, Any] = field(default_factory=dict, repr=False)
     folder: Path | None = None  # where a streamed run's parts lie until it closes
+    history: Any = field(default=None, repr=False)  # with a history: what it said (DaskHistory)
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
 
     def close(self) -> None:
