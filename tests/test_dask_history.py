@@ -160,6 +160,10 @@ def test_new_only_exits_as_the_native_engine_does(tmp_path, history_url, client,
     again = cli("check", str(data), *on, "--history", history_url, "--new-only")
     assert again.code == 0, again.out + again.err  # old errors only
     assert "0 new findings, 0 silent edits" in again.out
+    # the worst findings listed are marked as natively: new in the first run, not again
+    assert "\n  error   new " in first.out
+    assert ", 0 new):" in again.out
+    assert "\n  error   new " not in again.out
     assert cli("check", str(data), *on, "--history", history_url).code == 1
     jhu = data / "jhu-csse.csv"
     line = next(i for i, t in enumerate(jhu.read_text().splitlines(), 1) if ",1257," in t)

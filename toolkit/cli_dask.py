@@ -75,6 +75,7 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
             from toolkit.on_dask.history import after_report, before_report
 
             seen = before_report(result, args, out, rules)  # the history: new, silent edits
+            result.history = seen
             return after_report(result, seen, _report(result, args, out, rules), args, out)
 
 
@@ -99,8 +100,14 @@ def _report(result: Any, args: argparse.Namespace, out: TextIO, rules: bool) -> 
     _summary(result, out)
     worst = result.worst_findings(20)
     total = int(result.summary["n"].sum())
+    h = result.history
     console.findings_list(
-        worst, out, limit=None, total=total, hint=None if args.csv else "--csv FILE"
+        worst,
+        out,
+        limit=None,
+        total=total,
+        hint=None if args.csv else "--csv FILE",
+        new=sum(h.new.values()) if h is not None else None,
     )
     written = []
     if getattr(args, "json", None):

@@ -210,9 +210,13 @@ class DaskRun:
         return int(errors.sum()) == 0
 
     def worst_findings(self, n: int = WORST) -> pd.DataFrame:
-        """The ``n`` worst findings of the run, chosen part by part on the cluster."""
-        heads = self.findings.map_partitions(worst, n, meta=fd.empty()).compute()
-        return fd.sort(heads).head(n).reset_index(drop=True)
+        """The ``n`` worst findings of the run, chosen part by part on the cluster (with a
+        history, each marked ``new`` or not)."""
+        marked = "new" in self.cited.columns
+        frame = self.cited if marked else self.findings
+        heads = frame.map_partitions(worst, n, meta=frame._meta).compute()
+        out = fd.sort(heads).head(n).reset_index(drop=True)
+        return out.drop(columns="citation") if marked else out
 
     def status_text(self) -> str:
         """``"2 conflict, 1 agree, 3 single"``, as the native comparison says it."""

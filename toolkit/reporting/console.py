@@ -92,18 +92,22 @@ def findings_list(
     limit: int | None = 20,
     hint: str | None = None,
     total: int | None = None,
+    new: int | None = None,
 ) -> None:
     """The worst findings, one line each with ``file:line`` and the values observed and
     expected; how many more there are, and (``hint``: the option that writes them, None
     when it was given) how to get them all. When the run had a history (a ``new``
     column), each finding the suite's previous run did not have is marked ``new``.
-    ``total``: how many findings there are, where ``findings`` holds only the worst."""
+    ``total`` and ``new``: how many findings there are, and new ones, where ``findings``
+    holds only the worst."""
     if not len(findings):
         return
     total = len(findings) if total is None else total
     shown = findings if limit is None else findings.head(limit)
     marked = "new" in findings
-    fresh = f", {int(findings['new'].to_numpy(dtype=bool).sum())} new" if marked else ""
+    if marked and new is None:
+        new = int(findings["new"].to_numpy(dtype=bool).sum())
+    fresh = f", {new} new" if marked else ""
     print(f"findings ({total}{fresh}):", file=out)
     for row, loc in zip(shown.to_dict("records"), location(shown), strict=True):
         out.write("  ")
