@@ -141,3 +141,13 @@ def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         yield url
     finally:
         server.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A Dask cluster of two process workers (the dask tests), one per test module."""
+    from toolkit import on_dask
+
+    with on_dask.cluster("local:2") as c:
+        assert len(c.scheduler_info()["workers"]) == 2
+        yield c

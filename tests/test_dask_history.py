@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from conftest import FIXTURES
 
@@ -23,13 +22,6 @@ from toolkit.on_dask import history as dask_history
 
 SERIES = FIXTURES / "series"
 CTP_FILE = "covid-tracking.csv"
-
-
-@pytest.fixture(scope="module")
-def client():
-    with on_dask.cluster("local:2") as c:
-        assert len(c.scheduler_info()["workers"]) == 2
-        yield c
 
 
 def _copy(tmp_path: Path) -> Path:

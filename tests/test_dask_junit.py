@@ -19,13 +19,6 @@ from toolkit.reporting import junit
 
 
 @pytest.fixture(scope="module")
-def client():
-    with on_dask.cluster("local:2") as c:
-        assert len(c.scheduler_info()["workers"]) == 2
-        yield c
-
-
-@pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """A generated table over several files: one export per source (the incidents must
     be shuffled together) and one per group of incidents (each file a part)."""

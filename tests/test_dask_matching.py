@@ -22,13 +22,6 @@ COLUMNS = list(fd.COLUMNS)
 PAIR = ["source_a", "incident_a", "source_b", "incident_b"]
 
 
-@pytest.fixture(scope="module")
-def client():
-    with on_dask.cluster("local:2") as c:
-        assert len(c.scheduler_info()["workers"]) == 2
-        yield c
-
-
 def rows(findings: pd.DataFrame) -> pd.DataFrame:
     out = findings[COLUMNS].astype("str")
     return out.sort_values(COLUMNS).reset_index(drop=True)
