@@ -1,7 +1,6 @@
 """A dask run's outputs beyond its findings: the comparison's tables with a column per
 source of the whole run (built part by part, each incident lying in one part), and
-``--json``, written from the cluster a part at a time, as the native engine's document
-but its revisions (the parts do not keep each source's dated figures)."""
+``--json``, written from the cluster a part at a time, as the native engine's document."""
 
 from __future__ import annotations
 
@@ -18,8 +17,8 @@ from toolkit.on_dask.parts import widened
 if TYPE_CHECKING:
     from toolkit.on_dask import DaskRun
 
-# What the native --json has that a dask run's does not (README, "Dask").
-LEFT_OUT = ("revisions",)
+# What the native --json has that a dask run's does not (README, "Dask"): nothing now.
+LEFT_OUT: tuple[str, ...] = ()
 
 _TEXTS = pd.DataFrame(
     {
@@ -43,9 +42,10 @@ def side_tables(
     """The comparison's tables a part at a time, as Dask DataFrames (lazy: nothing is
     computed until written): ``comparison``, the table with a column per source
     (``by_source`` natively; ``sources``: every source of the run, from its aggregates,
-    since a part has only its own), and over time ``over_time`` (the series' table so),
-    ``episodes`` and ``lags``. ``pieces(name)``: each part's table of that name (delayed
-    or futures, in the parts' order)."""
+    since a part has only its own), ``revisions`` (each source's dated figures), and over
+    time ``over_time`` (the series' table so), ``episodes`` and ``lags``.
+    ``pieces(name)``: each part's table of that name (delayed or futures, in the parts'
+    order)."""
     import dask.dataframe as dd
     from dask.delayed import delayed
 
@@ -60,11 +60,17 @@ def side_tables(
         ]
         return dd.from_delayed(parts, meta=widened(meta, _TEXTS, names), verify_meta=False)
 
-    out = {"comparison": wide("table", "texts", table_meta)}
+    names_of = ("revisions", "series", "episodes", "lags") if over_time else ("revisions",)
+    first = {n: delayed(_empty)(pieces(n)[0]) for n in names_of}
+    metas = delayed(dict)(**first).compute()
+    out = {
+        "comparison": wide("table", "texts", table_meta),
+        "revisions": dd.from_delayed(
+            pieces("revisions"), meta=metas["revisions"], verify_meta=False
+        ),
+    }
     if not over_time:
         return out
-    first = {n: delayed(_empty)(pieces(n)[0]) for n in ("series", "episodes", "lags")}
-    metas = delayed(dict)(**first).compute()
     out["over_time"] = wide("series", "series_texts", metas["series"])
     for name in ("episodes", "lags"):
         out[name] = dd.from_delayed(pieces(name), meta=metas[name], verify_meta=False)
@@ -80,7 +86,7 @@ def partitions(frame: Any) -> Iterator[pd.DataFrame]:
 def document(run: DaskRun, rules: bool = True) -> dict[str, Any]:
     """What ``check --json`` (``rules``) or ``compare --json`` writes of a dask run, by
     name and in the native order: small tables as pandas frames or counts, the big ones
-    as part-by-part iterators (:func:`partitions`); no ``revisions`` (:data:`LEFT_OUT`)."""
+    as part-by-part iterators (:func:`partitions`)."""
     from toolkit.on_dask.view import explanation_counts, scorecard
 
     tables = run.tables
@@ -95,6 +101,7 @@ def document(run: DaskRun, rules: bool = True) -> dict[str, Any]:
         return {
             "table": partitions(tables["comparison"]),
             "figures": partitions(run.latest),
+            "revisions": partitions(tables["revisions"]),
             "findings": partitions(discrepancies),
             **explained,
             **series,
@@ -112,6 +119,7 @@ def document(run: DaskRun, rules: bool = True) -> dict[str, Any]:
         "comparison": partitions(tables["comparison"]),
         **explained,
         "figures_compared": partitions(run.latest),
+        "revisions": partitions(tables["revisions"]),
         "scorecard": scorecard(run, rules),
         **series,
     }

@@ -206,9 +206,9 @@ def widened(table: pd.DataFrame, texts: pd.DataFrame, sources: list[str]) -> pd.
 
 def sides(c: Comparison) -> dict[str, pd.DataFrame]:
     """What the JSON of a comparison has besides its tables (``texts``: the sources'
-    published texts of :func:`texts_of`) and, over time, the series' table and texts,
-    episodes and lags."""
-    out = {"texts": texts_of(c)}
+    published texts of :func:`texts_of`; ``revisions``: each source's dated figures) and,
+    over time, the series' table and texts, episodes and lags."""
+    out = {"texts": texts_of(c), "revisions": c.revisions}
     s = c.series
     if s is not None:
         out |= {
