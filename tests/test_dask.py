@@ -342,15 +342,19 @@ def _table(html: str, table_id: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "fixture",
-    [AQ, FIXTURES / "series", FIXTURES / "linking", FIXTURES / "explaining"],
+    [AQ, FIXTURES / "series", FIXTURES / "linking", FIXTURES / "explaining", FIXTURES / "lagging"],
     ids=lambda p: p.name,
 )
-def test_the_html_report_of_a_dask_run_is_the_native_one_but_revisions(
-    tmp_path, cli, browser, fixture
+def test_the_html_report_of_a_dask_run_is_the_native_one_its_revisions_gathered(
+    tmp_path, cli, browser, client, fixture
 ):
     """The counts are the whole run's; the findings listed (at most --max-findings per
-    rule), the disagreements and their charts are the native report's."""
+    rule), the disagreements and their charts are the native report's; so are the
+    revisions the view gathers for the report (listed per direction, counted, charted)."""
     from test_reporting import Page
+
+    from toolkit.on_dask.view import report_view
+    from toolkit.reporting import html
 
     native, remote = tmp_path / "native.html", tmp_path / "dask.html"
     limit = ["--max-findings", "3", "--fail-on", "never"]
@@ -368,16 +372,26 @@ def test_the_html_report_of_a_dask_run_is_the_native_one_but_revisions(
     figures = re.compile(r"figures <b>([\d,]+)</b>")
     assert figures.findall(b) == figures.findall(a)
     # the conflicts by explanation and the patterns: sums and counts of every part
-    expected = {  # conflicts (and so explanations) in three fixtures, a pattern in one
+    expected = {  # conflicts (and so explanations) in four fixtures, patterns in two
         r'<p id="explanations">.*?</p>': fixture.name != "al-qaryatayn",
-        r'<ul id="patterns">.*?</ul>': fixture.name == "explaining",
+        r'<ul id="patterns">.*?</ul>': fixture.name in ("explaining", "lagging"),
     }
     for block, present in expected.items():
         mine, theirs = re.search(block, a, re.S), re.search(block, b, re.S)
         assert (mine is not None) == present, block
         assert (theirs is None) if mine is None else (theirs.group(0) == mine.group(0))
     assert 'id="partial"' in b
-    assert 'id="revisions"' not in b
+    assert 'id="revisions"' not in b  # html.context does not ask the view for them yet
+    native_run = cc.check(fixture)
+    with on_dask.run(fixture, scheduler=client) as run:
+        compared, _ = report_view(run, 2)
+        for charts, most in ((10, 2), (40, 1), (0, 200)):
+            mine = html._revisions(native_run.comparison, charts, most)
+            theirs = compared.comparison.revisions_section(charts, most)  # type: ignore[attr-defined]
+            assert theirs == mine, (charts, most)  # rows, counts and the charts' SVG
+    if fixture.name in ("series", "lagging"):
+        assert len(mine["revisions"]) > 0  # listed (charts=0: none drawn)
+        assert len(html._revisions(native_run.comparison, 40, 1)["revision_charts"]) >= 3
     view = Page(browser, remote)
     try:
         assert view.errors == []

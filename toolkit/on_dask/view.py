@@ -1,11 +1,12 @@
 """A dask run's report: what the HTML shows of it, gathered from the cluster without every
-row — the counts of the whole run, the worst findings of each rule and severity, and the
-worst disagreements with their figures — as a result the HTML report takes."""
+row — the counts of the whole run, the worst findings of each rule and severity, the
+worst disagreements with their figures, and the revisions listed and charted — as a
+result the HTML report takes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import EXPLANATIONS, STATUSES
 from toolkit.reading import ReadResult
-from toolkit.reporting.bounds import head_per_group
+from toolkit.reporting.bounds import Omitted, head_per_group
 from toolkit.reporting.console import unpaired_hint
 from toolkit.reporting.htmlparts import Totals
 
@@ -70,6 +71,56 @@ def _disagreeing(table: pd.DataFrame, limit: int) -> pd.DataFrame:
     return shown.drop(columns="_label")
 
 
+_DIRECTIONS = {"down": 0, "up": 1, "same": 2}  # as the native report lists revisions
+
+
+def _revised(revisions: pd.DataFrame, limit: int, series: int) -> pd.DataFrame:
+    """Of revisions in the native order (a part's, or several parts' put in that order),
+    what the report may show: the first ``limit`` figures changed in each direction (down,
+    up, same), and every dated figure of the first ``series`` series (incident and
+    measure) revised down and of the first ``series`` revised at all (those charted). The
+    same selection made again of the parts' selections gives the whole run's."""
+    revisions = revisions.reset_index(drop=True)
+    changed = revisions[revisions["direction"] != "first"]
+    rank = changed["direction"].map(_DIRECTIONS).fillna(len(_DIRECTIONS)).to_numpy()
+    listed, _ = head_per_group(changed.iloc[np.argsort(rank, kind="stable")], ["direction"], limit)
+    keep = revisions.index.isin(listed.index)
+    pairs = pd.MultiIndex.from_frame(revisions[["incident", "measure"]].astype("str"))
+    down = changed[changed["direction"] == "down"]
+    for rows in (down, changed):
+        first = pd.unique(pairs[rows.index])[: max(series, 0)]
+        keep |= pairs.isin(first)
+    return revisions[keep]
+
+
+def _directions(revisions: pd.DataFrame) -> pd.DataFrame:
+    said = revisions["direction"].astype("str")
+    return said.value_counts().rename("n").rename_axis("direction").reset_index()
+
+
+def revisions_section(run: DaskRun, compared: Any, charts: int, limit: int) -> dict[str, Any]:
+    """The report's revisions (listed, counted and charted) of a dask run, as the native
+    report's (:func:`toolkit.reporting.html._revisions`): each part's selection
+    (:func:`_revised`) gathered, put in the native order (a series lies in one part) and
+    selected again; the counts summed over the parts."""
+    from toolkit.reporting.html import _revisions
+
+    frame = run.tables.get("revisions")
+    if frame is None:  # no part: nothing compared
+        return {"revisions": [], "revisions_total": 0, "revisions_more": [], "revision_charts": []}
+    series = max(1, charts // 4) if charts else 0
+    parts = frame.map_partitions(_revised, limit, series, meta=frame._meta).compute()
+    parts = parts.sort_values(["incident", "measure"], kind="stable")
+    shown = _revised(parts, limit, series)
+    counted = frame.map_partitions(_directions, meta=_directions(frame._meta)).compute()
+    by = counted.groupby("direction")["n"].sum()
+    section = _revisions(replace(compared, revised=shown), charts, limit)
+    changed = {d: int(by.get(d, 0)) for d in _DIRECTIONS}
+    section["revisions_total"] = sum(changed.values())
+    section["revisions_more"] = [Omitted((d,), limit, n) for d, n in changed.items() if n > limit]
+    return section
+
+
 @dataclass(frozen=True)
 class _Compared:
     """The part of a comparison a dask run's report shows: its worst disagreements (in
@@ -90,12 +141,18 @@ class _Compared:
         return ft.empty()
 
     @property
-    def revisions(self) -> pd.DataFrame:
-        return pd.DataFrame()
+    def revisions(self) -> pd.DataFrame:  # those the report lists and charts, once asked
+        return self.revised
 
     card: pd.DataFrame = field(default_factory=pd.DataFrame)
     patterns: pd.DataFrame | None = None  # the run's patterns of explanations
     explained: dict[str, int] = field(default_factory=dict)  # conflicts by explanation
+    revised: pd.DataFrame = field(default_factory=pd.DataFrame)
+    run: Any = field(default=None, repr=False)  # the DaskRun, for the sections asked later
+
+    def revisions_section(self, charts: int, limit: int) -> dict[str, Any]:
+        """The report's revisions section (see :func:`revisions_section`)."""
+        return revisions_section(self.run, self, charts, limit)
 
     @property
     def scorecard(self) -> pd.DataFrame:
@@ -171,6 +228,7 @@ def report_view(run: DaskRun, limit: int, rules: bool = True) -> tuple[CheckResu
         card=card,
         patterns=run.patterns,
         explained=explanation_counts(run),
+        run=run,
     )
     read = ReadResult(ft.empty(), fd.empty(), run.files, (), run.suite)
     result = CheckResult(
