@@ -43,7 +43,8 @@ def side_tables(
     computed until written): ``comparison``, the table with a column per source
     (``by_source`` natively; ``sources``: every source of the run, from its aggregates,
     since a part has only its own), ``revisions`` (each source's dated figures), and over
-    time ``over_time`` (the series' table so), ``episodes`` and ``lags``.
+    time ``over_time`` (the series' table so), ``episodes``, ``lags`` and
+    ``series_drawn`` (what the report's charts over time may draw of each part).
     ``pieces(name)``: each part's table of that name (delayed or futures, in the parts'
     order)."""
     import dask.dataframe as dd
@@ -60,7 +61,8 @@ def side_tables(
         ]
         return dd.from_delayed(parts, meta=widened(meta, _TEXTS, names), verify_meta=False)
 
-    names_of = ("revisions", "series", "episodes", "lags") if over_time else ("revisions",)
+    series = ("series", "episodes", "lags", "series_drawn")
+    names_of = ("revisions", *series) if over_time else ("revisions",)
     first = {n: delayed(_empty)(pieces(n)[0]) for n in names_of}
     metas = delayed(dict)(**first).compute()
     out = {
@@ -72,7 +74,7 @@ def side_tables(
     if not over_time:
         return out
     out["over_time"] = wide("series", "series_texts", metas["series"])
-    for name in ("episodes", "lags"):
+    for name in ("episodes", "lags", "series_drawn"):  # series_drawn: for the report
         out[name] = dd.from_delayed(pieces(name), meta=metas[name], verify_meta=False)
     return out
 

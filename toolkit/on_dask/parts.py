@@ -216,8 +216,24 @@ def sides(c: Comparison) -> dict[str, pd.DataFrame]:
             "series_texts": texts_of(s),
             "episodes": s.episodes,
             "lags": s.lags,
+            "series_drawn": drawn(s),
         }
     return out
+
+
+def drawn(s: Series) -> pd.DataFrame:
+    """What the report's "Over time" charts may draw of a part's series: each source's
+    figures on every date for the part's worst incidents (those of its
+    :data:`~toolkit.reporting.htmlparts.MAX_PANELS` series in conflict on the most
+    dates, at most as many as a report draws), and each source's first figure (a chart
+    colours the sources of the whole run)."""
+    from toolkit.reporting.htmlparts import MAX_PANELS
+    from toolkit.reporting.series_charts import conflict_dates
+
+    worst = conflict_dates(s).head(MAX_PANELS)
+    latest = s.latest
+    keep = latest["incident"].isin(worst["incident"]) | ~latest["source"].duplicated()
+    return latest[keep].reset_index(drop=True)
 
 
 def patterns_added(counts: list[tuple[pd.DataFrame, pd.DataFrame]], suite: Suite) -> pd.DataFrame:

@@ -122,6 +122,134 @@ def revisions_section(run: DaskRun, compared: Any, charts: int, limit: int) -> d
 
 
 @dataclass(frozen=True)
+class _Series:
+    """The part of a comparison over time a dask run's report draws: the series'
+    rows of the incidents and measures charted (``table``), each source's figures for
+    their incidents (``latest``), the episodes and lags the report may list, the whole
+    run's incidents compared and in conflict per date, and its counts; what the report's
+    "Over time" section reads of a :class:`~toolkit.comparing.over_time.Series`."""
+
+    table: pd.DataFrame
+    latest: pd.DataFrame
+    episodes: pd.DataFrame
+    lags: pd.DataFrame
+    per_date: pd.DataFrame
+    counted: dict[str, int]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.counted)
+
+    def status_text(self) -> str:
+        from toolkit.comparing.over_time import Series
+
+        return Series.status_text(cast("Series", self))
+
+    def in_conflict_per_date(self) -> pd.DataFrame:
+        return self.per_date
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A series' table alone: what a series' ranking and counts per date read of it."""
+
+    table: pd.DataFrame
+
+
+def _ranked(table: pd.DataFrame) -> pd.DataFrame:
+    from toolkit.reporting.series_charts import conflict_dates
+
+    return conflict_dates(cast("Any", _Rows(table)))
+
+
+def _per_date(table: pd.DataFrame) -> pd.DataFrame:
+    from toolkit.comparing.over_time import Series
+
+    return Series.in_conflict_per_date(cast("Series", _Rows(table)))
+
+
+def _pairs(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_frame(frame[["incident", "measure"]].astype("str"))
+
+
+def _episodes_shown(episodes: pd.DataFrame, limit: int, charted: pd.MultiIndex) -> pd.DataFrame:
+    """A part's episodes the report may list (the ``limit`` of the largest gap) or
+    shade (those of the series charted), in the part's order."""
+    episodes = episodes.reset_index(drop=True)
+    order = np.argsort(-episodes["largest_gap"].to_numpy(dtype=float), kind="stable")
+    keep = episodes.index.isin(order[:limit]) | _pairs(episodes).isin(charted)
+    return episodes[keep]
+
+
+def over_time_section(
+    run: DaskRun, compared: Any, charts: int, limit: int
+) -> dict[str, Any] | None:
+    """The report's "Over time" section of a dask run, as the native report's
+    (:func:`toolkit.reporting.htmlparts.over_time`; None when the run did not compare
+    every date): the series charted chosen from each part's worst, their rows and
+    figures, the episodes and lags listed (each part's first, put in the native order:
+    an incident lies in one part), the counts and the incidents per date summed."""
+    from toolkit.reporting.htmlparts import MAX_PANELS, over_time
+
+    tables = run.tables
+    if "over_time" not in tables:
+        return None
+    table, episodes, lags = tables["over_time"], tables["episodes"], tables["lags"]
+    panels = min(max(charts, 0), MAX_PANELS)
+    ranked = _ranked(table._meta)
+    worst = table.map_partitions(lambda t: _ranked(t).head(panels), meta=ranked).compute()
+    worst = _ranked_again(worst).head(panels)
+    charted = _pairs(worst)
+    rows = table[table["incident"].isin(list(worst["incident"]))].compute()
+    rows = rows[_pairs(rows).isin(charted)].sort_values(["incident", "measure"], kind="stable")
+    figures = tables["series_drawn"]
+    figures = figures[figures["incident"].isin(list(worst["incident"]))].compute()
+    firsts = tables["series_drawn"]
+    sources = firsts.map_partitions(lambda f: f.drop_duplicates("source"), meta=firsts._meta)
+    per_date = table.map_partitions(_per_date, meta=_per_date(table._meta)).compute()
+    per_date = per_date.groupby("reported_on", as_index=False)[["compared", "in_conflict"]].sum()
+    listed = episodes.map_partitions(_episodes_shown, limit, charted, meta=episodes._meta)
+    counted = {
+        "dates": len(table),
+        "in conflict": int((table["status"] == "conflict").sum().compute()),
+        "episodes": len(episodes),
+        "lags": len(lags),
+    }
+    view = _Series(
+        table=rows.reset_index(drop=True),
+        latest=pd.concat([figures, sources.compute()], ignore_index=True),
+        episodes=_in_order(listed.compute()),
+        lags=_in_order(lags.map_partitions(lambda g: g.head(limit), meta=lags._meta).compute()),
+        per_date=per_date,
+        counted=counted,
+    )
+    section = over_time(replace(compared, drawn=view), charts, limit)
+    assert section is not None  # a series was given
+    listed_episodes, listed_lags = len(section["episodes"]), len(section["lags"])
+    return section | {
+        "dates": counted["dates"],
+        "episodes_total": counted["episodes"],
+        "episodes_more": counted["episodes"] - listed_episodes,
+        "lags_total": counted["lags"],
+        "lags_more": counted["lags"] - listed_lags,
+    }
+
+
+def _ranked_again(worst: pd.DataFrame) -> pd.DataFrame:
+    """The parts' worst series ranked as one table ranks them (ties in its order)."""
+    worst = worst.sort_values(["incident", "measure"], kind="stable").reset_index(drop=True)
+    order = np.lexsort(
+        (-worst["largest_gap"].to_numpy(dtype=float), -worst["in_conflict"].to_numpy())
+    )
+    return worst.iloc[order].reset_index(drop=True)
+
+
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows gathered from the parts in the native order (incident first: an incident
+    lies in one part, whose own order is kept)."""
+    return frame.sort_values("incident", kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
 class _Compared:
     """The part of a comparison a dask run's report shows: its worst disagreements (in
     ``table``) and their figures (``latest``); what the HTML report reads of a
@@ -130,7 +258,6 @@ class _Compared:
     table: pd.DataFrame
     latest: pd.DataFrame
     counted: dict[str, int]
-    series: None = None
 
     @property
     def disagreements(self) -> pd.DataFrame:
@@ -141,6 +268,10 @@ class _Compared:
         return ft.empty()
 
     @property
+    def series(self) -> _Series | None:  # what the report draws over time, once asked
+        return self.drawn
+
+    @property
     def revisions(self) -> pd.DataFrame:  # those the report lists and charts, once asked
         return self.revised
 
@@ -149,6 +280,11 @@ class _Compared:
     explained: dict[str, int] = field(default_factory=dict)  # conflicts by explanation
     revised: pd.DataFrame = field(default_factory=pd.DataFrame)
     run: Any = field(default=None, repr=False)  # the DaskRun, for the sections asked later
+    drawn: _Series | None = None
+
+    def over_time_section(self, charts: int, limit: int) -> dict[str, Any] | None:
+        """The report's "Over time" section (see :func:`over_time_section`)."""
+        return over_time_section(self.run, self, charts, limit)
 
     def revisions_section(self, charts: int, limit: int) -> dict[str, Any]:
         """The report's revisions section (see :func:`revisions_section`)."""
