@@ -346,9 +346,7 @@ def test_a_conflict_is_explained_only_when_every_figure_in_question_is():
     def victims(*given: tuple[str, str]) -> pd.Series:
         rows = [("i", s, "killed.victims", v, "2024-03-02") for s, v in given]
         rows += [("i", "E", "killed", "30", "2024-03-02")]  # E alone gives everyone killed
-        return compare_figures(frame(*rows), SUITE).table.set_index("measure").loc[
-            "killed.victims"
-        ]
+        return compare_figures(frame(*rows), SUITE).table.set_index("measure").loc["killed.victims"]
 
     # no majority among three: A's 30 is E's killed, but B and C still disagree
     row = victims(("A", "30"), ("B", "20"), ("C", "10"))
