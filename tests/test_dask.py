@@ -384,7 +384,22 @@ def test_the_html_report_of_a_dask_run_is_the_native_one_its_revisions_and_over_
         assert (mine is not None) == present, block
         assert (theirs is None) if mine is None else (theirs.group(0) == mine.group(0))
     assert 'id="partial"' in b
-    assert 'id="revisions"' not in b  # html.context does not ask the view for them yet
+    revs = re.compile(r'<section id="revisions">.*?</section>', re.S)
+    assert revs.findall(b) == revs.findall(a)
+    assert len(revs.findall(a)) == 1
+    assert _more(b, "revisions-more") == _more(a, "revisions-more")
+    rev_charts = re.compile(r'alt="Revisions of [^"]*"')
+    assert rev_charts.findall(b) == rev_charts.findall(a)
+    ot = ["--over-time", "--charts", "6"]
+    if fixture.name in ("series", "linking", "lagging"):
+        assert cli("check", str(fixture), "--html", str(native), *limit, *ot).code == 0
+        run = cli("check", str(fixture), "--engine", "dask", "--scheduler", "local:2",
+                  "--html", str(remote), *limit, *ot)  # fmt: skip
+        assert run.code == 0, run.err
+        a, b = native.read_text(encoding="utf-8"), remote.read_text(encoding="utf-8")
+        sec = re.compile(r'<section id="over-time">.*?</section>', re.S)
+        assert sec.findall(b) == sec.findall(a)
+        assert len(sec.findall(a)) == 1
     native_run = cc.check(fixture)
     with on_dask.run(fixture, scheduler=client) as run:
         compared, _ = report_view(run, 2)

@@ -175,7 +175,7 @@ def context(
     report computes no stage again). Each table lists at most ``max_findings`` rows per
     group (see :mod:`toolkit.reporting.bounds`) and counts the rest. ``totals``: the
     run's counts where ``result`` holds only the worst of its findings and comparison (a
-    dask run's report: its revisions and scorecard are not drawn)."""
+    dask run's report, whose view gathers its revisions and over-time sections itself)."""
     from toolkit import __version__
 
     comparison = result.comparison
@@ -211,11 +211,11 @@ def context(
         "findings": _finding_rows(listed, result.figures),
         "findings_total": len(findings),
         "findings_more": findings_more,
-        **(_revisions(comparison, charts, limit) if totals is None else _NO_REVISIONS),
+        **_revisions_of(comparison, charts, limit),
         **_scorecard(card, limit),
         "patterns": _patterns(comparison, limit),
         "scorecard_chart": _chart(scorecard_chart(card)) if len(card) else "",
-        "over_time": over_time(comparison, charts, limit),
+        "over_time": _over_time_of(comparison, charts, limit),
         "new": new_counts(findings),
         "history": history_section(result.history, findings, limit),
         "rules": result.rules,
@@ -228,12 +228,22 @@ def context(
     return out
 
 
-_NO_REVISIONS: dict[str, Any] = {
-    "revisions": [],
-    "revisions_total": 0,
-    "revisions_more": [],
-    "revision_charts": [],
-}
+def _revisions_of(comparison: Comparison, charts: int, limit: int) -> dict[str, Any]:
+    """The revisions section; a dask run's view gathers its own from the cluster."""
+    gathered = getattr(comparison, "revisions_section", None)
+    if gathered is not None:
+        section: dict[str, Any] = gathered(charts, limit)
+        return section
+    return _revisions(comparison, charts, limit)
+
+
+def _over_time_of(comparison: Comparison, charts: int, limit: int) -> dict[str, Any] | None:
+    """The "Over time" section; a dask run's view gathers its own from the cluster."""
+    gathered = getattr(comparison, "over_time_section", None)
+    if gathered is not None:
+        section: dict[str, Any] | None = gathered(charts, limit)
+        return section
+    return over_time(comparison, charts, limit)
 
 
 def _whole_run(
@@ -262,7 +272,6 @@ def _whole_run(
         "findings_more": totals.omitted(listed, ["severity", "kind", "rule"]),
         "disagreements_total": int(c.get("conflict", 0)) + int(c.get("far apart", 0)),
         "disagreements_more": more,
-        "revisions": [],
         "partial": True,
     }
 
