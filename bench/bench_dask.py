@@ -12,7 +12,8 @@ figures: 1M has 4 parts, 10M 40, 100M 400), written once under ``--cache``
 - **native**: ``cc.check(DIR)`` in a fresh process (``_measure.py``): wall time, peak RSS;
 - **dask**: in a fresh process, a LocalCluster of 2 process workers (``on_dask.cluster
   ("local:2")``; its start-up and the workers' first imports timed apart), then
-  ``on_dask.check(DIR, client=…)`` and the findings written to Parquet from the cluster
+  ``on_dask.check(DIR, client=…, tables=False)`` (what ``check --engine dask --csv``
+  runs) and the findings written to Parquet from the cluster
   (``cli_dask.write_frame``), so they are never gathered: wall time, each worker's peak
   RSS (its process polled every 0.2 s from a thread of the client process, which costs
   the workers nothing) and the client's peak RSS (it holds the scheduler too). A worker
@@ -171,7 +172,8 @@ def dask_child(
         with tempfile.TemporaryDirectory(dir=Path(out_json).parent) as tmp:
             start = time.perf_counter()
             watch.start()
-            run = on_dask.check(directory, client=_client_for(engine, client, stack))
+            # as `check --engine dask --csv` runs: the findings only (no --json/--html tables)
+            run = on_dask.check(directory, client=_client_for(engine, client, stack), tables=False)
             time.sleep(0.5)  # the scheduler's view of the workers, after the run's releases
             paused = 0.5
             said["held_mib"] = sum(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,3 +151,40 @@ def client():
     with on_dask.cluster("local:2") as c:
         assert len(c.scheduler_info()["workers"]) == 2
         yield c
+
+
+def edit_line(path: Path, line: int, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` on one line (1-based) of a copied export."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert old in lines[line - 1], lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def fails_halfway_and_leaves_nothing(
+    module: object, name: str, write: Callable[[Path], object], folder: Path, file: str, old: str
+) -> None:
+    """Writing through ``module.name`` (a generator of parts) that fails at its second
+    part leaves no file and no temporary file beside it, and a previous file as it was."""
+    taken = getattr(module, name)
+
+    def breaking(*args: object) -> Iterator[object]:
+        for n, part in enumerate(taken(*args)):
+            if n == 1:
+                raise RuntimeError("a worker was lost")
+            yield part
+
+    setattr(module, name, breaking)
+    try:
+        folder.mkdir()
+        with pytest.raises(RuntimeError, match="a worker was lost"):
+            write(folder / file)
+        assert list(folder.iterdir()) == []
+        previous = folder / file
+        previous.write_text(old, encoding="utf-8")
+        with pytest.raises(RuntimeError, match="a worker was lost"):
+            write(previous)
+        assert previous.read_text(encoding="utf-8") == old
+        assert [p.name for p in folder.iterdir()] == [file]
+    finally:
+        setattr(module, name, taken)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from conftest import FIXTURES
+from conftest import FIXTURES, edit_line
 
 import toolkit as cc
 import toolkit.history.schema as db
@@ -28,13 +28,6 @@ def _copy(tmp_path: Path) -> Path:
     target = tmp_path / "series"
     shutil.copytree(SERIES, target)
     return target
-
-
-def _edit(path: Path, line: int, old: str, new: str) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    assert old in lines[line - 1], lines[line - 1]
-    lines[line - 1] = lines[line - 1].replace(old, new, 1)
-    path.write_text("".join(lines), encoding="utf-8")
 
 
 def _dask_run(client: Any, data: Path, url: str) -> tuple[on_dask.DaskRun, Any, int]:
@@ -110,7 +103,7 @@ def test_a_dask_run_records_the_rows_a_native_run_records(tmp_path, history_url,
 def test_a_figure_edited_between_two_dask_runs_is_a_silent_edit(tmp_path, history_url, client):
     data = _copy(tmp_path)
     _, _, first = _dask_run(client, data, history_url)
-    _edit(data / CTP_FILE, 14, ",878,", ",880,")  # Colorado, 16 May 2020
+    edit_line(data / CTP_FILE, 14, ",878,", ",880,")  # Colorado, 16 May 2020
     run, h, second = _dask_run(client, data, history_url)
     assert h.previous == first
     assert h.edits.values.tolist() == [["COVID Tracking Project", 1]]
@@ -159,7 +152,7 @@ def test_new_only_exits_as_the_native_engine_does(tmp_path, history_url, client,
     assert cli("check", str(data), *on, "--history", history_url).code == 1
     jhu = data / "jhu-csse.csv"
     line = next(i for i, t in enumerate(jhu.read_text().splitlines(), 1) if ",1257," in t)
-    _edit(jhu, line, ",1257,", ",1300,")
+    edit_line(jhu, line, ",1257,", ",1300,")
     changed = cli("check", str(data), *on, "--history", history_url, "--new-only")
     assert changed.code == 1
     # the native engine, on the same history, exits as the dask engine did

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import AQ, FIXTURES, REAL
+from conftest import AQ, FIXTURES, REAL, fails_halfway_and_leaves_nothing
 from generate import write_parts  # fixtures/ is on the path (conftest)
 
 import toolkit as cc
@@ -138,31 +138,17 @@ def test_the_findings_are_taken_a_part_at_a_time_and_put_aside_beside_the_file(
     assert sorted(p.name for p in target.parent.iterdir()) == ["junit.xml"]
 
 
-def test_a_failure_half_way_leaves_no_file_and_the_previous_one_whole(
-    client, tmp_path, monkeypatch
-):
-    taken = cli_dask.findings_parts
-
-    def breaking(findings):
-        for n, part in enumerate(taken(findings)):
-            if n == 1:
-                raise RuntimeError("a worker was lost")
-            yield part
-
-    monkeypatch.setattr(cli_dask, "findings_parts", breaking)
-    folder = tmp_path / "reports"
-    folder.mkdir()
+def test_a_failure_half_way_leaves_no_file_and_the_previous_one_whole(client, tmp_path):
     with on_dask.check(FIXTURES / "series", client=client) as run:
         assert run.findings.npartitions > 1
-        with pytest.raises(RuntimeError, match="a worker was lost"):
-            cli_dask.write_junit(run, folder / "junit.xml")
-        assert list(folder.iterdir()) == []
-        previous = folder / "junit.xml"
-        previous.write_text("<testsuites/>", encoding="utf-8")
-        with pytest.raises(RuntimeError, match="a worker was lost"):
-            cli_dask.write_junit(run, previous)
-    assert previous.read_text(encoding="utf-8") == "<testsuites/>"
-    assert [p.name for p in folder.iterdir()] == ["junit.xml"]
+        fails_halfway_and_leaves_nothing(
+            cli_dask,
+            "findings_parts",
+            lambda path: cli_dask.write_junit(run, path),
+            tmp_path / "reports",
+            "junit.xml",
+            "<testsuites/>",
+        )
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, fails_halfway_and_leaves_nothing
 from generate import write_parts  # fixtures/ is on the path (conftest)
 
 from toolkit import on_dask
@@ -109,29 +109,17 @@ def test_every_part_has_a_column_for_every_source_of_the_run(client, cli, tmp_pa
     assert records(dask["comparison"]) == records(native["comparison"])
 
 
-def test_a_failure_half_way_leaves_no_file_and_no_temporary(client, tmp_path, monkeypatch):
-    taken = outputs.partitions
-
-    def breaking(frame):
-        for n, part in enumerate(taken(frame)):
-            if n == 1:
-                raise RuntimeError("a worker was lost")
-            yield part
-
-    monkeypatch.setattr(outputs, "partitions", breaking)
-    folder = tmp_path / "reports"
-    folder.mkdir()
+def test_a_failure_half_way_leaves_no_file_and_no_temporary(client, tmp_path):
     with on_dask.check(FIXTURES / "series", client=client) as run:
         assert run.findings.npartitions > 1
-        with pytest.raises(RuntimeError, match="a worker was lost"):
-            outputs.write_json(run, folder / "all.json")
-        assert list(folder.iterdir()) == []
-        previous = folder / "all.json"
-        previous.write_text("{}", encoding="utf-8")
-        with pytest.raises(RuntimeError, match="a worker was lost"):
-            outputs.write_json(run, previous)
-    assert previous.read_text(encoding="utf-8") == "{}"
-    assert [p.name for p in folder.iterdir()] == ["all.json"]
+        fails_halfway_and_leaves_nothing(
+            outputs,
+            "partitions",
+            lambda path: outputs.write_json(run, path),
+            tmp_path / "reports",
+            "all.json",
+            "{}",
+        )
 
 
 def _csv(path: Path) -> pd.DataFrame:
@@ -163,3 +151,15 @@ def test_compare_csv_is_the_native_table(cli, client, generated, tmp_path, data,
     if "--over-time" in options:
         assert got["reported_on"].nunique() > 1  # a row per date
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_a_run_without_tables_keeps_only_the_findings_and_the_table(client):
+    """What ``check --engine dask --csv`` runs: no texts, revisions or series tables kept
+    (they cost each part as much again), the same findings."""
+    with on_dask.check(FIXTURES / "series", client=client, over_time=True) as full:
+        with on_dask.check(
+            FIXTURES / "series", client=client, over_time=True, tables=False
+        ) as bare:
+            assert bare.tables == {}
+            assert {"comparison", "revisions", "over_time"} <= set(full.tables)
+            assert len(bare.findings.compute()) == len(full.findings.compute())

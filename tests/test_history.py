@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, edit_line
 
 import toolkit as cc
 import toolkit.history.schema as db
@@ -33,14 +33,6 @@ def _copy(tmp_path: Path, name: str = "series") -> Path:
     target = tmp_path / name
     shutil.copytree(SERIES, target)
     return target
-
-
-def _edit(path: Path, line: int, old: str, new: str) -> None:
-    """Replace ``old`` by ``new`` on one line (1-based) of a copied export."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    assert old in lines[line - 1], lines[line - 1]
-    lines[line - 1] = lines[line - 1].replace(old, new, 1)
-    path.write_text("".join(lines), encoding="utf-8")
 
 
 def _count(url: str, table: sa.Table, **where: object) -> int:
@@ -98,7 +90,7 @@ def test_a_figure_changed_between_two_snapshots_is_a_silent_edit(tmp_path, histo
     data = _copy(tmp_path)
     cc.check(data, history=history_url)
     # Colorado, 16 May 2020: the project's 878 becomes 880, same report date
-    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    edit_line(data / CTP_FILE, 14, ",878,", ",880,")
     result = cc.check(data, history=history_url)
     edits = result.findings[result.findings["code"] == "silent-edit"]
     assert len(edits) == 1
@@ -135,7 +127,7 @@ def test_an_export_kept_beside_its_copy_is_no_silent_edit(tmp_path):
     kept = cc.check(data, history=url)
     assert not (kept.findings["code"] == "silent-edit").any()
     (data / "covid-tracking-2020-05-21.csv").unlink()
-    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    edit_line(data / CTP_FILE, 14, ",878,", ",880,")
     edited = cc.check(data, history=url)
     assert edited.findings["code"].tolist().count("silent-edit") == 1
 
@@ -145,7 +137,7 @@ def test_a_history_kept_in_the_suite_folder_is_no_change_of_the_suite(tmp_path):
     data = _copy(tmp_path)
     url = f"sqlite:///{data}/expectations/history.sqlite"
     cc.check(data, history=url)
-    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    edit_line(data / CTP_FILE, 14, ",878,", ",880,")
     edited = cc.check(data, history=url)
     assert edited.history.note == ""
     assert edited.findings["code"].tolist().count("silent-edit") == 1
@@ -159,7 +151,7 @@ def test_a_changed_suite_looks_for_no_silent_edits(tmp_path, cli):
     assert cli("check", str(data), "--history", url).code == 1
     suite_yaml = data / "expectations" / "suite.yaml"
     suite_yaml.write_text(suite_yaml.read_text() + "severity: {wide-spread: info}\n")
-    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    edit_line(data / CTP_FILE, 14, ",878,", ",880,")
     run = cli("check", str(data), "--history", url)
     assert "0 silent edits (the suite changed since run 1: no silent edits looked for)" in run.out
     assert "silently" not in run.out.split("findings (")[1]
@@ -176,7 +168,7 @@ def test_the_suite_sets_the_severity_of_silent_edits_and_names_the_history(tmp_p
     try:
         assert cli("check", "series", "--fail-on", "never").code == 0
         assert (tmp_path / "reports" / "runs.sqlite").is_file()
-        _edit(data / CTP_FILE, 14, ",878,", ",880,")
+        edit_line(data / CTP_FILE, 14, ",878,", ",880,")
         run = cli("check", "series", "--new-only")
         assert run.code == 1  # the silent edit is a new error
         assert "[history/a published figure changed silently]" in run.out
@@ -195,7 +187,7 @@ def test_new_only_fails_on_a_new_error_and_not_on_old_ones(tmp_path, cli):
     # JHU's Colorado deaths of 20 May change: a conflict with a new figure, a new error
     jhu = data / "jhu-csse.csv"
     line = next(i for i, t in enumerate(jhu.read_text().splitlines(), 1) if ",1257," in t)
-    _edit(jhu, line, ",1257,", ",1300,")
+    edit_line(jhu, line, ",1257,", ",1300,")
     run = cli(
         "check", str(data), "--history", url, "--new-only", "--json", str(tmp_path / "r.json")
     )
@@ -215,7 +207,7 @@ def test_history_lists_runs_and_diffs_the_last_two(tmp_path, cli):
     url = f"sqlite:///{tmp_path}/h.sqlite"
     for _ in range(2):
         cli("check", str(data), "--history", url)
-    _edit(data / CTP_FILE, 14, ",878,", ",880,")
+    edit_line(data / CTP_FILE, 14, ",878,", ",880,")
     cli("check", str(data), "--history", url)
     listed = cli("history", "--history", url)
     assert listed.code == 0

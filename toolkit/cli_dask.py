@@ -69,6 +69,12 @@ def run(args: argparse.Namespace, out: TextIO, rules: bool = True) -> int:
             over_time=args.over_time,
             rules=rules,
             on_part=lambda label, total: progress.step(label, total=total),
+            # what --json, the report and compare's table (a column per source) need more
+            tables=bool(
+                getattr(args, "json", None)
+                or getattr(args, "html", None)
+                or (not rules and args.csv)
+            ),
         )
         progress.done()
         with result:  # the parts it wrote are removed at the end

@@ -242,11 +242,14 @@ def check(
     over_time: bool | None = None,
     rules: bool = True,
     on_part: Callable[[str, int], None] | None = None,
+    tables: bool = True,
 ) -> DaskRun:
     """Read, check, link and compare on the cluster ``client`` is connected to (see the
     module notes); ``rules=False`` compares without checking (``crosscheck compare``).
     ``on_part`` is called with a label and the number of exports as each export's work
-    finishes (a progress display)."""
+    finishes (a progress display). ``tables``: also keep what ``--json`` and the HTML
+    report need besides the findings and the table (the texts for a column per source,
+    revisions, the series' tables): ``DaskRun.tables`` (empty without)."""
     distributed_module()
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -256,7 +259,7 @@ def check(
     the_suite = find_suite(paths, suite)
     mode = link_mode(the_suite, link)
     if streamable(client, the_suite, mode, rules):
-        done = streamed(client, paths, the_suite, as_of, over_time, rules, on_part)
+        done = streamed(client, paths, the_suite, as_of, over_time, rules, on_part, tables)
         if done is not None:
             return done
     parts, files, input_findings = _read(client, paths, the_suite, on_part)
@@ -271,7 +274,9 @@ def check(
         parts = client.map(matching.apply, parts, pure=False)
         parts, moved = _by_incident(client, parts)
         shuffled = shuffled or moved
-    compared = client.map(compare_part, parts, suite=the_suite, as_of=as_of, over_time=over_time)
+    compared = client.map(
+        compare_part, parts, suite=the_suite, as_of=as_of, over_time=over_time, tables=tables
+    )
     found += client.map(get, compared, name="findings")
     patterns = patterns_added(client.gather(client.map(get, compared, name="patterns")), the_suite)
     small = fd.concat(
@@ -374,6 +379,7 @@ def _result(
     keys = pd.concat(client.gather(client.map(get, compared, name="keys")), ignore_index=True)
 
     over_time = bool(client.submit(operator.contains, compared[0], "series").result())
+    has_tables = bool(client.submit(operator.contains, compared[0], "texts").result())
 
     def pieces(name: str) -> list[Any]:
         return [delayed(get)(c, name) for c in compared]
@@ -394,7 +400,7 @@ def _result(
         shuffled=shuffled,
         given=shares,
         keys=keys.drop_duplicates(ignore_index=True),
-        tables=side_tables(pieces, first, shares.index, over_time),
+        tables=side_tables(pieces, first, shares.index, over_time) if has_tables else {},
     )
 
 

@@ -137,7 +137,11 @@ def check_part(part: pd.DataFrame, suite: Suite, within: dict[str, bool] | None)
     return cited(check_figures(part, suite, within=within).findings, part)
 
 
-def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: bool | None) -> Any:
+def compare_part(
+    part: pd.DataFrame, suite: Suite, as_of: object, over_time: bool | None, tables: bool = True
+) -> Any:
+    """One part compared: its tables, findings and counts (``tables``: and what --json and
+    the report need besides, :func:`sides`)."""
     c = compare_figures(part, suite, as_of, over_time=over_time)
     return {
         "table": c.table,
@@ -147,7 +151,7 @@ def compare_part(part: pd.DataFrame, suite: Suite, as_of: object, over_time: boo
         "given": given(c.figures),
         "patterns": pattern_counts(c),
         "keys": keys_of(part),
-        **sides(c),
+        **(sides(c) if tables else {}),
     }
 
 
@@ -302,10 +306,11 @@ def whole(
     as_of: object,
     over_time: bool | None,
     rules: bool,
+    tables: bool = True,
 ) -> dict[str, Any]:
     """One export read, checked and compared, its results written as parts of
-    ``folder``/findings, /table and /latest; what comes back is small: the file's report,
-    input findings, incidents and counts."""
+    ``folder``/findings, /table and /latest (``tables``: and those of :func:`sides`);
+    what comes back is small: the file's report, input findings, incidents and counts."""
     report, figures, problems = read_file(path, root, suite)
     said: dict[str, Any] = {"report": report, "problems": with_citations(problems, figures)}
     if report is None:
@@ -313,7 +318,8 @@ def whole(
     checked = check_figures(figures, suite).findings if rules else fd.empty()
     c = compare_figures(figures, suite, as_of, over_time=over_time)
     findings = cited(fd.concat([checked, c.incident_findings]), figures)
-    written = dict(zip(OUTPUTS, (findings, c.table, c.latest), strict=True)) | sides(c)
+    written = dict(zip(OUTPUTS, (findings, c.table, c.latest), strict=True))
+    written |= sides(c) if tables else {}
     for what, frame in written.items():
         (Path(folder) / what).mkdir(exist_ok=True)
         frame.to_parquet(Path(folder) / what / f"part-{index:06d}.parquet", index=False)

@@ -67,6 +67,7 @@ def streamed(
     over_time: bool | None,
     rules: bool,
     on_part: Callable[[str, int], None] | None = None,
+    tables: bool = True,
 ) -> DaskRun | None:
     """The run file by file (see :func:`streamable`); None when the exports turn out not
     to be split by incident (one incident in two files: its figures must meet first)."""
@@ -96,6 +97,7 @@ def streamed(
                 as_of=as_of,
                 over_time=over_time,
                 rules=rules,
+                tables=tables,
                 pure=False,
             ),
             on_part,
@@ -136,7 +138,9 @@ def streamed(
             given=shares,
             patterns=patterns,
             keys=pd.concat([said[k]["keys"] for k in kept], ignore_index=True) if kept else None,
-            tables=side_tables(pieces, table._meta, shares.index, (folder / "series").is_dir()),
+            tables=side_tables(pieces, table._meta, shares.index, (folder / "series").is_dir())
+            if tables
+            else {},
             folder=folder,
         )
         run._stack.enter_context(stack.pop_all())
