@@ -258,32 +258,26 @@ class Readings:
     def _definition_text(
         self, rows: np.ndarray, rel: Relation, r_lo: np.ndarray, r_hi: np.ndarray
     ) -> np.ndarray:
-        who = self._who(rows)
-        r_text = pd.Series(interval_strs(r_lo, r_hi), dtype="str")
+        k, coded = self.k, self.coded
+        at = self.q.figure[rows]
+        # a few distinct texts per column: joined per row in Python (no frame per step)
+        src = coded.src_names.to_numpy(dtype=object)[k.src[at]]
+        shown = interval_strs(k.published_lo[at], k.published_hi[at])
+        r_text = interval_strs(r_lo, r_hi)
+        others = interval_strs(self.q.t_lo[rows], self.q.t_hi[rows])
         m, r = rel.m, rel.r
+        tail = f" (read it as {rel.instead})" if rel.instead else ""
         if rel.how == "equals":
-            said = who + f" meets the others' {r} (" + r_text + f"): it gives {r} as {m}"
+            form = "{0}'s {m} {1} meets the others' {r} ({2}): it gives {r} as {m}"
         elif rel.how == "includes":
-            said = (
-                who
-                + f" = the others' {m} ("
-                + self._others(rows)
-                + f") + {r} ("
-                + r_text
-                + f"): its {m} includes {r}"
-            )
+            form = "{0}'s {m} {1} = the others' {m} ({3}) + {r} ({2}): its {m} includes {r}"
         else:
-            said = (
-                who
-                + f" + {r} ("
-                + r_text
-                + f") meets the others' {m} ("
-                + self._others(rows)
-                + f"): its {m} leaves out {r}"
-            )
-        if rel.instead:
-            said = said + f" (read it as {rel.instead})"
-        return said.to_numpy(dtype=object)
+            form = "{0}'s {m} {1} + {r} ({2}) meets the others' {m} ({3}): its {m} leaves out {r}"
+        said = [
+            form.format(a, b, c, d, m=m, r=r) + tail
+            for a, b, c, d in zip(src, shown, r_text, others, strict=True)
+        ]
+        return np.array(said, dtype=object)
 
     # --- breakdown and link (timing, which reads other reports, is in .timing) ----------
 
