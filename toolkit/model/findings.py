@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import distinct
+from toolkit.columnar import distinct, missing_column
 from toolkit.model.vocabulary import FAMILIES, KINDS, SEVERITIES, failing
 
 COLUMNS = (
@@ -97,8 +97,8 @@ def from_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Findings from a frame with some of the finding columns; the rest are missing."""
     df = df.copy()
     for c in COLUMNS:
-        if c not in df:
-            df[c] = None
+        if c not in df:  # typed and missing, without a Python object per row
+            df[c] = missing_column("str", len(df)).set_axis(df.index) if c in _STR else None
     return _typed(df[list(COLUMNS)])
 
 
