@@ -156,10 +156,11 @@ def test_compare_csv_is_the_native_table(cli, client, generated, tmp_path, data,
 def test_a_run_without_tables_keeps_only_the_findings_and_the_table(client):
     """What ``check --engine dask --csv`` runs: no texts, revisions or series tables kept
     (they cost each part as much again), the same findings."""
-    with on_dask.check(FIXTURES / "series", client=client, over_time=True) as full:
-        with on_dask.check(
-            FIXTURES / "series", client=client, over_time=True, tables=False
-        ) as bare:
-            assert bare.tables == {}
-            assert {"comparison", "revisions", "over_time"} <= set(full.tables)
-            assert len(bare.findings.compute()) == len(full.findings.compute())
+    series = FIXTURES / "series"
+    with (
+        on_dask.check(series, client=client, over_time=True) as full,
+        on_dask.check(series, client=client, over_time=True, tables=False) as bare,
+    ):
+        assert bare.tables == {}
+        assert {"comparison", "revisions", "over_time"} <= set(full.tables)
+        assert len(bare.findings.compute()) == len(full.findings.compute())
