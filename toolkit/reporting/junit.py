@@ -15,7 +15,6 @@ finding.
 
 from __future__ import annotations
 
-import pickle
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
@@ -51,7 +50,7 @@ def by_rule(findings: pd.DataFrame) -> pd.DataFrame:
 
 class _Found:
     """Findings frames taken one after another, kept by rule: in memory (``folder`` None:
-    one frame, in its order) or pickled to ``folder`` (many frames, each put in the
+    one frame, in its order) or written as Parquet parts to ``folder`` (many frames, each put in the
     native order, worst first; a rule's rows are read back and ordered together).
     Also the incidents they name, and the order in which their rules first appear."""
 
@@ -59,6 +58,7 @@ class _Found:
         self.folder = folder
         self.kept: dict[str, list[pd.DataFrame]] = {}
         self.files: dict[str, Path] = {}
+        self.parts: dict[str, int] = {}  # parts written per rule
         self.incidents: set[str] = set()
         self.no_incident = False
         self.firsts: list[pd.DataFrame] = []
@@ -83,9 +83,10 @@ class _Found:
         if self.folder is None:
             self.kept.setdefault(rule, []).append(rows)
             return
-        path = self.files.setdefault(rule, self.folder / f"rule-{len(self.files)}.pickle")
-        with open(path, "ab") as out:
-            pickle.dump(rows, out, protocol=pickle.HIGHEST_PROTOCOL)
+        path = self.files.setdefault(rule, self.folder / f"rule-{len(self.files)}")
+        path.mkdir(exist_ok=True)
+        self.parts[rule] = n = self.parts.get(rule, 0) + 1
+        rows.to_parquet(path / f"part-{n:06d}.parquet", index=False)
 
     def rules(self) -> list[str]:
         """The rules found, in the order of their first finding, worst first."""
@@ -104,14 +105,7 @@ class _Found:
         path = self.files.get(rule)
         if path is None:
             return None
-        parts = []
-        with open(path, "rb") as given:
-            while True:
-                try:
-                    # our own file, written above in this run
-                    parts.append(pickle.load(given))  # noqa: S301
-                except EOFError:
-                    break
+        parts = [pd.read_parquet(part) for part in sorted(path.iterdir())]
         return fd.sort(pd.concat(parts, ignore_index=True))
 
 
