@@ -136,27 +136,32 @@ class History:
         figures: int,
     ) -> int:
         """Record this run (its findings as reported, ``new`` marked) in one transaction."""
-        from toolkit import __version__
-
-        rows = finding_rows(findings)
-        table = comparison_rows(comparison)
-        self.run_id = self.store.record(
-            RunRecord(
-                started_at=self.started_at,
-                version=__version__,
-                suite_name=self.suite.name,
-                suite_folder=suite_folder(self.suite),
-                suite_hash=self.suite_hash,
-                command=command,
-                exit_status=exit_status,
-                files=self.files,
-                snapshots=self.snapshots,
-                findings=rows,
-                comparison=table,
-                figures=figures,
-            )
+        self.run_id = store_run(
+            self.store,
+            self.suite,
+            started_at=self.started_at,
+            suite_hash=self.suite_hash,
+            files=self.files,
+            snapshots=self.snapshots,
+            findings=finding_rows(findings),
+            comparison=comparison_rows(comparison),
+            exit_status=exit_status,
+            command=command,
+            figures=figures,
         )
         return self.run_id
+
+
+def store_run(store: Store, suite: Suite, **run: Any) -> int:
+    """Record a run of ``suite`` (``run``: the :class:`RunRecord` fields but the version
+    and the suite's own; findings and comparison as frames or frames one after another)."""
+    from toolkit import __version__
+
+    return store.record(
+        RunRecord(
+            version=__version__, suite_name=suite.name, suite_folder=suite_folder(suite), **run
+        )
+    )
 
 
 def finding_rows(findings: pd.DataFrame) -> pd.DataFrame:

@@ -37,11 +37,11 @@ from toolkit.history import (
     keys,
     sha256_of,
     shown_url,
+    store_run,
     suite_folder,
     suite_hash,
 )
 from toolkit.history.edits import edit_findings, silent_edits, snapshot_frame
-from toolkit.history.store import RunRecord
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
 from toolkit.model.vocabulary import failing
@@ -286,25 +286,20 @@ def exit_status(h: DaskHistory | None, code: int, fail_on: str, new_only: bool) 
 
 def record(run: DaskRun, h: DaskHistory, exit_status: int, command: str) -> int:
     """Record the run: the store takes the findings and the comparison part by part."""
-    from toolkit import __version__
-
     rows = run.cited.map_partitions(finding_rows, meta=finding_rows(_MARKED))
     table = run.table.map_partitions(comparison_rows, meta=comparison_rows(run.table._meta))
-    h.run_id = h.store.record(
-        RunRecord(
-            started_at=h.started_at,
-            version=__version__,
-            suite_name=run.suite.name,
-            suite_folder=suite_folder(run.suite),
-            suite_hash=h.suite_hash,
-            command=command,
-            exit_status=exit_status,
-            files=h.files,
-            snapshots=h.snapshots,
-            findings=parts_of(rows),
-            comparison=parts_of(table),
-            figures=run.figures,
-        )
+    h.run_id = store_run(
+        h.store,
+        run.suite,
+        started_at=h.started_at,
+        suite_hash=h.suite_hash,
+        files=h.files,
+        snapshots=h.snapshots,
+        findings=parts_of(rows),
+        comparison=parts_of(table),
+        exit_status=exit_status,
+        command=command,
+        figures=run.figures,
     )
     h.store.close()
     return h.run_id
