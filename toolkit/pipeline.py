@@ -23,7 +23,7 @@ from toolkit.errors import CrosscheckError
 from toolkit.linking import Linked, link_figures, link_mode
 from toolkit.model import figures as ft
 from toolkit.model import findings as fd
-from toolkit.reading import ReadResult, read_figures, read_of
+from toolkit.reading import ReadResult, given_paths, read_figures, read_of
 from toolkit.suite import Suite, load_suite, suite_for
 
 if TYPE_CHECKING:
@@ -243,8 +243,8 @@ def check(
         if url:  # new findings and silent edits, then the run recorded (part by part)
             from toolkit.on_dask import history as on_cluster
 
-            paths = [data] if isinstance(data, (str, Path)) else list(data)  # type: ignore[arg-type]
-            done.history = on_cluster.consult(done.client, done, [str(p) for p in paths], url)
+            paths = [str(p) for p in given_paths(data)]  # type: ignore[arg-type]  # not a frame
+            done.history = on_cluster.consult(done.client, done, paths, url)
             if record:
                 on_cluster.record(done, done.history, 0 if done.ok else 1, "toolkit.check")
         return done

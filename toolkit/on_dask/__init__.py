@@ -75,6 +75,7 @@ from toolkit.reading import (
     FileReport,
     discover,
     gathered,
+    given_paths,
     read_file,
 )
 from toolkit.suite import Suite, find_suite
@@ -251,11 +252,7 @@ def check(
     report need besides the findings and the table (the texts for a column per source,
     revisions, the series' tables): ``DaskRun.tables`` (empty without)."""
     distributed_module()
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    paths = list(paths)
-    if not paths:
-        raise CrosscheckError("no files to read")
+    paths = given_paths(paths)
     the_suite = find_suite(paths, suite)
     mode = link_mode(the_suite, link)
     if streamable(client, the_suite, mode, rules):

@@ -223,6 +223,14 @@ def read_of(figures: pd.DataFrame) -> ReadResult | None:
     return record.result if isinstance(record, ReadRecord) else None
 
 
+def given_paths(paths: str | Path | Sequence[str | Path]) -> list[str | Path]:
+    """The paths a run was given, as a list (one path alone too); none is an error."""
+    found = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if not found:
+        raise InputError("no files to read")
+    return found
+
+
 def read_figures(
     paths: str | Path | Sequence[str | Path], suite: str | Path | Suite | None = None
 ) -> ReadResult:
@@ -230,11 +238,7 @@ def read_figures(
 
     Raises :class:`~toolkit.errors.InputError` for a file that cannot be read at all.
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    paths = list(paths)
-    if not paths:
-        raise InputError("no files to read")
+    paths = given_paths(paths)
     the_suite = find_suite(paths, suite)
     files, skipped = discover(paths, the_suite)
     reads = [read_file(path, root, the_suite) for path, root in files]
