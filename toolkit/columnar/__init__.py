@@ -45,6 +45,7 @@ from toolkit.columnar.text import (
     names_per_group,
     repeated_text,
     take_names,
+    texts_at,
 )
 
 __all__ = [
@@ -77,5 +78,6 @@ __all__ = [
     "run_starts",
     "runs_apart",
     "take_names",
+    "texts_at",
     "whole_days",
 ]

@@ -185,3 +185,12 @@ def distinct_rows_formatted(
             parts.append(uniques[i])
         texts.append(fmt(*reversed(parts)))
     return np.asarray(row_codes), texts
+
+
+def texts_at(at: np.ndarray, texts: list[str]) -> pd.Series:
+    """A text column: ``texts[at[i]]``, missing where ``at[i]`` is -1 (one Arrow take, no
+    Python string per row)."""
+    import pyarrow as pa
+
+    taken = pa.array(texts, type=pa.large_string()).take(pa.array(at, mask=at < 0))
+    return pd.Series(taken.to_pandas(types_mapper=None), dtype="str")

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from toolkit.columnar import run_starts
+from toolkit.columnar import run_starts, texts_at
 from toolkit.comparing.consensus import CONFLICT
 from toolkit.comparing.explaining.questioned import (
     BREAKDOWN,
@@ -97,7 +97,7 @@ def explain(core: Core, figures: pd.DataFrame, suite: Suite) -> Explained:
     if not len(q.figure):
         empty = np.zeros(0, dtype=np.int64)
         return Explained(
-            code, _texts_at(np.full(n_groups, -1), []), empty, empty.astype(np.int8), empty,
+            code, texts_at(np.full(n_groups, -1), []), empty, empty.astype(np.int8), empty,
             none, none, np.zeros(0),
         )  # fmt: skip
     tests = Tests(core, figures, suite, q)
@@ -122,13 +122,5 @@ def explain(core: Core, figures: pd.DataFrame, suite: Suite) -> Explained:
     where = np.full(n_groups, -1, dtype=np.int64)
     where[groups] = np.where(missed, -1, record[first])
     return Explained(
-        code, _texts_at(where, said.tolist()), q.figure, found, at, reading, instead, lag
+        code, texts_at(where, said.tolist()), q.figure, found, at, reading, instead, lag
     )
-
-
-def _texts_at(at: np.ndarray, texts: list[str]) -> pd.Series:
-    """A text column: ``texts[at[i]]``, missing where ``at[i]`` is -1 (one Arrow take)."""
-    import pyarrow as pa
-
-    taken = pa.array(texts, type=pa.large_string()).take(pa.array(at, mask=at < 0))
-    return pd.Series(taken.to_pandas(types_mapper=None), dtype="str")

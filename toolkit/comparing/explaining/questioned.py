@@ -345,9 +345,3 @@ class Readings:
             + f", below the review threshold {threshold:.2f}: no person reviewed the link"
         )
         self._record(rows, LINK, "link", None, said.to_numpy(dtype=object))
-
-
-def distance(lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> np.ndarray:
-    """How far apart two intervals are (0 where they meet)."""
-    out: np.ndarray = np.maximum(np.maximum(t_lo - hi, lo - t_hi), 0.0)
-    return out
