@@ -231,23 +231,31 @@ def _with_staleness(latest: Latest, coded: Coded, suite: Suite) -> Latest:
 
 
 def _final(latest: Latest, coded: Coded, suite: Suite, old: np.ndarray) -> np.ndarray:
-    """Per compared figure (looked at where ``old``): whether it was reported more than
-    ``developing_days`` after the latest event end any source gives for its incident.
-    Where no source gives an end (an event still going on, or one the exports date by its
-    start only), the toll may still be developing."""
-    final = np.zeros(len(latest.rep), dtype=bool)
-    incidents = np.unique(latest.g_inc[latest.group[old]])
-    rows = np.flatnonzero(np.isin(coded.inc, incidents))
+    """Per compared figure (looked at where ``old``): whether it is final (:func:`final`)."""
+    out = np.zeros(len(latest.rep), dtype=bool)
+    out[old] = final(coded, latest.g_inc[latest.group[old]], latest.day[old], suite)
+    return out
+
+
+def final(coded: Coded, inc: np.ndarray, day: np.ndarray, suite: Suite) -> np.ndarray:
+    """Per figure of incident code ``inc`` reported on ``day`` (ticks): whether it was
+    reported more than ``developing_days`` after the latest event end any source gives for
+    its incident. Where no source gives an end (an event still going on, or one the
+    exports date by its start only), the toll may still be developing."""
+    out = np.zeros(len(inc), dtype=bool)
+    if not len(inc):
+        return out
+    rows = np.flatnonzero(np.isin(coded.inc, np.unique(inc)))
     ends = coded.ends.take(rows).to_numpy(dtype="datetime64[us]").view(np.int64)
     known = ends != NAT_INT64
     if not known.any():
-        return final
+        return out
     last = pd.Series(ends[known]).groupby(coded.inc[rows][known]).max()
-    end = last.reindex(latest.g_inc[latest.group], fill_value=NAT_INT64).to_numpy()
+    end = last.reindex(inc, fill_value=NAT_INT64).to_numpy()
     margin = suite.compare.developing_days * float(DAY_US)  # in floats: it may be infinite
-    after = latest.day[old].astype(np.float64) - end[old].astype(np.float64)
-    final[old] = (end[old] != NAT_INT64) & (after > margin)
-    return final
+    after = day.astype(np.float64) - end.astype(np.float64)
+    out[:] = (end != NAT_INT64) & (after > margin)
+    return out
 
 
 def _latest_dense(

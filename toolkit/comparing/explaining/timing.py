@@ -16,6 +16,7 @@ from toolkit.comparing.explaining.questioned import (
     interval_strs,
     meets,
 )
+from toolkit.comparing.latest import final
 
 
 class Tests(Readings):
@@ -216,7 +217,8 @@ class Tests(Readings):
         newest = self.newest[q.group[rows]]
         ok &= (my_day != NAT_INT64) & (my_day < newest)
         maybe = np.flatnonzero(ok)
-        ok[maybe] = ~self._final(rows[maybe], my_day[maybe])  # still developing
+        still = ~final(self.coded, self.inc[rows[maybe]], my_day[maybe], self.suite)
+        ok[maybe] = still  # a toll still developing
         chosen = rows[ok]
         said = (
             self._who(chosen)
@@ -229,23 +231,3 @@ class Tests(Readings):
         )
         days = (newest[ok] - my_day[ok]) / float(DAY_US)
         return ok, said.to_numpy(dtype=object), days
-
-    def _final(self, rows: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Whether each figure was reported more than ``developing_days`` after the latest
-        event end any source gives for its incident (unknown: still developing)."""
-        coded = self.coded
-        final = np.zeros(len(rows), dtype=bool)
-        if not len(rows):
-            return final
-        ends = coded.ends.to_numpy(dtype="datetime64[us]").view(np.int64)
-        known = ends != NAT_INT64
-        if not known.any():
-            return final
-        last = pd.Series(ends[known]).groupby(coded.inc[known]).max()
-        end = last.reindex(self.inc[rows], fill_value=NAT_INT64).to_numpy()
-        margin = self.suite.compare.developing_days * float(DAY_US)
-        after = day.astype(np.float64) - end.astype(np.float64)
-        final[:] = (end != NAT_INT64) & (after > margin)
-        return final
-
-    # --- breakdown and link ------------------------------------------------------------
